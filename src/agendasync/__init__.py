@@ -1,0 +1,1 @@
+"""agendasync: an event-content hub."""

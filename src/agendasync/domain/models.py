@@ -1,0 +1,276 @@
+"""The content model (SPEC §1): organisations, events and what an event holds.
+
+These are plain pydantic models with no I/O. The store builds them from rows (without
+re-validating what it validated on the way in); the event JSON format, the CLI and the sync
+engine all speak them.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+
+def _storable(value: str) -> str:
+    # Databases refuse NUL characters and text that is not valid UTF-8 (lone surrogates).
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError("must be valid Unicode text (it holds a lone surrogate)") from exc
+    return value
+
+
+NonEmpty = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
+    AfterValidator(_storable),
+]
+ShortText = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(_storable)
+]
+LongText = Annotated[str, StringConstraints(max_length=100_000), AfterValidator(_storable)]
+Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
+LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+
+
+@functools.cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def _known_zone(name: str) -> str:
+    if name not in _zone_names():
+        raise ValueError(f"unknown time zone {name!r}; use an IANA name such as 'Europe/Berlin'")
+    return name
+
+
+TimeZoneName = Annotated[str, AfterValidator(_known_zone)]
+
+
+def _email(value: str) -> str:
+    value = value.strip()
+    local, at, domain = value.rpartition("@")
+    if not at or not local or "." not in domain or " " in value:
+        raise ValueError(f"{value!r} is not an email address")
+    return value
+
+
+Email = Annotated[str, AfterValidator(_email)]
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except ZoneInfoNotFoundError as exc:  # validated on the way in; a stale zone db lands here
+        raise ValueError(f"unknown time zone {name!r}") from exc
+
+
+class SessionStatus(enum.StrEnum):
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+
+
+class SpeakerStatus(enum.StrEnum):
+    INVITED = "invited"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+class Role(enum.StrEnum):
+    SPEAKER = "speaker"
+    MODERATOR = "moderator"
+    CHAIRPERSON = "chairperson"
+
+
+class TaxonomyKind(enum.StrEnum):
+    """Named things sessions and speakers are classified by, kept per event."""
+
+    TAG = "tag"
+    TRACK = "track"
+    LOCATION = "location"
+    LEVEL = "level"
+    FORMAT = "format"
+
+
+class Record(BaseModel):
+    """Every record has a stable UUID and its creation and last-change times (R-MOD-6)."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+class Organisation(Record):
+    name: NonEmpty
+    slug: Slug
+
+
+class EventFields(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    slug: Slug
+    name: NonEmpty
+    timezone: TimeZoneName
+    start_date: date
+    end_date: date
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Self:
+        if self.end_date < self.start_date:
+            raise ValueError("end_date must not be before start_date")
+        return self
+
+
+class Event(Record, EventFields):
+    org_id: uuid.UUID
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return zone(self.timezone)
+
+
+class TaxonomyItem(Record):
+    kind: TaxonomyKind
+    name: NonEmpty
+    colour: Colour | None = None
+
+
+class ContentFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: NonEmpty
+    uploaded_at: datetime
+
+
+class SessionPerson(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    speaker_id: uuid.UUID
+    role: Role = Role.SPEAKER
+
+
+class SessionFields(BaseModel):
+    """A session's own values; its classification is added by `Session` and the JSON format."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    title: NonEmpty
+    description: LongText = ""
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    status: SessionStatus = SessionStatus.SUBMITTED
+    language: LanguageCode | None = None
+    files: list[ContentFile] = Field(default_factory=list)
+    client_session_id: ShortText | None = None
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> Self:
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
+
+
+class Session(Record, SessionFields):
+    """A session; its taxonomy fields hold the event's shared `TaxonomyItem` objects."""
+
+    format: TaxonomyItem | None = None
+    tags: list[TaxonomyItem] = Field(default_factory=list)
+    tracks: list[TaxonomyItem] = Field(default_factory=list)
+    locations: list[TaxonomyItem] = Field(default_factory=list)
+    levels: list[TaxonomyItem] = Field(default_factory=list)
+    people: list[SessionPerson] = Field(default_factory=list)
+
+
+class SpeakerFields(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    first_name: NonEmpty
+    last_name: NonEmpty
+    email: Email | None = None
+    job_title: ShortText | None = None
+    honorific: ShortText | None = None
+    company: ShortText | None = None
+    website: ShortText | None = None
+    mobile_phone: ShortText | None = None
+    biography: LongText = ""
+    address: ShortText | None = None
+    postcode: ShortText | None = None
+    headshot_url: ShortText | None = None
+    facebook_url: ShortText | None = None
+    linkedin_url: ShortText | None = None
+    twitter_url: ShortText | None = None
+    status: SpeakerStatus = SpeakerStatus.INVITED
+
+
+class Speaker(Record, SpeakerFields):
+    tags: list[TaxonomyItem] = Field(default_factory=list)
+
+
+class SponsorFields(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    name: NonEmpty
+    description: LongText = ""
+    website: ShortText | None = None
+    tier: ShortText | None = None
+    logo_url: ShortText | None = None
+
+
+class Sponsor(Record, SponsorFields):
+    pass
+
+
+class Person(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    first_name: NonEmpty
+    last_name: NonEmpty
+    email: Email | None = None
+
+
+class ExhibitorFields(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    name: NonEmpty
+    description: LongText = ""
+    website: ShortText | None = None
+    primary_contact: Person | None = None
+    team: list[Person] = Field(default_factory=list)
+
+
+class Exhibitor(Record, ExhibitorFields):
+    pass
+
+
+class EventContent(BaseModel):
+    """Everything an event holds, as loaded for a sync or an export."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    event: Event
+    taxonomy: list[TaxonomyItem] = Field(default_factory=list)
+    sessions: list[Session] = Field(default_factory=list)
+    speakers: list[Speaker] = Field(default_factory=list)
+    sponsors: list[Sponsor] = Field(default_factory=list)
+    exhibitors: list[Exhibitor] = Field(default_factory=list)

@@ -1,0 +1,423 @@
+"""An event's content: load it whole, or save (upsert) records into it.
+
+Loading takes the same eleven queries for an event of one session or of ten thousand; saving
+takes a fixed number of queries per entity type plus batched writes. Both work on a connection
+inside the caller's transaction, so a failed import writes nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, update
+
+from agendasync.domain.models import (
+    ContentFile,
+    EventContent,
+    Exhibitor,
+    Person,
+    Record,
+    Role,
+    Session,
+    SessionPerson,
+    SessionStatus,
+    Speaker,
+    SpeakerStatus,
+    Sponsor,
+    TaxonomyItem,
+    TaxonomyKind,
+)
+from agendasync.store import tables as t
+from agendasync.store.events import event_from_row
+from agendasync.store.exceptions import Conflict, NotFound
+
+_BATCH = 500  # ids per IN (...) clause, well under every database's parameter limit
+
+_TAXONOMY_FIELDS = {
+    TaxonomyKind.TAG: "tags",
+    TaxonomyKind.TRACK: "tracks",
+    TaxonomyKind.LOCATION: "locations",
+    TaxonomyKind.LEVEL: "levels",
+}
+_SPEAKER_COLUMNS = [c.name for c in t.speakers.c if c.name != "event_id"]
+_SPONSOR_COLUMNS = [c.name for c in t.sponsors.c if c.name != "event_id"]
+
+
+# --- loading -------------------------------------------------------------------------------
+
+
+def _owner_column(owner: Table) -> str:
+    """The column by which a link row names its record (`sessions` -> `session_id`)."""
+    return f"{owner.name.removesuffix('s')}_id"
+
+
+def _rows(connection: Connection, table: Table, event_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The event's rows of `table`, without the `event_id` column."""
+    columns = [column for column in table.c if column.name != "event_id"]
+    result = connection.execute(select(*columns).where(table.c.event_id == event_id))
+    keys = list(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result]
+
+
+def _links(
+    connection: Connection, link: Table, owner: Table, event_id: uuid.UUID
+) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    """The link rows of every record of the event, grouped by owner, in position order."""
+    owner_column = link.c[_owner_column(owner)]
+    result = connection.execute(
+        select(link)
+        .join(owner, owner.c.id == owner_column)
+        .where(owner.c.event_id == event_id)
+        .order_by(owner_column, link.c.position)
+    )
+    keys = list(result.keys())
+    grouped: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
+    for row in result:
+        values = dict(zip(keys, row, strict=True))
+        grouped[values[owner_column.name]].append(values)
+    return grouped
+
+
+def load_event_content(connection: Connection, event_id: uuid.UUID) -> EventContent:
+    """The event and everything it holds, in a fixed number of queries."""
+    event_row = connection.execute(select(t.events).where(t.events.c.id == event_id)).first()
+    if event_row is None:
+        raise NotFound(f"no event with id {event_id}")
+    event = event_from_row(event_row._asdict())
+
+    taxonomy = {
+        row["id"]: TaxonomyItem.model_construct(**row | {"kind": TaxonomyKind(row["kind"])})
+        for row in _rows(connection, t.taxonomy_items, event_id)
+    }
+    session_items = _links(connection, t.session_taxonomy, t.sessions, event_id)
+    session_files = _links(connection, t.session_files, t.sessions, event_id)
+    session_people = _links(connection, t.session_people, t.sessions, event_id)
+    speaker_tags = _links(connection, t.speaker_tags, t.speakers, event_id)
+    exhibitor_people = _links(connection, t.exhibitor_people, t.exhibitors, event_id)
+
+    sessions = []
+    for row in _rows(connection, t.sessions, event_id):
+        session_id = row["id"]
+        classified: dict[str, Any] = {name: [] for name in _TAXONOMY_FIELDS.values()}
+        for link in session_items.get(session_id, ()):
+            item = taxonomy[link["item_id"]]
+            classified[_TAXONOMY_FIELDS[item.kind]].append(item)
+        row["status"] = SessionStatus(row["status"])
+        format_id = row.pop("format_id")
+        sessions.append(
+            Session.model_construct(
+                **row,
+                **classified,
+                format=taxonomy[format_id] if format_id else None,
+                files=[
+                    ContentFile.model_construct(url=f["url"], uploaded_at=f["uploaded_at"])
+                    for f in session_files.get(session_id, ())
+                ],
+                people=[
+                    SessionPerson.model_construct(speaker_id=p["speaker_id"], role=Role(p["role"]))
+                    for p in session_people.get(session_id, ())
+                ],
+            )
+        )
+
+    speakers = []
+    for row in _rows(connection, t.speakers, event_id):
+        row["status"] = SpeakerStatus(row["status"])
+        tags = [taxonomy[link["item_id"]] for link in speaker_tags.get(row["id"], ())]
+        speakers.append(Speaker.model_construct(**row, tags=tags))
+
+    sponsors = []
+    for row in _rows(connection, t.sponsors, event_id):
+        sponsors.append(Sponsor.model_construct(**row))
+
+    exhibitors = []
+    for row in _rows(connection, t.exhibitors, event_id):
+        people = exhibitor_people.get(row["id"], [])
+        primary = [_person(p) for p in people if p["is_primary"]]
+        exhibitors.append(
+            Exhibitor.model_construct(
+                **row,
+                primary_contact=primary[0] if primary else None,
+                team=[_person(p) for p in people if not p["is_primary"]],
+            )
+        )
+
+    return EventContent.model_construct(
+        event=event,
+        taxonomy=sorted(taxonomy.values(), key=lambda item: (item.kind, item.name)),
+        sessions=sessions,
+        speakers=speakers,
+        sponsors=sponsors,
+        exhibitors=exhibitors,
+    )
+
+
+def _person(row: dict[str, Any]) -> Person:
+    return Person.model_construct(
+        first_name=row["first_name"], last_name=row["last_name"], email=row["email"]
+    )
+
+
+# --- saving --------------------------------------------------------------------------------
+
+
+@dataclass
+class SaveCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+@dataclass
+class SaveSummary:
+    """What a save did, per entity type (`taxonomy`, `sessions`, ...)."""
+
+    counts: dict[str, SaveCounts] = field(default_factory=dict)
+
+    def total(self, attribute: str) -> int:
+        return sum(getattr(c, attribute) for c in self.counts.values())
+
+
+@dataclass(frozen=True)
+class _Link:
+    table: Table
+    rows: Callable[[Any], list[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class _Entity:
+    """How one record type maps onto its table and its link tables."""
+
+    name: str
+    table: Table
+    row: Callable[[Any], dict[str, Any]]
+    links: Sequence[_Link] = ()
+
+
+def _taxonomy_row(item: TaxonomyItem) -> dict[str, Any]:
+    return {"id": item.id, "kind": item.kind, "name": item.name, "colour": item.colour}
+
+
+def _session_row(session: Session) -> dict[str, Any]:
+    return {
+        "id": session.id,
+        "title": session.title,
+        "description": session.description,
+        "starts_at": session.starts_at,
+        "ends_at": session.ends_at,
+        "status": session.status,
+        "language": session.language,
+        "format_id": session.format.id if session.format else None,
+        "client_session_id": session.client_session_id,
+    }
+
+
+def _session_items(session: Session) -> list[dict[str, Any]]:
+    items = [*session.tags, *session.tracks, *session.locations, *session.levels]
+    return [{"item_id": item.id, "position": i} for i, item in enumerate(items)]
+
+
+def _session_files(session: Session) -> list[dict[str, Any]]:
+    return [
+        {"position": i, "url": f.url, "uploaded_at": f.uploaded_at}
+        for i, f in enumerate(session.files)
+    ]
+
+
+def _session_people(session: Session) -> list[dict[str, Any]]:
+    return [
+        {"speaker_id": p.speaker_id, "role": p.role, "position": i}
+        for i, p in enumerate(session.people)
+    ]
+
+
+def _own_columns(record: Record, columns: Iterable[str]) -> dict[str, Any]:
+    return {
+        name: getattr(record, name) for name in columns if name not in ("created_at", "updated_at")
+    }
+
+
+def _speaker_tags(speaker: Speaker) -> list[dict[str, Any]]:
+    return [{"item_id": item.id, "position": i} for i, item in enumerate(speaker.tags)]
+
+
+def _exhibitor_row(exhibitor: Exhibitor) -> dict[str, Any]:
+    return {
+        "id": exhibitor.id,
+        "name": exhibitor.name,
+        "description": exhibitor.description,
+        "website": exhibitor.website,
+    }
+
+
+def _exhibitor_people(exhibitor: Exhibitor) -> list[dict[str, Any]]:
+    people = [(True, exhibitor.primary_contact)] if exhibitor.primary_contact else []
+    people += [(False, person) for person in exhibitor.team]
+    return [
+        {"position": i, "is_primary": primary, **person.model_dump()}
+        for i, (primary, person) in enumerate(people)
+    ]
+
+
+TAXONOMY = _Entity("taxonomy", t.taxonomy_items, _taxonomy_row)
+SPEAKERS = _Entity(
+    "speakers",
+    t.speakers,
+    lambda s: _own_columns(s, _SPEAKER_COLUMNS),
+    [_Link(t.speaker_tags, _speaker_tags)],
+)
+SESSIONS = _Entity(
+    "sessions",
+    t.sessions,
+    _session_row,
+    [
+        _Link(t.session_taxonomy, _session_items),
+        _Link(t.session_files, _session_files),
+        _Link(t.session_people, _session_people),
+    ],
+)
+SPONSORS = _Entity("sponsors", t.sponsors, lambda s: _own_columns(s, _SPONSOR_COLUMNS))
+EXHIBITORS = _Entity(
+    "exhibitors", t.exhibitors, _exhibitor_row, [_Link(t.exhibitor_people, _exhibitor_people)]
+)
+
+
+def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), _BATCH):
+        yield values[start : start + _BATCH]
+
+
+def _comparable(rows: Iterable[dict[str, Any]], owner_column: str) -> tuple[tuple[Any, ...], ...]:
+    return tuple(tuple(sorted((k, v) for k, v in row.items() if k != owner_column)) for row in rows)
+
+
+def _upsert(
+    connection: Connection,
+    entity: _Entity,
+    event_id: uuid.UUID,
+    records: Sequence[Record],
+    now: datetime,
+) -> SaveCounts:
+    table = entity.table
+    owner_column = _owner_column(table)
+    existing = {row["id"]: row for row in _rows(connection, table, event_id)}
+    existing_links = [_links(connection, link.table, table, event_id) for link in entity.links]
+    counts = SaveCounts()
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    relinked: list[Record] = []
+
+    for record in records:
+        row = entity.row(record)
+        old = existing.get(record.id)
+        if old is None:
+            inserts.append(
+                {
+                    **row,
+                    "event_id": event_id,
+                    "created_at": record.created_at or now,
+                    "updated_at": record.updated_at or record.created_at or now,
+                }
+            )
+            relinked.append(record)
+            counts.created += 1
+            continue
+        links_changed = any(
+            _comparable(link.rows(record), owner_column)
+            != _comparable(old_links.get(record.id, ()), owner_column)
+            for link, old_links in zip(entity.links, existing_links, strict=True)
+        )
+        if links_changed or any(old[k] != v for k, v in row.items()):
+            updates.append({**row, "_id": record.id, "updated_at": now})
+            if links_changed:
+                relinked.append(record)
+            counts.updated += 1
+        else:
+            counts.unchanged += 1
+
+    _refuse_foreign_ids(connection, entity, [row["id"] for row in inserts])
+    if inserts:
+        connection.execute(insert(table), inserts)
+    if updates:
+        columns: dict[str, Any] = {k: bindparam(k) for k in updates[0] if k != "_id"}
+        statement = update(table).where(table.c.id == bindparam("_id")).values(columns)
+        connection.execute(statement, updates)
+    _replace_links(connection, entity, owner_column, relinked)
+    return counts
+
+
+def _refuse_foreign_ids(connection: Connection, entity: _Entity, ids: list[uuid.UUID]) -> None:
+    """A new record's id already used by another event's record is refused, not overwritten."""
+    for chunk in _chunks(ids):
+        taken = connection.execute(
+            select(entity.table.c.id).where(entity.table.c.id.in_(chunk)).limit(1)
+        ).scalar()
+        if taken is not None:
+            raise Conflict(f"{entity.name}: id {taken} already belongs to another event")
+
+
+def _replace_links(
+    connection: Connection, entity: _Entity, owner_column: str, records: list[Record]
+) -> None:
+    for link in entity.links:
+        owners = [record.id for record in records]
+        for chunk in _chunks(owners):
+            connection.execute(delete(link.table).where(link.table.c[owner_column].in_(chunk)))
+        rows = [{owner_column: record.id, **row} for record in records for row in link.rows(record)]
+        if rows:
+            connection.execute(insert(link.table), rows)
+
+
+def _check_speaker_emails(
+    connection: Connection, event_id: uuid.UUID, speakers: Sequence[Speaker]
+) -> None:
+    """R-MOD-3: one speaker per email in an event, whatever the letter case."""
+    owner: dict[str, uuid.UUID] = {
+        email: speaker_id
+        for speaker_id, email in connection.execute(
+            select(t.speakers.c.id, func.lower(t.speakers.c.email)).where(
+                t.speakers.c.event_id == event_id, t.speakers.c.email.is_not(None)
+            )
+        )
+    }
+    incoming = {speaker.id for speaker in speakers}
+    owner = {email: speaker_id for email, speaker_id in owner.items() if speaker_id not in incoming}
+    for speaker in speakers:
+        if speaker.email is None:
+            continue
+        key = speaker.email.lower()
+        holder = owner.setdefault(key, speaker.id)
+        if holder != speaker.id:
+            raise Conflict(
+                f"speaker {speaker.first_name} {speaker.last_name}: email {speaker.email!r} "
+                f"is already used by speaker {holder} of this event"
+            )
+
+
+def save_event_content(
+    connection: Connection, content: EventContent, *, now: datetime | None = None
+) -> SaveSummary:
+    """Create or update every record of `content` in its (existing) event.
+
+    Records are matched by id; records of the event that `content` does not name are left as
+    they are. A record is `updated` only when one of its values or links changed.
+    """
+    now = now or datetime.now(UTC)
+    event_id = content.event.id
+    _check_speaker_emails(connection, event_id, content.speakers)
+    summary = SaveSummary()
+    # Taxonomy and speakers first: sessions point at both.
+    for entity, records in (
+        (TAXONOMY, content.taxonomy),
+        (SPEAKERS, content.speakers),
+        (SESSIONS, content.sessions),
+        (SPONSORS, content.sponsors),
+        (EXHIBITORS, content.exhibitors),
+    ):
+        summary.counts[entity.name] = _upsert(connection, entity, event_id, records, now)
+    return summary

@@ -1,0 +1,243 @@
+"""The schema. Alembic migrations in `migrations/` create exactly these tables.
+
+Content is read and written with SQLAlchemy Core (see `content.py`): an event's whole content
+loads in a fixed number of queries, whatever its size.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    func,
+)
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware datetime, stored in UTC.
+
+    PostgreSQL keeps it as `timestamptz`. SQLite has no such type, so it is fixed-width ISO
+    text (sortable, and parsed with the fast `datetime.fromisoformat`).
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(32))
+        return dialect.type_descriptor(DateTime(timezone=True))
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r} cannot be stored; give it a time zone")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            # Fixed width, so that text order is time order.
+            return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "+00:00"
+        return value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return datetime.fromisoformat(value)
+        assert isinstance(value, datetime)
+        return value.astimezone(UTC)
+
+
+def _timestamps() -> list[Column[Any]]:
+    return [
+        Column("created_at", UTCDateTime(), nullable=False),
+        Column("updated_at", UTCDateTime(), nullable=False),
+    ]
+
+
+def _owner(table: str) -> Column[Any]:
+    """The foreign key to the record a row belongs to; deleting the owner deletes the row."""
+    return Column(
+        f"{table}_id",
+        Uuid(),
+        ForeignKey(f"{table}s.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    )
+
+
+organisations = Table(
+    "organisations",
+    metadata,
+    Column("id", Uuid(), primary_key=True),
+    Column("name", String(500), nullable=False, unique=True),
+    Column("slug", String(63), nullable=False, unique=True),
+    *_timestamps(),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Uuid(), primary_key=True),
+    Column("org_id", Uuid(), ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column("slug", String(63), nullable=False, unique=True),
+    Column("name", String(500), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("start_date", Date(), nullable=False),
+    Column("end_date", Date(), nullable=False),
+    *_timestamps(),
+    Index("ix_events_org_id", "org_id"),
+)
+
+taxonomy_items = Table(
+    "taxonomy_items",
+    metadata,
+    Column("id", Uuid(), primary_key=True),
+    _owner("event"),
+    Column("kind", String(16), nullable=False),
+    Column("name", String(500), nullable=False),
+    Column("colour", String(7)),
+    *_timestamps(),
+    UniqueConstraint("event_id", "kind", "name"),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", Uuid(), primary_key=True),
+    _owner("event"),
+    Column("title", String(500), nullable=False),
+    Column("description", Text(), nullable=False),
+    Column("starts_at", UTCDateTime()),
+    Column("ends_at", UTCDateTime()),
+    Column("status", String(16), nullable=False),
+    Column("language", String(2)),
+    Column("format_id", Uuid(), ForeignKey("taxonomy_items.id", ondelete="SET NULL")),
+    Column("client_session_id", String(500)),
+    *_timestamps(),
+)
+
+# A session's tags, tracks, locations and levels, in order (the item's kind says which).
+session_taxonomy = Table(
+    "session_taxonomy",
+    metadata,
+    _owner("session"),
+    Column("item_id", Uuid(), ForeignKey("taxonomy_items.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer(), nullable=False),
+    UniqueConstraint("session_id", "item_id"),
+)
+
+session_files = Table(
+    "session_files",
+    metadata,
+    _owner("session"),
+    Column("position", Integer(), nullable=False),
+    Column("url", String(500), nullable=False),
+    Column("uploaded_at", UTCDateTime(), nullable=False),
+)
+
+session_people = Table(
+    "session_people",
+    metadata,
+    _owner("session"),
+    Column("speaker_id", Uuid(), ForeignKey("speakers.id", ondelete="CASCADE"), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("position", Integer(), nullable=False),
+    UniqueConstraint("session_id", "speaker_id", "role"),
+)
+
+speakers = Table(
+    "speakers",
+    metadata,
+    Column("id", Uuid(), primary_key=True),
+    _owner("event"),
+    Column("first_name", String(500), nullable=False),
+    Column("last_name", String(500), nullable=False),
+    Column("email", String(500)),
+    Column("job_title", String(500)),
+    Column("honorific", String(500)),
+    Column("company", String(500)),
+    Column("website", String(500)),
+    Column("mobile_phone", String(500)),
+    Column("biography", Text(), nullable=False),
+    Column("address", String(500)),
+    Column("postcode", String(500)),
+    Column("headshot_url", String(500)),
+    Column("facebook_url", String(500)),
+    Column("linkedin_url", String(500)),
+    Column("twitter_url", String(500)),
+    Column("status", String(16), nullable=False),
+    *_timestamps(),
+)
+# R-MOD-3: an email, where known, is unique within an event, case-insensitively.
+Index("uq_speakers_event_id_email", speakers.c.event_id, func.lower(speakers.c.email), unique=True)
+
+speaker_tags = Table(
+    "speaker_tags",
+    metadata,
+    _owner("speaker"),
+    Column("item_id", Uuid(), ForeignKey("taxonomy_items.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer(), nullable=False),
+    UniqueConstraint("speaker_id", "item_id"),
+)
+
+sponsors = Table(
+    "sponsors",
+    metadata,
+    Column("id", Uuid(), primary_key=True),
+    _owner("event"),
+    Column("name", String(500), nullable=False),
+    Column("description", Text(), nullable=False),
+    Column("website", String(500)),
+    Column("tier", String(500)),
+    Column("logo_url", String(500)),
+    *_timestamps(),
+)
+
+exhibitors = Table(
+    "exhibitors",
+    metadata,
+    Column("id", Uuid(), primary_key=True),
+    _owner("event"),
+    Column("name", String(500), nullable=False),
+    Column("description", Text(), nullable=False),
+    Column("website", String(500)),
+    *_timestamps(),
+)
+
+# The primary contact and the team of an exhibitor, in order.
+exhibitor_people = Table(
+    "exhibitor_people",
+    metadata,
+    _owner("exhibitor"),
+    Column("position", Integer(), nullable=False),
+    Column("is_primary", Boolean(), nullable=False),
+    Column("first_name", String(500), nullable=False),
+    Column("last_name", String(500), nullable=False),
+    Column("email", String(500)),
+)
