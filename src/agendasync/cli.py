@@ -43,7 +43,7 @@ app.add_typer(session_app, name="session")
 app.add_typer(db_app, name="db")
 
 console = Console()
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)  # an error stays one line, whatever the width
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 

@@ -74,7 +74,7 @@ def _known_ids(connection: Connection, document: EventDocument, org: Organisatio
             select(func.lower(t.speakers.c.email), t.speakers.c.id).where(
                 t.speakers.c.event_id == existing.id, t.speakers.c.email.is_not(None)
             )
-        ).tuples()
+        ).all()
     )
     return KnownIds(event_id=existing.id, taxonomy=taxonomy, speakers_by_email=speakers)
 

@@ -301,7 +301,7 @@ def from_document(document: EventDocument, *, org_id: uuid.UUID, known: KnownIds
         )
         if email_key and email_key in speaker_refs:
             problems.add(f"speakers.{index}.email", f"{sp.email!r} is used by another speaker")
-        if str(speaker_id) in speaker_refs:
+        elif str(speaker_id) in speaker_refs:
             problems.add(f"speakers.{index}.id", f"{speaker_id} is used by another speaker")
         speaker_refs[str(speaker_id)] = speaker_id
         if email_key:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import functools
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -163,8 +164,9 @@ class ContentFile(BaseModel):
     uploaded_at: datetime
 
 
-class SessionPerson(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+@dataclass(frozen=True, slots=True)
+class SessionPerson:
+    """A speaker in a role on a session (a plain value: an event holds tens of thousands)."""
 
     speaker_id: uuid.UUID
     role: Role = Role.SPEAKER
@@ -186,7 +188,10 @@ class SessionFields(BaseModel):
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> Self:
-        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+        starts, ends = self.starts_at, self.ends_at
+        # A file may mix local and offset times; they are compared once placed in the event zone.
+        comparable = starts and ends and (starts.tzinfo is None) == (ends.tzinfo is None)
+        if comparable and ends <= starts:  # type: ignore[operator]
             raise ValueError("ends_at must be after starts_at")
         return self
 
