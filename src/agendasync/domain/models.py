@@ -12,7 +12,7 @@ import functools
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import (
@@ -53,6 +53,10 @@ Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 @functools.cache
 def _zone_names() -> frozenset[str]:
     return frozenset(available_timezones())
+
+
+SessionizeEndpointId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]{8}$")]
+CategoryDimension = Literal["tracks", "levels", "format", "language", "tags"]
 
 
 def _known_zone(name: str) -> str:
@@ -135,6 +139,10 @@ class EventFields(BaseModel):
     timezone: TimeZoneName
     start_date: date
     end_date: date
+    sessionize_endpoint_id: SessionizeEndpointId | None = None
+    # Sessionize category title -> what its items become (R-SZ-2); titles not named here are
+    # mapped by keyword.
+    sessionize_category_map: dict[NonEmpty, CategoryDimension] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> Self:
@@ -185,6 +193,9 @@ class SessionFields(BaseModel):
     language: LanguageCode | None = None
     files: list[ContentFile] = Field(default_factory=list)
     client_session_id: ShortText | None = None
+    sessionize_id: ShortText | None = None
+    is_service: bool = False  # a break or a meal: kept in the schedule, never synced (R-SZ-6)
+    withdrawn: bool = False  # gone from the source it was imported from (R-SZ-5)
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> Self:
@@ -226,6 +237,8 @@ class SpeakerFields(BaseModel):
     linkedin_url: ShortText | None = None
     twitter_url: ShortText | None = None
     status: SpeakerStatus = SpeakerStatus.INVITED
+    sessionize_id: ShortText | None = None
+    withdrawn: bool = False  # gone from the source it was imported from (R-SZ-5)
 
 
 class Speaker(Record, SpeakerFields):

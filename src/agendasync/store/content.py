@@ -257,6 +257,9 @@ def _session_row(session: Session) -> dict[str, Any]:
         "language": session.language,
         "format_id": session.format.id if session.format else None,
         "client_session_id": session.client_session_id,
+        "sessionize_id": session.sessionize_id,
+        "is_service": session.is_service,
+        "withdrawn": session.withdrawn,
     }
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, or_, select, update
 
-from agendasync.domain.models import Event, Organisation
+from agendasync.domain.models import Event, EventFields, Organisation
 from agendasync.store import tables as t
 from agendasync.store.exceptions import Conflict, NotFound
 
@@ -91,13 +91,7 @@ def save_event(connection: Connection, event: Event, *, now: datetime | None = N
     """Create the event, or update its slug, name, time zone and dates."""
     check_event_slug(connection, event)
     now = now or datetime.now(UTC)
-    values = {
-        "slug": event.slug,
-        "name": event.name,
-        "timezone": event.timezone,
-        "start_date": event.start_date,
-        "end_date": event.end_date,
-    }
+    values = event.model_dump(include=set(EventFields.model_fields))
     old = connection.execute(select(t.events).where(t.events.c.id == event.id)).first()
     if old is None:
         connection.execute(

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Column,
     Date,
@@ -136,6 +137,8 @@ events = Table(
     Column("timezone", String(64), nullable=False),
     Column("start_date", Date(), nullable=False),
     Column("end_date", Date(), nullable=False),
+    Column("sessionize_endpoint_id", String(8)),
+    Column("sessionize_category_map", JSON(), nullable=False),
     *_timestamps(),
     Index("ix_events_org_id", "org_id"),
 )
@@ -165,7 +168,11 @@ sessions = Table(
     Column("language", String(2)),
     Column("format_id", Id(), ForeignKey("taxonomy_items.id", ondelete="SET NULL")),
     Column("client_session_id", String(500)),
+    Column("sessionize_id", String(500)),
+    Column("is_service", Boolean(), nullable=False),
+    Column("withdrawn", Boolean(), nullable=False),
     *_timestamps(),
+    UniqueConstraint("event_id", "sessionize_id"),
 )
 
 # A session's tags, tracks, locations and levels, in order (the item's kind says which).
@@ -218,7 +225,10 @@ speakers = Table(
     Column("linkedin_url", String(500)),
     Column("twitter_url", String(500)),
     Column("status", String(16), nullable=False),
+    Column("sessionize_id", String(500)),
+    Column("withdrawn", Boolean(), nullable=False),
     *_timestamps(),
+    UniqueConstraint("event_id", "sessionize_id"),
 )
 # R-MOD-3: an email, where known, is unique within an event, case-insensitively.
 Index("uq_speakers_event_id_email", speakers.c.event_id, func.lower(speakers.c.email), unique=True)
@@ -266,4 +276,18 @@ exhibitor_people = Table(
     Column("first_name", String(500), nullable=False),
     Column("last_name", String(500), nullable=False),
     Column("email", String(500)),
+)
+
+# One row per import of an event's content from a source (Sessionize), with its report.
+import_runs = Table(
+    "import_runs",
+    metadata,
+    Column("id", Id(), primary_key=True),
+    _owner("event"),
+    Column("source", String(32), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("content_hash", String(64)),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("finished_at", UTCDateTime(), nullable=False),
+    Column("report", JSON(), nullable=False),
 )

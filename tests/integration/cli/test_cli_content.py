@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from agendasync.cli import app, state
+from agendasync.cli import app
+from agendasync.cli.base import state
 
 
 @pytest.fixture

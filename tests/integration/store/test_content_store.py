@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import insert
+from sqlalchemy.exc import IntegrityError
 
 from agendasync.demo_data import demo_event
 from agendasync.domain.event_json import EventDocument, SpeakerEntry
@@ -17,7 +19,7 @@ from agendasync.store import Store
 from agendasync.store.content import load_event_content
 from agendasync.store.events import create_organisation, find_event, find_organisation
 from agendasync.store.exceptions import Conflict, NotFound
-from agendasync.store.tables import metadata
+from agendasync.store.tables import metadata, speakers
 
 TODAY = date(2027, 5, 11)
 
@@ -104,6 +106,26 @@ def test_r_mod_3_email_of_a_stored_speaker_refused_for_another_speaker(store: St
 
     with pytest.raises(Conflict, match="is already used by speaker"):
         _import(store, only_newcomer)
+
+
+def test_r_mod_3_database_refuses_a_second_speaker_with_the_same_email(store: Store) -> None:
+    result = _import(store, demo_event(slug="conf", sessions=1, today=TODAY))
+    row = {
+        "event_id": result.event.id,
+        "first_name": "A",
+        "last_name": "B",
+        "biography": "",
+        "status": "invited",
+        "withdrawn": False,
+        "created_at": datetime.now(UTC),
+        "updated_at": datetime.now(UTC),
+    }
+
+    with pytest.raises(IntegrityError), store.transaction() as connection:
+        connection.execute(
+            insert(speakers),
+            [row | {"id": uuid.uuid4(), "email": e} for e in ("x@example.com", "X@Example.com")],
+        )
 
 
 def test_failed_import_writes_nothing(store: Store) -> None:

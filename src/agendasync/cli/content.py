@@ -1,22 +1,27 @@
-"""The `agendasync` command line: thin wrappers that open the store and call library code."""
+"""Commands for organisations, events, sessions, the database and the demo."""
 
 from __future__ import annotations
 
-import json
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
-from rich.table import Table
 from sqlalchemy import Connection
 
 from agendasync import demo_data
+from agendasync.cli.base import (
+    JsonFlag,
+    OrgOption,
+    console,
+    fail,
+    print_json,
+    state,
+    table,
+    transaction,
+)
 from agendasync.domain.exceptions import InvalidContent
 from agendasync.domain.models import Event, EventFields, Organisation, Session
 from agendasync.eventfile import ImportResult, export_document, import_document, read_document
@@ -32,79 +37,10 @@ from agendasync.store.events import (
 )
 from agendasync.store.exceptions import StoreError
 
-app = typer.Typer(help="agendasync: keep event content in one place, sync it everywhere.")
 org_app = typer.Typer(help="Organisations.")
 event_app = typer.Typer(help="Events: create, list, show, import and export.")
 session_app = typer.Typer(help="Sessions of an event.")
 db_app = typer.Typer(help="The database.")
-app.add_typer(org_app, name="org")
-app.add_typer(event_app, name="event")
-app.add_typer(session_app, name="session")
-app.add_typer(db_app, name="db")
-
-console = Console()
-errors = Console(stderr=True, soft_wrap=True)  # an error stays one line, whatever the width
-
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
-
-
-class _State:
-    db_url: str | None = None
-    store: Store | None = None
-
-
-state = _State()
-
-
-@app.callback()
-def main(
-    db: Annotated[
-        str | None,
-        typer.Option(
-            "--db",
-            help="Database URL (default: $AGENDASYNC_DATABASE_URL, else sqlite:///agendasync.db).",
-        ),
-    ] = None,
-) -> None:
-    state.db_url = db
-
-
-def store() -> Store:
-    if state.store is None:
-        state.store = Store(state.db_url)
-    return state.store
-
-
-@contextmanager
-def transaction() -> Iterator[Connection]:
-    """One command, one transaction: a refused command writes nothing."""
-    try:
-        with store().transaction() as connection:
-            yield connection
-    except InvalidContent as exc:
-        for place, message in exc.problems:
-            errors.print(f"[red]error:[/] {place}: {message}", highlight=False)
-        raise typer.Exit(1) from exc
-    except (StoreError, ValidationError) as exc:
-        fail(str(exc))
-
-
-def fail(message: str) -> None:
-    errors.print(f"[red]error:[/] {message}", highlight=False)
-    raise typer.Exit(1)
-
-
-def print_json(value: Any) -> None:
-    typer.echo(json.dumps(value, indent=2, default=str, ensure_ascii=False))
-
-
-def table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
-    out = Table(title=title, title_justify="left")
-    for column in columns:
-        out.add_column(column)
-    for row in rows:
-        out.add_row(*("" if value is None else str(value) for value in row))
-    console.print(out)
 
 
 # --- db ----------------------------------------------------------------------------------------
@@ -144,9 +80,6 @@ def org_list(as_json: JsonFlag = False) -> None:
 
 
 # --- events ------------------------------------------------------------------------------------
-
-
-OrgOption = Annotated[str, typer.Option("--org", help="Organisation name or slug.")]
 
 
 @event_app.command("create")
@@ -311,7 +244,6 @@ def session_list(slug: str, as_json: JsonFlag = False) -> None:
 # --- demo --------------------------------------------------------------------------------------
 
 
-@app.command("demo-data")
 def demo_data_command(
     org: OrgOption,
     event: Annotated[str, typer.Option("--event", help="Slug of the event to create.")],
@@ -368,7 +300,6 @@ def _print_summary(connection: Connection, event_id: uuid.UUID) -> None:
     )
 
 
-@app.command("demo")
 def demo() -> None:
     """Fill the store with a demo event and show what it holds."""
     slug = f"devconf-{date.today():%Y%m%d}"

@@ -1,0 +1,34 @@
+"""The `agendasync` command line: thin wrappers that open the store and call library code."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from agendasync.cli import content
+from agendasync.cli.base import state
+
+app = typer.Typer(help="agendasync: keep event content in one place, sync it everywhere.")
+app.add_typer(content.org_app, name="org")
+app.add_typer(content.event_app, name="event")
+app.add_typer(content.session_app, name="session")
+app.add_typer(content.db_app, name="db")
+app.command("demo-data")(content.demo_data_command)
+app.command("demo")(content.demo)
+
+
+@app.callback()
+def main(
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Database URL (default: $AGENDASYNC_DATABASE_URL, else sqlite:///agendasync.db).",
+        ),
+    ] = None,
+) -> None:
+    state.db_url = db
+
+
+__all__ = ["app"]

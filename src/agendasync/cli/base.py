@@ -1,0 +1,72 @@
+"""What every command shares: the store, one transaction per command, output, errors."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import Connection
+
+from agendasync.domain.exceptions import InvalidContent
+from agendasync.store import Store
+from agendasync.store.exceptions import StoreError
+
+console = Console()
+errors = Console(stderr=True, soft_wrap=True)  # an error stays one line, whatever the width
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
+
+
+class _State:
+    db_url: str | None = None
+    store: Store | None = None
+
+
+state = _State()
+
+
+def store() -> Store:
+    if state.store is None:
+        state.store = Store(state.db_url)
+    return state.store
+
+
+@contextmanager
+def transaction() -> Iterator[Connection]:
+    """One command, one transaction: a refused command writes nothing."""
+    try:
+        with store().transaction() as connection:
+            yield connection
+    except InvalidContent as exc:
+        for place, message in exc.problems:
+            errors.print(f"[red]error:[/] {place}: {message}", highlight=False)
+        raise typer.Exit(1) from exc
+    except (StoreError, ValidationError) as exc:
+        fail(str(exc))
+
+
+def fail(message: str) -> None:
+    errors.print(f"[red]error:[/] {message}", highlight=False)
+    raise typer.Exit(1)
+
+
+def print_json(value: Any) -> None:
+    typer.echo(json.dumps(value, indent=2, default=str, ensure_ascii=False))
+
+
+def table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
+    out = Table(title=title, title_justify="left")
+    for column in columns:
+        out.add_column(column)
+    for row in rows:
+        out.add_row(*("" if value is None else str(value) for value in row))
+    console.print(out)
+
+
+OrgOption = Annotated[str, typer.Option("--org", help="Organisation name or slug.")]
