@@ -122,19 +122,22 @@ def demo_event(
     today: date | None = None,
     name: str | None = None,
     timezone: str = "Europe/Berlin",
+    pictures: str = "https://pictures.example",
 ) -> EventDocument:
-    """An event of `sessions` sessions; it started yesterday, so some sessions are past."""
+    """An event of `sessions` sessions; it starts today, so the first ones may be past."""
     rng = random.Random(seed)
     today = today or date.today()
     days = max(2, min(5, sessions // 40 + 2))
-    start = today - timedelta(days=1)
+    start = today
     tz = ZoneInfo(timezone)
     rooms = [f"Room {chr(65 + i)}" for i in range(max(3, min(40, sessions // 25)))]
 
     def uid() -> uuid.UUID:
         return uuid.UUID(int=rng.getrandbits(128), version=4)
 
-    people = [_speaker(rng, uid(), i) for i in range(speakers or max(1, sessions * 3 // 2))]
+    people = [
+        _speaker(rng, uid(), i, pictures) for i in range(speakers or max(1, sessions * 3 // 2))
+    ]
     # Everyone speaks at least once while there are sessions left; the rest pick at random.
     unassigned = list(range(len(people)))
     rng.shuffle(unassigned)
@@ -178,7 +181,7 @@ def demo_event(
                 description=f"{company} builds tools for people who build software.",
                 website=f"https://{company.lower().replace(' ', '')}.example",
                 tier=TIERS[i % len(TIERS)],
-                logo_url=f"https://picsum.photos/seed/{company.replace(' ', '')}/600/300",
+                logo_url=f"{pictures}/pictures/{company.replace(' ', '-').lower()}.png",
             )
             for i, company in enumerate(COMPANIES[:6])
         ],
@@ -210,7 +213,7 @@ def _email(first: str, last: str, number: int) -> str:
     return f"{local}.{number}@example.com"
 
 
-def _speaker(rng: random.Random, speaker_id: uuid.UUID, index: int) -> SpeakerEntry:
+def _speaker(rng: random.Random, speaker_id: uuid.UUID, index: int, pictures: str) -> SpeakerEntry:
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
     company = rng.choice(COMPANIES)
     complete = rng.random() < 0.7  # the rest leave the optional fields empty
@@ -230,7 +233,7 @@ def _speaker(rng: random.Random, speaker_id: uuid.UUID, index: int) -> SpeakerEn
             if complete
             else ""
         ),
-        headshot_url=f"https://i.pravatar.cc/400?u={speaker_id}" if rng.random() < 0.8 else None,
+        headshot_url=f"{pictures}/pictures/{speaker_id}.png" if rng.random() < 0.8 else None,
         linkedin_url=f"https://www.linkedin.com/in/{handle}" if complete else None,
         twitter_url=f"https://x.com/{handle}" if rng.random() < 0.4 else None,
         tags=[rng.choice(list(TAGS))] if rng.random() < 0.2 else [],

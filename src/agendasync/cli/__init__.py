@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from agendasync.cli import content
+from agendasync.cli import content, demo, sessionize, syncing
 from agendasync.cli.base import state
 
 app = typer.Typer(help="agendasync: keep event content in one place, sync it everywhere.")
@@ -14,8 +14,15 @@ app.add_typer(content.org_app, name="org")
 app.add_typer(content.event_app, name="event")
 app.add_typer(content.session_app, name="session")
 app.add_typer(content.db_app, name="db")
+app.add_typer(sessionize.import_app, name="import")
 app.command("demo-data")(content.demo_data_command)
-app.command("demo")(content.demo)
+app.command("demo")(demo.demo)
+app.add_typer(syncing.integrations_app, name="integrations")
+app.add_typer(syncing.mappings_app, name="mappings")
+app.command("simulate")(syncing.simulate)
+app.command("sync")(syncing.sync)
+app.command("sync-sponsors")(syncing.sync_sponsors)
+app.command("runs")(syncing.runs)
 
 
 @app.callback()

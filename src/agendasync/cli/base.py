@@ -62,8 +62,8 @@ def print_json(value: Any) -> None:
 
 def table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
     out = Table(title=title, title_justify="left")
-    for column in columns:
-        out.add_column(column)
+    for index, column in enumerate(columns):
+        out.add_column(column, no_wrap=index == 0)
     for row in rows:
         out.add_row(*("" if value is None else str(value) for value in row))
     console.print(out)

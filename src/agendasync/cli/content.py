@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -259,23 +259,23 @@ def demo_data_command(
             pass
         else:
             fail(f"event {event!r} exists already; choose another slug")
-        owner = _org(connection, org)
+        owner = find_or_create_org(connection, org)
         document = demo_data.demo_event(slug=event, sessions=sessions, seed=seed)
         result = import_document(connection, document, org=owner)
         if as_json:
             print_json(_import_summary(result))
         else:
-            _print_summary(connection, result.event.id)
+            print_event_summary(connection, result.event.id)
 
 
-def _org(connection: Connection, name: str) -> Organisation:
+def find_or_create_org(connection: Connection, name: str) -> Organisation:
     try:
         return find_organisation(connection, name)
     except StoreError:
         return create_organisation(connection, name)
 
 
-def _print_summary(connection: Connection, event_id: uuid.UUID) -> None:
+def print_event_summary(connection: Connection, event_id: uuid.UUID) -> None:
     content = load_event_content(connection, event_id)
     event = content.event
     by_status: dict[str, int] = {}
@@ -297,21 +297,4 @@ def _print_summary(connection: Connection, event_id: uuid.UUID) -> None:
             ["sponsors", len(content.sponsors)],
             ["exhibitors", len(content.exhibitors)],
         ],
-    )
-
-
-def demo() -> None:
-    """Fill the store with a demo event and show what it holds."""
-    slug = f"devconf-{date.today():%Y%m%d}"
-    with transaction() as connection:
-        owner = _org(connection, "Demo Organisation")
-        try:
-            event_id = find_event(connection, slug).id
-        except StoreError:
-            document = demo_data.demo_event(slug=slug, sessions=60)
-            event_id = import_document(connection, document, org=owner).event.id
-        _print_summary(connection, event_id)
-    console.print(
-        f"\nNext: [bold]agendasync session list {slug}[/], "
-        f"[bold]agendasync event export {slug} -o {slug}.json[/]"
     )

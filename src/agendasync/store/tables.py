@@ -291,3 +291,70 @@ import_runs = Table(
     Column("finished_at", UTCDateTime(), nullable=False),
     Column("report", JSON(), nullable=False),
 )
+
+# --- integrations and sync -------------------------------------------------------------------
+
+# R-INT-1: one set of credentials per partner per organisation, encrypted at rest (R-INT-4).
+integrations = Table(
+    "integrations",
+    metadata,
+    Column("id", Id(), primary_key=True),
+    Column("org_id", Id(), ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column("partner", String(32), nullable=False),
+    Column("base_url", String(500), nullable=False),
+    Column("credentials", Text(), nullable=False),
+    Column("credentials_hint", String(64), nullable=False),
+    *_timestamps(),
+    UniqueConstraint("org_id", "partner"),
+)
+
+# R-MAP-1/2: one partner event to one local event, each mapped at most once per integration.
+mappings = Table(
+    "mappings",
+    metadata,
+    Column("id", Id(), primary_key=True),
+    _owner("integration"),
+    _owner("event"),
+    Column("partner_event_id", String(200), nullable=False),
+    Column("partner_event_name", String(500), nullable=False),
+    Column("params", JSON(), nullable=False),
+    Column("continuous", Boolean(), nullable=False),
+    *_timestamps(),
+    UniqueConstraint("integration_id", "partner_event_id"),
+    UniqueConstraint("integration_id", "event_id"),
+)
+
+# What each partner holds for each record of a mapping (the sync ledger).
+sync_ledger = Table(
+    "sync_ledger",
+    metadata,
+    _owner("mapping"),
+    Column("kind", String(32), nullable=False),
+    Column("record_id", Id(), nullable=False),
+    Column("state", String(24), nullable=False),
+    Column("partner_id", String(200)),
+    Column("content_hash", String(64)),
+    Column("detail", Text()),
+    Column("extra", JSON(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("mapping_id", "kind", "record_id"),
+)
+
+# One row per sync run, with its report (R-SYNC-5). Kept when the mapping goes.
+sync_runs = Table(
+    "sync_runs",
+    metadata,
+    Column("id", Id(), primary_key=True),
+    Column("mapping_id", Id(), ForeignKey("mappings.id", ondelete="SET NULL"), index=True),
+    _owner("event"),
+    Column("partner", String(32), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("trigger", String(32), nullable=False),
+    Column("dry_run", Boolean(), nullable=False),
+    Column("scope", Id()),
+    Column("status", String(16), nullable=False),
+    Column("message", Text()),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("finished_at", UTCDateTime()),
+    Column("report", JSON(), nullable=False),
+)

@@ -3,6 +3,7 @@
 
 from agendasync.partners.sessionize.exceptions import (
     EmailsKeyRejected,
+    EndpointIdMissing,
     EndpointNotFound,
     InvalidEndpointId,
     MalformedPayload,
@@ -40,6 +41,7 @@ __all__ = [
     "CategoryItemRef",
     "Dimension",
     "EmailsKeyRejected",
+    "EndpointIdMissing",
     "EndpointNotFound",
     "InvalidEndpointId",
     "Link",

@@ -37,6 +37,20 @@ class InvalidEndpointId(SessionizeError):
         )
 
 
+class EndpointIdMissing(SessionizeError):
+    """R-SZ-1: an import was asked for an event that holds no endpoint id, and none was given."""
+
+    code = "sessionize.endpoint_id_missing"
+
+    def __init__(self, event_slug: str) -> None:
+        self.event_slug = event_slug
+        super().__init__(
+            f"Event {event_slug!r} has no Sessionize endpoint id yet. Give the 8-character id "
+            "from the event's API / Embed page in Sessionize (or paste the endpoint URL); it is "
+            "kept for the next imports."
+        )
+
+
 class EndpointNotFound(SessionizeError):
     """R-SZ-4: Sessionize does not know the endpoint id (404)."""
 
@@ -150,6 +164,7 @@ class EmailsKeyRejected(SessionizeError):
 
 __all__ = [
     "EmailsKeyRejected",
+    "EndpointIdMissing",
     "EndpointNotFound",
     "InvalidEndpointId",
     "MalformedPayload",

@@ -1,0 +1,112 @@
+"""`agendasync import sessionize`: import an event's content from its Sessionize endpoint."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+
+from agendasync.cli.base import JsonFlag, console, fail, print_json, store, table
+from agendasync.partners.sessionize.client import DEFAULT_BASE_URL
+from agendasync.partners.sessionize.exceptions import SessionizeError
+from agendasync.partners.sessionize.importer import ImportReport, ImportStatus, import_sessionize
+from agendasync.store.exceptions import StoreError
+
+import_app = typer.Typer(help="Import content from other systems.")
+
+
+@import_app.command("sessionize")
+def import_sessionize_command(
+    slug: Annotated[str, typer.Argument(help="The event to import into.")],
+    endpoint_id: Annotated[
+        str | None,
+        typer.Option(
+            "--id",
+            help="Sessionize endpoint id, or a pasted sessionize.com/api/v2/{id}/... URL "
+            "(default: the one the event holds from its last import).",
+        ),
+    ] = None,
+    emails_key: Annotated[
+        str | None,
+        typer.Option("--emails-key", help="Key of the speaker-emails view (from Sessionize)."),
+    ] = None,
+    base_url: Annotated[
+        str, typer.Option("--base-url", help="Sessionize's address (a simulator's in tests).")
+    ] = DEFAULT_BASE_URL,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what the import would do; write nothing.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Import even when the feed is unchanged.")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Import speakers, rooms and sessions from Sessionize's view/All into an event.
+
+    Importing again updates what changed, creates nothing twice, marks what vanished withdrawn.
+    """
+    try:
+        report = asyncio.run(
+            import_sessionize(
+                store(),
+                slug,
+                endpoint_id=endpoint_id,
+                emails_key=emails_key,
+                base_url=base_url,
+                dry_run=dry_run,
+                force=force,
+            )
+        )
+    except (SessionizeError, StoreError) as exc:
+        if as_json:
+            code = getattr(exc, "code", "store.error")
+            print_json({"status": "failed", "error": {"code": code, "message": str(exc)}})
+        fail(str(exc))
+        return
+    if as_json:
+        print_json(report.to_json())
+    else:
+        _print_report(report)
+
+
+def _print_report(report: ImportReport) -> None:
+    dry = " (dry run: nothing was written)" if report.dry_run else ""
+    source = f"Sessionize endpoint {report.endpoint_id}"
+    if report.status is ImportStatus.UNCHANGED:
+        since = (
+            f" since {report.unchanged_since:%Y-%m-%d %H:%M} UTC" if report.unchanged_since else ""
+        )
+        console.print(
+            f"{source} is unchanged{since}: nothing to import into [bold]{report.event_slug}[/]"
+            f"{dry}. Use --force to import it anyway."
+        )
+        return
+    console.print(f"imported {source} into [bold]{report.event_slug}[/]{dry}")
+    table(
+        "Records",
+        ["records", "created", "updated", "restored", "unchanged", "withdrawn"],
+        [
+            [name, c.created, c.updated, c.restored, c.unchanged, c.withdrawn]
+            for name, c in (
+                ("sessions", report.sessions),
+                ("speakers", report.speakers),
+                ("taxonomy", report.taxonomy),
+            )
+        ],
+    )
+    if report.left_out:
+        by_reason = report.left_out_by_reason()
+        summary = ", ".join(
+            f"{count} {reason.value.replace('_', ' ')}" for reason, count in by_reason.items()
+        )
+        table(
+            f"Left out: {summary}",
+            ["what", "Sessionize id", "title or name", "reason"],
+            [[r.kind, r.sessionize_id, r.name, r.detail] for r in report.left_out],
+        )
+    for warning in report.warnings:
+        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+
+
+__all__ = ["import_app"]

@@ -1,0 +1,434 @@
+"""Commands for partners: simulators, integrations, mappings, sync runs and their reports."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
+
+from agendasync.cli.base import (
+    JsonFlag,
+    OrgOption,
+    console,
+    fail,
+    print_json,
+    store,
+    table,
+    transaction,
+)
+from agendasync.domain.integrations import SyncRun
+from agendasync.partners.base import get_partner
+from agendasync.partners.simserver import serve_in_thread
+from agendasync.secrets import SecretBox, SecretsError, load_box
+from agendasync.services import integrations as service
+from agendasync.services.integrations import IntegrationError
+from agendasync.services.syncing import run_sync
+from agendasync.store import integrations as repo
+from agendasync.store.events import find_event, find_organisation, list_events
+from agendasync.store.exceptions import StoreError
+
+integrations_app = typer.Typer(help="Partner integrations of an organisation.")
+mappings_app = typer.Typer(help="Event mappings: which partner event gets which event.")
+
+PartnerArgument = Annotated[str, typer.Argument(help="The partner, e.g. swoogo.")]
+T = TypeVar("T")
+
+
+def _box() -> SecretBox:
+    try:
+        return load_box()
+    except SecretsError as exc:
+        fail(str(exc))
+        raise AssertionError("unreachable") from exc
+
+
+_REFUSALS = (IntegrationError, SecretsError, StoreError, LookupError)
+
+
+def _run(coroutine: Any) -> Any:
+    """Run a service coroutine; its refusals become one clear line and exit code 1."""
+    try:
+        return asyncio.run(coroutine)
+    except _REFUSALS as exc:
+        fail(str(exc))
+
+
+def _call(function: Callable[..., T], **kwargs: Any) -> T:
+    """Call a service function; its refusals become one clear line and exit code 1."""
+    try:
+        return function(**kwargs)
+    except _REFUSALS as exc:
+        fail(str(exc))
+        raise AssertionError("unreachable") from exc
+
+
+# --- simulate ----------------------------------------------------------------------------------
+
+
+def simulate(
+    partner: PartnerArgument,
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8765,
+) -> None:
+    """Run a partner simulator, to try agendasync without a partner account."""
+    if partner != "swoogo":
+        fail(f"no simulator for {partner!r}; available: swoogo")
+    from agendasync.partners.swoogo.simulator import SwoogoSimulator, SwoogoState
+
+    state = SwoogoState()
+    state.add_credentials("demo-key", "demo-secret")
+    events = [
+        state.add_event("DevConf Berlin", timezone="Europe/Berlin"),
+        state.add_event("DevConf New York", timezone="US/Eastern"),
+    ]
+    with serve_in_thread(SwoogoSimulator(state), port=port) as url:
+        console.print(f"Swoogo simulator at [bold]{url}/api/v1[/]")
+        console.print("consumer key [bold]demo-key[/], consumer secret [bold]demo-secret[/]")
+        console.print(f"events: {', '.join(str(e) for e in events)} (Ctrl-C stops it)")
+        console.print(
+            f"try: agendasync integrations connect swoogo --org ORG --key demo-key "
+            f"--secret demo-secret --base-url {url}/api/v1"
+        )
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            console.print("stopped")
+
+
+# --- integrations ------------------------------------------------------------------------------
+
+
+@integrations_app.command("connect")
+def integrations_connect(
+    partner: PartnerArgument,
+    org: OrgOption,
+    key: Annotated[str | None, typer.Option(help="API or consumer key.")] = None,
+    secret: Annotated[str | None, typer.Option(help="API or consumer secret.")] = None,
+    token: Annotated[str | None, typer.Option(help="API token.")] = None,
+    base_url: Annotated[str | None, typer.Option(help="The partner's API base URL.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Connect a partner: the credentials are checked with the partner at once (R-INT-2)."""
+    given = {"key": key or "", "secret": secret or "", "token": token or ""}
+    connected = _run(
+        service.connect(
+            store(),
+            _box(),
+            org=org,
+            partner_name=partner,
+            credentials=given,
+            base_url=base_url,
+        )
+    )
+    integration = connected.integration
+    if as_json:
+        print_json(
+            {
+                **integration.model_dump(mode="json"),
+                "partner_events": [vars(e) for e in connected.partner_events],
+            }
+        )
+        return
+    console.print(f"connected {partner} ({integration.credentials_hint})")
+    _print_partner_events(connected.partner_events)
+
+
+def _print_partner_events(events: Any) -> None:
+    table(
+        "Partner events",
+        ["id", "name", "time zone", "start"],
+        [[e.id, e.name, e.timezone, e.start_date] for e in events],
+    )
+
+
+@integrations_app.command("list")
+def integrations_list(org: OrgOption, as_json: JsonFlag = False) -> None:
+    """List an organisation's integrations (credentials masked)."""
+    with transaction() as connection:
+        owner = find_organisation(connection, org)
+        found = repo.list_integrations(connection, owner.id)
+        mappings = repo.list_mappings(connection, org_id=owner.id)
+    if as_json:
+        print_json([i.model_dump(mode="json") for i in found])
+        return
+    table(
+        "Integrations",
+        ["partner", "base URL", "credentials", "mappings"],
+        [
+            [
+                i.partner,
+                i.base_url,
+                i.credentials_hint,
+                sum(m.integration_id == i.id for m in mappings),
+            ]
+            for i in found
+        ],
+    )
+
+
+@integrations_app.command("events")
+def integrations_events(
+    partner: PartnerArgument, org: OrgOption, as_json: JsonFlag = False
+) -> None:
+    """The partner's events these credentials reach (what a mapping can pick from)."""
+    events = _run(service.partner_events(store(), _box(), org=org, partner_name=partner))
+    if as_json:
+        print_json([vars(e) for e in events])
+    else:
+        _print_partner_events(events)
+
+
+@integrations_app.command("disconnect")
+def integrations_disconnect(
+    partner: PartnerArgument,
+    org: OrgOption,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Disconnect: removes every mapping of it; data on the partner stays (R-INT-5)."""
+    if not yes:
+        typer.confirm(f"Disconnect {partner} and remove all its event mappings?", abort=True)
+    removed = _call(service.disconnect, store=store(), org=org, partner_name=partner)
+    console.print(f"disconnected {partner}; removed {removed} mapping(s)")
+
+
+# --- mappings ----------------------------------------------------------------------------------
+
+
+@mappings_app.command("add")
+def mappings_add(
+    partner: PartnerArgument,
+    event: Annotated[str, typer.Option("--event", help="Our event's slug.")],
+    partner_event: Annotated[str, typer.Option("--partner-event", help="The partner's event id.")],
+    continuous: Annotated[bool, typer.Option(help="Sync about every 30 minutes.")] = False,
+    param: Annotated[
+        list[str] | None, typer.Option(help="A partner parameter, name=value (ASP: seminar_id).")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Map a partner event to one of our events (R-MAP-1, R-MAP-2)."""
+    params = dict(p.split("=", 1) for p in (param or []) if "=" in p)
+    mapping = _run(
+        service.add_mapping(
+            store(),
+            _box(),
+            event_slug=event,
+            partner_name=partner,
+            partner_event_id=partner_event,
+            params=params,
+            continuous=continuous,
+        )
+    )
+    if as_json:
+        print_json(mapping.model_dump(mode="json"))
+    else:
+        console.print(
+            f"mapped {partner} event {mapping.partner_event_id} ({mapping.partner_event_name}) "
+            f"to {event}" + (", continuous sync on" if continuous else "")
+        )
+
+
+@mappings_app.command("list")
+def mappings_list(org: OrgOption, as_json: JsonFlag = False) -> None:
+    """List an organisation's mappings."""
+    with transaction() as connection:
+        owner = find_organisation(connection, org)
+        found = repo.list_mappings(connection, org_id=owner.id)
+        partners = {i.id: i.partner for i in repo.list_integrations(connection, owner.id)}
+        slugs = {e.id: e.slug for e in list_events(connection, org_id=owner.id)}
+    rows = [
+        {
+            "partner": partners[m.integration_id],
+            "event": slugs[m.event_id],
+            "partner_event_id": m.partner_event_id,
+            "partner_event_name": m.partner_event_name,
+            "continuous": m.continuous,
+            "params": m.params,
+        }
+        for m in found
+    ]
+    if as_json:
+        print_json(rows)
+        return
+    table(
+        "Mappings",
+        ["partner", "event", "partner event", "continuous"],
+        [
+            [
+                r["partner"],
+                r["event"],
+                f"{r['partner_event_id']} ({r['partner_event_name']})",
+                "on" if r["continuous"] else "off",
+            ]
+            for r in rows
+        ],
+    )
+
+
+@mappings_app.command("remove")
+def mappings_remove(
+    partner: PartnerArgument,
+    event: Annotated[str, typer.Option("--event", help="Our event's slug.")],
+) -> None:
+    """Remove one mapping; the integration and other mappings stay (R-MAP-5)."""
+    mapping = _call(service.remove_mapping, store=store(), event_slug=event, partner_name=partner)
+    console.print(f"removed the mapping of {event} to {partner} event {mapping.partner_event_id}")
+
+
+# --- sync --------------------------------------------------------------------------------------
+
+
+def _sync(
+    slug: str, partner: str, *, action: str, dry_run: bool, scope: uuid.UUID | None, as_json: bool
+) -> None:
+    chosen = _call(get_partner, name=partner)
+    _, mapping = _call(
+        service.mapping_for, store=store(), event_slug=slug, partner_name=chosen.spec.name
+    )
+    if as_json:
+        run = _run(run_sync(store(), _box(), mapping, action=action, dry_run=dry_run, scope=scope))
+        print_json(run.model_dump(mode="json"))
+    else:
+        with progress_bar() as progress:
+            run = _run(
+                run_sync(
+                    store(),
+                    _box(),
+                    mapping,
+                    action=action,
+                    dry_run=dry_run,
+                    scope=scope,
+                    progress=progress,
+                )
+            )
+        print_report(run)
+    if run.status == "failed":
+        raise typer.Exit(1)
+
+
+@contextmanager
+def progress_bar() -> Iterator[Callable[[str, int, int], None]]:
+    """A bar per kind of record, as the engine reports progress."""
+    with Progress(
+        TextColumn("{task.description:<18}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def progress(kind: str, done: int, total: int) -> None:
+            if kind not in tasks:
+                tasks[kind] = bar.add_task(kind, total=total)
+            bar.update(tasks[kind], completed=done)
+
+        yield progress
+
+
+def _reason_kind(reason: str) -> str:
+    """`status is 'declined'; only accepted ...` -> `status is 'declined'`, for a summary."""
+    return reason.split(";")[0].split(" (")[0]
+
+
+def print_report(run: SyncRun, *, limit: int = 20) -> None:
+    report = run.report
+    title = "Dry run (nothing was sent)" if run.dry_run else f"Sync to {run.partner}"
+    console.print(
+        f"[bold]{title}[/]: {run.status.value}" + (f": {run.message}" if run.message else "")
+    )
+    counts = report.get("counts", {})
+    if counts:
+        columns = ["attempted", "created", "updated", "unchanged", "deleted", "skipped", "failed"]
+        table(
+            "Records" if not run.dry_run else "Records (what a sync would do)",
+            ["kind", *columns],
+            [[kind, *(c[col] for col in columns)] for kind, c in counts.items()],
+        )
+    for heading, key in (("Skipped", "skipped"), ("Failed", "failed")):
+        problems = report.get(key, [])
+        if problems:
+            reasons = Counter(_reason_kind(p["reason"]) for p in problems)
+            console.print(
+                f"{heading}: " + ", ".join(f"{n} {reason}" for reason, n in reasons.most_common())
+            )
+            shown = problems[:limit]
+            table(
+                f"{heading} ({len(problems)})",
+                ["record", "reason"],
+                [[p["label"], p["reason"]] for p in shown],
+            )
+            if len(problems) > limit:
+                console.print(f"... and {len(problems) - limit} more (see --json)")
+    if "credits_used" in report:
+        console.print(
+            f"partner calls: {report['partner_calls']}, credits used: {report['credits_used']}"
+        )
+
+
+def sync(
+    slug: str,
+    to: Annotated[str, typer.Option("--to", help="The partner, e.g. swoogo.")],
+    dry_run: Annotated[bool, typer.Option(help="Show what would be sent; send nothing.")] = False,
+    session: Annotated[str | None, typer.Option(help="Sync only this session (UUID).")] = None,
+    speaker: Annotated[str | None, typer.Option(help="Sync only this speaker (UUID).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Sync an event's sessions and speakers to a partner it is mapped to."""
+    chosen = session or speaker
+    try:
+        scope = uuid.UUID(chosen) if chosen else None
+    except ValueError:
+        fail(f"--session/--speaker: {chosen!r} is not a UUID")
+    _sync(slug, to, action="content", dry_run=dry_run, scope=scope, as_json=as_json)
+
+
+def sync_sponsors(
+    slug: str,
+    to: Annotated[str, typer.Option("--to", help="The partner, e.g. swoogo.")],
+    dry_run: Annotated[bool, typer.Option(help="Show what would be sent; send nothing.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Sync an event's sponsors to a partner (their own action, R-SYNC-1)."""
+    _sync(slug, to, action="sponsors", dry_run=dry_run, scope=None, as_json=as_json)
+
+
+def runs(slug: str, as_json: JsonFlag = False) -> None:
+    """Past sync runs of an event, newest first."""
+    with transaction() as connection:
+        event = find_event(connection, slug)
+        found = repo.list_runs(connection, event.id)
+    if as_json:
+        print_json([r.model_dump(mode="json") for r in found])
+        return
+
+    def summary(run: SyncRun) -> str:
+        counts = run.report.get("counts", {})
+        return ", ".join(
+            f"{kind} {c['created']}+{c['updated']}~{c['unchanged']}"
+            + (f" !{c['failed']}" if c["failed"] else "")
+            for kind, c in counts.items()
+            if kind in ("sessions", "speakers", "sponsors")
+        )
+
+    table(
+        f"Sync runs of {slug}",
+        ["started", "partner", "action", "trigger", "status", "records (new+changed~same !failed)"],
+        [
+            [
+                r.started_at.strftime("%Y-%m-%d %H:%M:%S"),
+                r.partner,
+                r.action,
+                r.trigger,
+                r.status.value + (f": {r.message}" if r.message else ""),
+                summary(r),
+            ]
+            for r in found
+        ],
+    )

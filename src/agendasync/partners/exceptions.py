@@ -1,0 +1,44 @@
+"""What a partner call can end in; the sync engine acts on the type, never on the partner.
+
+PartnerError            anything a partner call can fail with; carries a clear message
+├── AuthFailed          the credentials are refused (bad key, revoked, expired for good)
+├── RateLimited         the partner says "too many": wait `retry_after` seconds, then retry
+├── RemoteNotFound      the record is gone on the partner (deleted there)
+├── Rejected            the partner refuses this record's data; `problems` names the fields
+└── Transient           a 5xx, a timeout, a dropped connection: retry with backoff
+    └── OutcomeUnknown  the request may have landed (e.g. an answer lost after sending)
+"""
+
+from __future__ import annotations
+
+
+class PartnerError(Exception):
+    """A partner call failed; `str()` is a message fit for a report."""
+
+
+class AuthFailed(PartnerError):
+    pass
+
+
+class RateLimited(PartnerError):
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class RemoteNotFound(PartnerError):
+    pass
+
+
+class Rejected(PartnerError):
+    def __init__(self, message: str, problems: list[tuple[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
+
+
+class Transient(PartnerError):
+    pass
+
+
+class OutcomeUnknown(Transient):
+    """A write was sent and no answer came: it may have landed, so find it before retrying."""

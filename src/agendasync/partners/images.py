@@ -1,0 +1,65 @@
+"""Fetching a headshot or logo and fitting it under a partner's size limit (R-TX-5)."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import httpx
+from PIL import Image, UnidentifiedImageError
+
+from agendasync.partners.exceptions import Rejected
+
+_FORMATS = {
+    "JPEG": ("jpg", "image/jpeg"),
+    "PNG": ("png", "image/png"),
+    "GIF": ("gif", "image/gif"),
+    "WEBP": ("webp", "image/webp"),
+}
+
+
+@dataclass(frozen=True)
+class Picture:
+    filename: str
+    data: bytes
+    content_type: str
+
+
+async def fit_image(http: httpx.AsyncClient, url: str, max_bytes: int) -> Picture:
+    """The image at `url`, downscaled (aspect ratio kept) until it is at most `max_bytes`.
+
+    An image that cannot be fetched or read raises `Rejected`: the record it belongs to is
+    synced without it, and the report says why."""
+    try:
+        response = await http.get(url, follow_redirects=True)
+        response.raise_for_status()
+    except httpx.HTTPError as exc:
+        raise Rejected(f"could not fetch the image {url}: {exc.__class__.__name__}") from exc
+    try:
+        image: Image.Image = Image.open(io.BytesIO(response.content))
+        image.load()
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise Rejected(f"could not read the image {url}: not a supported picture") from exc
+    kind = image.format if image.format in _FORMATS else "PNG"
+    data = response.content if image.format in _FORMATS else _encode(image, kind)
+    while len(data) > max_bytes:
+        scale = max(0.1, min(0.9, (max_bytes / len(data)) ** 0.5))
+        width, height = max(1, int(image.width * scale)), max(1, int(image.height * scale))
+        if (width, height) == (image.width, image.height):
+            raise Rejected(f"could not shrink the image {url} under {max_bytes} bytes")
+        image = image.resize((width, height), Image.Resampling.LANCZOS)
+        data = _encode(image, kind)
+    extension, content_type = _FORMATS[kind]
+    return Picture(f"image.{extension}", data, content_type)
+
+
+def _encode(image: Image.Image, kind: str) -> bytes:
+    if kind == "JPEG" and image.mode not in ("RGB", "L"):
+        image = image.convert("RGB")
+    out = io.BytesIO()
+    image.save(
+        out,
+        format=kind,
+        **({"quality": 85, "optimize": True} if kind == "JPEG" else {"optimize": True}),
+    )
+    return out.getvalue()

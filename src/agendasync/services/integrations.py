@@ -1,0 +1,225 @@
+"""Connecting partners and mapping events (SPEC §2, §3): what the CLI, API and pages call."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import httpx
+
+from agendasync.domain.integrations import Integration
+from agendasync.domain.integrations import Mapping as EventMapping
+from agendasync.partners.base import Partner, PartnerEvent, get_partner
+from agendasync.partners.exceptions import AuthFailed, PartnerError, Transient
+from agendasync.partners.urls import InvalidBaseUrl, normalise_base_url
+from agendasync.secrets import SecretBox, mask
+from agendasync.store import Store
+from agendasync.store import integrations as repo
+from agendasync.store.events import find_event, find_organisation
+from agendasync.store.exceptions import NotFound
+
+
+class IntegrationError(Exception):
+    """A connect, map or disconnect that cannot be done; the message says why."""
+
+
+@dataclass(frozen=True)
+class Connected:
+    integration: Integration
+    partner_events: Sequence[PartnerEvent]
+
+
+def http_client(timeout: float = 30.0) -> httpx.AsyncClient:
+    return httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=10.0))
+
+
+def _credentials(partner: Partner, given: Mapping[str, str]) -> dict[str, str]:
+    values = {}
+    for field in partner.spec.credential_fields:
+        value = (given.get(field.name) or "").strip()
+        if not value:
+            raise IntegrationError(f"{field.label} is required to connect {partner.spec.title}")
+        values[field.name] = value
+    return values
+
+
+def _hint(partner: Partner, values: Mapping[str, str]) -> str:
+    return ", ".join(
+        f"{field.label} {mask(values[field.name])}" for field in partner.spec.credential_fields
+    )
+
+
+def _base_url(partner: Partner, given: str | None) -> str:
+    text = given or partner.spec.default_base_url
+    if not text:
+        raise IntegrationError(f"{partner.spec.title} needs the base URL of your platform")
+    try:
+        return normalise_base_url(text)
+    except InvalidBaseUrl as exc:
+        raise IntegrationError(str(exc)) from exc
+
+
+async def verify(
+    partner: Partner, http: httpx.AsyncClient, credentials: Mapping[str, str], base_url: str
+) -> Sequence[PartnerEvent]:
+    """R-INT-2: the partner's own verdict on the credentials, in words people understand."""
+    try:
+        return await partner.verify(http, credentials, base_url)
+    except AuthFailed as exc:
+        raise IntegrationError(f"{partner.spec.title} refused the credentials: {exc}") from exc
+    except Transient as exc:
+        raise IntegrationError(
+            f"{partner.spec.title} could not be reached at {base_url}: {exc}"
+        ) from exc
+    except PartnerError as exc:
+        raise IntegrationError(f"{partner.spec.title} answered unexpectedly: {exc}") from exc
+
+
+async def connect(
+    store: Store,
+    box: SecretBox,
+    *,
+    org: str,
+    partner_name: str,
+    credentials: Mapping[str, str],
+    base_url: str | None = None,
+    http: httpx.AsyncClient | None = None,
+) -> Connected:
+    """Verify the credentials against the partner at once, then keep them encrypted."""
+    partner = _partner(partner_name)
+    values = _credentials(partner, credentials)
+    url = _base_url(partner, base_url)
+    async with _client(http) as client:
+        events = await verify(partner, client, values, url)
+    with store.transaction() as connection:
+        owner = find_organisation(connection, org)
+        integration = repo.create_integration(
+            connection,
+            org_id=owner.id,
+            partner=partner.spec.name,
+            base_url=url,
+            sealed_credentials=box.seal(values),
+            credentials_hint=_hint(partner, values),
+        )
+    return Connected(integration, events)
+
+
+def disconnect(store: Store, *, org: str, partner_name: str) -> int:
+    """R-INT-5: removes the integration and all its mappings; returns how many mappings."""
+    with store.transaction() as connection:
+        owner = find_organisation(connection, org)
+        integration = repo.get_integration(connection, owner.id, partner_name)
+        return repo.delete_integration(connection, integration.id)
+
+
+async def partner_events(
+    store: Store,
+    box: SecretBox,
+    *,
+    org: str,
+    partner_name: str,
+    http: httpx.AsyncClient | None = None,
+) -> Sequence[PartnerEvent]:
+    """The partner's events, for the mapping window's dropdown."""
+    with store.transaction() as connection:
+        owner = find_organisation(connection, org)
+        integration = repo.get_integration(connection, owner.id, partner_name)
+    return await _events_for(store, box, integration, _partner(partner_name), http)
+
+
+async def add_mapping(
+    store: Store,
+    box: SecretBox,
+    *,
+    event_slug: str,
+    partner_name: str,
+    partner_event_id: str,
+    params: Mapping[str, str] | None = None,
+    continuous: bool = False,
+    http: httpx.AsyncClient | None = None,
+) -> EventMapping:
+    """R-MAP-1/2: the partner event must exist for the credentials; each side maps once."""
+    partner = _partner(partner_name)
+    with store.transaction() as connection:
+        event = find_event(connection, event_slug)
+    missing = [p.label for p in partner.spec.mapping_params if not (params or {}).get(p.name)]
+    if missing:
+        raise IntegrationError(f"a {partner.spec.title} mapping needs: {', '.join(missing)}")
+    with store.transaction() as connection:
+        integration = repo.find_integration(connection, event.org_id, partner_name)
+    if integration is None:
+        raise IntegrationError(
+            f"{partner.spec.title} is not connected for the organisation of {event_slug!r}"
+        )
+    events = await _events_for(store, box, integration, partner, http)
+    chosen = next((e for e in events if e.id == str(partner_event_id)), None)
+    if chosen is None:
+        raise IntegrationError(
+            f"{partner.spec.title} has no event {partner_event_id} for these credentials"
+        )
+    with store.transaction() as connection:
+        return repo.add_mapping(
+            connection,
+            integration,
+            event_id=event.id,
+            event_slug=event.slug,
+            partner_event_id=chosen.id,
+            partner_event_name=chosen.name,
+            params=params or {},
+            continuous=continuous,
+        )
+
+
+async def _events_for(
+    store: Store,
+    box: SecretBox,
+    integration: Integration,
+    partner: Partner,
+    http: httpx.AsyncClient | None,
+) -> Sequence[PartnerEvent]:
+    with store.transaction() as connection:
+        values = box.open(repo.sealed_credentials(connection, integration.id))
+    async with _client(http) as client:
+        return await verify(partner, client, values, integration.base_url)
+
+
+def remove_mapping(store: Store, *, event_slug: str, partner_name: str) -> EventMapping:
+    """R-MAP-5: only this mapping goes; the integration and other mappings stay."""
+    with store.transaction() as connection:
+        event = find_event(connection, event_slug)
+        mapping = repo.find_mapping(connection, event.id, partner_name)
+        if mapping is None:
+            raise NotFound(f"event {event_slug!r} is not mapped to {partner_name}")
+        repo.remove_mapping(connection, mapping.id)
+        return mapping
+
+
+def _partner(name: str) -> Partner:
+    try:
+        return get_partner(name)
+    except LookupError as exc:
+        raise IntegrationError(str(exc)) from exc
+
+
+@asynccontextmanager
+async def _client(http: httpx.AsyncClient | None) -> AsyncIterator[httpx.AsyncClient]:
+    """The given client (tests choose the wire), or a fresh one closed afterwards."""
+    if http is not None:
+        yield http
+        return
+    async with http_client() as own:
+        yield own
+
+
+def mapping_for(store: Store, event_slug: str, partner_name: str) -> tuple[uuid.UUID, EventMapping]:
+    with store.transaction() as connection:
+        event = find_event(connection, event_slug)
+        mapping = repo.find_mapping(connection, event.id, partner_name)
+    if mapping is None:
+        # R-MAP-3: the sync action exists only for a mapped event.
+        raise IntegrationError(
+            f"event {event_slug!r} is not mapped to {partner_name}; add a mapping first"
+        )
+    return event.id, mapping

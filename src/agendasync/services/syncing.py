@@ -1,0 +1,213 @@
+"""One sync run of one mapping: load, check, select, transform, plan, execute, report.
+
+The stages are the pure functions of `agendasync.sync`; this module does the I/O around them
+and records the run. It never names a partner: the mapping's integration says which.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+
+from agendasync.domain.integrations import Mapping as EventMapping
+from agendasync.domain.integrations import RunStatus, SyncRun
+from agendasync.domain.models import EventContent
+from agendasync.partners.base import Adopt, Connector, Partner, TransformContext, get_partner
+from agendasync.partners.budget import Budgets
+from agendasync.partners.exceptions import AuthFailed, PartnerError
+from agendasync.secrets import SecretBox
+from agendasync.services.integrations import http_client
+from agendasync.store import Store
+from agendasync.store import integrations as repo
+from agendasync.store.content import load_event_content
+from agendasync.sync.engine import Engine, KindPlan, Progress, RetryPolicy
+from agendasync.sync.model import Action, LedgerEntry, Op, SyncReport
+from agendasync.sync.plan import plan
+from agendasync.sync.select import focus, select
+from agendasync.sync.timezones import same_rules
+
+# Budgets are per credential and shared by every run in this process.
+BUDGETS = Budgets()
+
+
+@dataclass
+class _StoreLedger:
+    """Writes each outcome in its own transaction, as it lands."""
+
+    store: Store
+    mapping_id: uuid.UUID
+
+    def save(self, entry: LedgerEntry) -> None:
+        with self.store.transaction() as connection:
+            repo.save_ledger_entry(connection, self.mapping_id, entry)
+
+    def forget(self, entry: LedgerEntry) -> None:
+        with self.store.transaction() as connection:
+            repo.delete_ledger_entry(connection, self.mapping_id, entry)
+
+
+def _kinds(partner: Partner, action: str) -> list[KindPlan]:
+    return [
+        KindPlan(
+            spec.name,
+            adopt_always=spec.adopt is Adopt.ALWAYS,
+            adopt_on_first_sync=spec.adopt is Adopt.FIRST_SYNC,
+        )
+        for spec in partner.spec.kinds(action)
+    ]
+
+
+def _plan(
+    partner: Partner,
+    action: str,
+    content: EventContent,
+    mapping: EventMapping,
+    ledger: dict[tuple[str, uuid.UUID], LedgerEntry],
+    scope: uuid.UUID | None,
+    now: datetime,
+) -> tuple[list[Op], SyncReport]:
+    """Select, transform and plan; the report starts with every record left out and why."""
+    selection = select(content, partner.spec.eligibility, now)
+    context = TransformContext(mapping.partner_event_id, mapping.params, now)
+    transformed = partner.transform(action, selection, content, context)
+    items, skipped = transformed.items, transformed.skipped
+    if scope is not None:  # R-SYNC-2: one session or speaker, through the same path
+        covered = focus(content, scope)
+        items = [item for item in items if item.record_id in covered]
+        skipped = [skip for skip in skipped if skip.record_id in covered]
+    report = SyncReport()
+    for skip in skipped:
+        report.skip(skip)
+    ops = plan(
+        items,
+        ledger,
+        deletes_propagate=partner.spec.deletes_propagate and scope is None,
+        kinds=[kind.name for kind in partner.spec.kinds(action)],
+    )
+    return ops, report
+
+
+async def _time_zone_problem(
+    partner: Partner, connector: Connector, content: EventContent
+) -> str | None:
+    """R-MAP-8: the partner event's zone must be our event's, by its rules."""
+    remote = await connector.event()
+    event = content.event
+    if remote.timezone is None or same_rules(remote.timezone, event.timezone, event.start_date):
+        return None
+    return (
+        f"time zones differ: {partner.spec.title} event '{remote.name}' is in {remote.timezone},"
+        f" event '{event.slug}' is in {event.timezone}; make them the same before syncing"
+    )
+
+
+def dry_run_report(ops: list[Op], report: SyncReport) -> SyncReport:
+    """R-SYNC-9: what a sync would do, without doing it."""
+    for op in ops:
+        counts = report.kind(op.kind)
+        if op.action is not Action.DELETE:
+            counts.attempted += 1
+        if op.action is Action.CREATE:
+            counts.created += 1
+        elif op.action is Action.UPDATE:
+            counts.updated += 1
+        elif op.action is Action.UNCHANGED:
+            counts.unchanged += 1
+        elif op.action is Action.DELETE:
+            counts.deleted += 1
+        else:
+            report.skip_op(op, "deleted on the partner; it is not created again")
+    return report
+
+
+async def run_sync(
+    store: Store,
+    box: SecretBox,
+    mapping: EventMapping,
+    *,
+    action: str = "content",
+    dry_run: bool = False,
+    scope: uuid.UUID | None = None,
+    trigger: str = "manual",
+    http: httpx.AsyncClient | None = None,
+    progress: Progress | None = None,
+    policy: RetryPolicy | None = None,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> SyncRun:
+    """Sync one mapping and return its run (recorded unless it is a dry run)."""
+    with store.transaction() as connection:
+        integration = repo.get_integration_by_id(connection, mapping.integration_id)
+        credentials = box.open(repo.sealed_credentials(connection, integration.id))
+        content = load_event_content(connection, mapping.event_id)
+        ledger = repo.load_ledger(connection, mapping.id)
+    partner = get_partner(integration.partner)
+    run = SyncRun(
+        mapping_id=mapping.id,
+        event_id=mapping.event_id,
+        partner=partner.spec.name,
+        action=action,
+        trigger=trigger,
+        dry_run=dry_run,
+        scope=scope,
+        status=RunStatus.RUNNING,
+        started_at=now(),
+    )
+    if not dry_run:
+        with store.transaction() as connection:
+            repo.save_run(connection, run)
+
+    report = SyncReport()
+    budget = None
+    if partner.spec.budget:
+        limit = partner.spec.budget
+        budget = BUDGETS.get(str(integration.id), limit.credits, limit.window_s)
+    own_http = http is None
+    client = http or http_client()
+    connector = partner.connector(
+        client, credentials, integration.base_url, mapping.partner_event_id, budget=budget
+    )
+    try:
+        ops, report = _plan(partner, action, content, mapping, ledger, scope, now())
+        sending = any(op.action not in (Action.UNCHANGED, Action.BLOCKED) for op in ops)
+        # Nothing to send, nothing to check: a resync without changes makes no partner call.
+        problem = await _time_zone_problem(partner, connector, content) if sending else None
+        if problem:
+            run.status, run.message = RunStatus.FAILED, problem
+        elif dry_run:
+            dry_run_report(ops, report)
+            run.status = RunStatus.SUCCEEDED
+        else:
+            engine = Engine(
+                connector,
+                ledger,
+                _StoreLedger(store, mapping.id),
+                report,
+                partner_title=partner.spec.title,
+                recreate_deleted=partner.spec.deletes_propagate,
+                concurrency=partner.spec.concurrency,
+                policy=policy,
+                progress=progress,
+            )
+            await engine.run(ops, _kinds(partner, action))
+            run.status = RunStatus.PARTIAL if report.total_failed else RunStatus.SUCCEEDED
+    except* AuthFailed as group:
+        run.status = RunStatus.FAILED
+        run.message = f"{partner.spec.title} refused the credentials: {group.exceptions[0]}"
+    except* PartnerError as group:
+        run.status = RunStatus.FAILED
+        run.message = f"{partner.spec.title}: {group.exceptions[0]}"
+    finally:
+        if own_http:
+            await client.aclose()
+    report.partner_calls = connector.calls
+    report.credits_used = connector.credits
+    run.report = report.as_dict()
+    run.finished_at = now()
+    if not dry_run:
+        with store.transaction() as connection:
+            repo.save_run(connection, run)
+    return run

@@ -1,0 +1,302 @@
+"""Integrations, mappings, the sync ledger and sync runs in the store."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping as MappingType
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from agendasync.domain.integrations import Integration, Mapping, RunStatus, SyncRun
+from agendasync.store import tables as t
+from agendasync.store.exceptions import Conflict, NotFound
+from agendasync.sync.model import LedgerEntry, LedgerState
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _integration(row: Row[Any]) -> Integration:
+    values = row._asdict()
+    return Integration.model_construct(
+        **{k: values[k] for k in Integration.model_fields if k in values}
+    )
+
+
+def _mapping(row: Row[Any]) -> Mapping:
+    values = row._asdict()
+    return Mapping.model_construct(**{k: values[k] for k in Mapping.model_fields})
+
+
+# --- integrations ------------------------------------------------------------------------------
+
+
+def create_integration(
+    connection: Connection,
+    *,
+    org_id: uuid.UUID,
+    partner: str,
+    base_url: str,
+    sealed_credentials: str,
+    credentials_hint: str,
+) -> Integration:
+    if find_integration(connection, org_id, partner) is not None:
+        raise Conflict(
+            f"{partner} is already connected for this organisation; disconnect it first "
+            "to use other credentials (one set of credentials per partner, R-INT-1)"
+        )
+    integration = Integration(
+        org_id=org_id,
+        partner=partner,
+        base_url=base_url,
+        credentials_hint=credentials_hint,
+        created_at=_now(),
+    )
+    connection.execute(
+        insert(t.integrations).values(
+            **integration.model_dump(),
+            credentials=sealed_credentials,
+            updated_at=integration.created_at,
+        )
+    )
+    return integration
+
+
+def find_integration(connection: Connection, org_id: uuid.UUID, partner: str) -> Integration | None:
+    row = connection.execute(
+        select(t.integrations).where(
+            t.integrations.c.org_id == org_id, t.integrations.c.partner == partner
+        )
+    ).first()
+    return _integration(row) if row else None
+
+
+def get_integration(connection: Connection, org_id: uuid.UUID, partner: str) -> Integration:
+    integration = find_integration(connection, org_id, partner)
+    if integration is None:
+        raise NotFound(f"{partner} is not connected for this organisation")
+    return integration
+
+
+def get_integration_by_id(connection: Connection, integration_id: uuid.UUID) -> Integration:
+    row = connection.execute(
+        select(t.integrations).where(t.integrations.c.id == integration_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"no integration with id {integration_id}")
+    return _integration(row)
+
+
+def sealed_credentials(connection: Connection, integration_id: uuid.UUID) -> str:
+    sealed: str | None = connection.execute(
+        select(t.integrations.c.credentials).where(t.integrations.c.id == integration_id)
+    ).scalar()
+    if sealed is None:
+        raise NotFound(f"no integration with id {integration_id}")
+    return sealed
+
+
+def list_integrations(connection: Connection, org_id: uuid.UUID) -> list[Integration]:
+    rows = connection.execute(
+        select(t.integrations)
+        .where(t.integrations.c.org_id == org_id)
+        .order_by(t.integrations.c.partner)
+    )
+    return [_integration(row) for row in rows]
+
+
+def delete_integration(connection: Connection, integration_id: uuid.UUID) -> int:
+    """R-INT-5: the integration and all its mappings (and their ledgers) go; returns how many
+    mappings went with it."""
+    mappings = len(list_mappings(connection, integration_id=integration_id))
+    connection.execute(delete(t.integrations).where(t.integrations.c.id == integration_id))
+    return mappings
+
+
+# --- mappings ----------------------------------------------------------------------------------
+
+
+def add_mapping(
+    connection: Connection,
+    integration: Integration,
+    *,
+    event_id: uuid.UUID,
+    event_slug: str,
+    partner_event_id: str,
+    partner_event_name: str,
+    params: MappingType[str, str],
+    continuous: bool,
+) -> Mapping:
+    """R-MAP-1/2: map a partner event to a local event; each side only once per integration."""
+    for existing in list_mappings(connection, integration_id=integration.id):
+        if existing.partner_event_id == partner_event_id:
+            holder = _event_slug(connection, existing.event_id)
+            raise Conflict(
+                f"{integration.partner} event {partner_event_id} ({existing.partner_event_name})"
+                f" is already mapped to event {holder!r}"
+            )
+        if existing.event_id == event_id:
+            raise Conflict(
+                f"event {event_slug!r} is already mapped to {integration.partner} event "
+                f"{existing.partner_event_id} ({existing.partner_event_name})"
+            )
+    mapping = Mapping(
+        integration_id=integration.id,
+        event_id=event_id,
+        partner_event_id=partner_event_id,
+        partner_event_name=partner_event_name,
+        params=dict(params),
+        continuous=continuous,
+        created_at=_now(),
+    )
+    connection.execute(
+        insert(t.mappings).values(**mapping.model_dump(), updated_at=mapping.created_at)
+    )
+    return mapping
+
+
+def _event_slug(connection: Connection, event_id: uuid.UUID) -> str:
+    return str(
+        connection.execute(select(t.events.c.slug).where(t.events.c.id == event_id)).scalar()
+    )
+
+
+def list_mappings(
+    connection: Connection,
+    *,
+    integration_id: uuid.UUID | None = None,
+    event_id: uuid.UUID | None = None,
+    org_id: uuid.UUID | None = None,
+) -> list[Mapping]:
+    query = select(t.mappings).join(t.integrations).order_by(t.mappings.c.created_at)
+    if integration_id is not None:
+        query = query.where(t.mappings.c.integration_id == integration_id)
+    if event_id is not None:
+        query = query.where(t.mappings.c.event_id == event_id)
+    if org_id is not None:
+        query = query.where(t.integrations.c.org_id == org_id)
+    return [_mapping(row) for row in connection.execute(query)]
+
+
+def find_mapping(connection: Connection, event_id: uuid.UUID, partner: str) -> Mapping | None:
+    row = connection.execute(
+        select(t.mappings)
+        .join(t.integrations)
+        .where(t.mappings.c.event_id == event_id, t.integrations.c.partner == partner)
+    ).first()
+    return _mapping(row) if row else None
+
+
+def get_mapping(connection: Connection, mapping_id: uuid.UUID) -> Mapping:
+    row = connection.execute(select(t.mappings).where(t.mappings.c.id == mapping_id)).first()
+    if row is None:
+        raise NotFound(f"no mapping with id {mapping_id}")
+    return _mapping(row)
+
+
+def remove_mapping(connection: Connection, mapping_id: uuid.UUID) -> None:
+    connection.execute(delete(t.mappings).where(t.mappings.c.id == mapping_id))
+
+
+def set_continuous(connection: Connection, mapping_id: uuid.UUID, on: bool) -> None:
+    connection.execute(
+        update(t.mappings)
+        .where(t.mappings.c.id == mapping_id)
+        .values(continuous=on, updated_at=_now())
+    )
+
+
+# --- ledger ------------------------------------------------------------------------------------
+
+
+def load_ledger(
+    connection: Connection, mapping_id: uuid.UUID
+) -> dict[tuple[str, uuid.UUID], LedgerEntry]:
+    rows = connection.execute(
+        select(t.sync_ledger).where(t.sync_ledger.c.mapping_id == mapping_id)
+    ).all()
+    return {
+        (row.kind, row.record_id): LedgerEntry(
+            kind=row.kind,
+            record_id=row.record_id,
+            state=LedgerState(row.state),
+            partner_id=row.partner_id,
+            content_hash=row.content_hash,
+            detail=row.detail,
+            extra=row.extra,
+        )
+        for row in rows
+    }
+
+
+def save_ledger_entry(connection: Connection, mapping_id: uuid.UUID, entry: LedgerEntry) -> None:
+    values = {
+        "mapping_id": mapping_id,
+        "kind": entry.kind,
+        "record_id": entry.record_id,
+        "state": entry.state.value,
+        "partner_id": entry.partner_id,
+        "content_hash": entry.content_hash,
+        "detail": entry.detail,
+        "extra": dict(entry.extra),
+        "updated_at": _now(),
+    }
+    dialect_insert = postgres_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    statement = dialect_insert(t.sync_ledger).values(**values)
+    changing = {k: v for k, v in values.items() if k not in ("mapping_id", "kind", "record_id")}
+    connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=["mapping_id", "kind", "record_id"], set_=changing
+        )
+    )
+
+
+def delete_ledger_entry(connection: Connection, mapping_id: uuid.UUID, entry: LedgerEntry) -> None:
+    connection.execute(
+        delete(t.sync_ledger).where(
+            t.sync_ledger.c.mapping_id == mapping_id,
+            t.sync_ledger.c.kind == entry.kind,
+            t.sync_ledger.c.record_id == entry.record_id,
+        )
+    )
+
+
+# --- runs --------------------------------------------------------------------------------------
+
+
+def save_run(connection: Connection, run: SyncRun) -> None:
+    values = run.model_dump()
+    exists = connection.execute(select(t.sync_runs.c.id).where(t.sync_runs.c.id == run.id)).first()
+    if exists:
+        connection.execute(update(t.sync_runs).where(t.sync_runs.c.id == run.id).values(**values))
+    else:
+        connection.execute(insert(t.sync_runs).values(**values))
+
+
+def list_runs(connection: Connection, event_id: uuid.UUID, *, limit: int = 50) -> list[SyncRun]:
+    rows = connection.execute(
+        select(t.sync_runs)
+        .where(t.sync_runs.c.event_id == event_id)
+        .order_by(t.sync_runs.c.started_at.desc())
+        .limit(limit)
+    )
+    return [
+        SyncRun.model_construct(**(row._asdict() | {"status": RunStatus(row.status)}))
+        for row in rows
+    ]
+
+
+def running_run(connection: Connection, mapping_id: uuid.UUID, action: str) -> SyncRun | None:
+    row = connection.execute(
+        select(t.sync_runs).where(
+            t.sync_runs.c.mapping_id == mapping_id,
+            t.sync_runs.c.action == action,
+            t.sync_runs.c.status.in_([RunStatus.QUEUED.value, RunStatus.RUNNING.value]),
+        )
+    ).first()
+    return SyncRun.model_construct(**row._asdict()) if row else None
