@@ -35,12 +35,14 @@ DAYS = 10
 ROOMS = 40
 SLOT_MINUTES = 45
 SLOTS_PER_DAY = 13  # 08:00 to 18:45 with 5-minute breaks
-WORDS = (
-    "cloud platform data kubernetes pipeline frontend security testing observability scale "
-    "team culture design api serverless edge model latency cost migration legacy resilience"
-).split()
-FIRST_NAMES = "Åsne José Mei Jürgen Chloé Lars Aisha Piotr Ingrid Tomáš Fatma Noah Siobhán".split()
-LAST_NAMES = "Lind Núñez Zhang Müller Lefèvre Ødegaard Al-Farsi Wiśniewski Dvořák Okafor".split()
+WORDS = [
+    *("cloud", "platform", "data", "kubernetes", "pipeline", "frontend", "security", "testing"),
+    *("observability", "scale", "team", "culture", "design", "api", "serverless", "edge"),
+    *("model", "latency", "cost", "migration", "legacy", "resilience"),
+]
+FIRST_NAMES = ["Åsne", "José", "Mei", "Jürgen", "Chloé", "Lars", "Aisha", "Piotr", "Tomáš"]
+LAST_NAMES = ["Lind", "Núñez", "Zhang", "Müller", "Lefèvre", "Ødegaard", "Al-Farsi", "Dvořák"]
+ROLES = ["Engineer", "CTO", "Architect"]
 
 CATEGORIES: list[tuple[str, str, list[str]]] = [
     ("Which track does your session best fit into?", "session", [f"Track {n}" for n in range(20)]),
@@ -71,7 +73,8 @@ def generate_feed(sessions: int, speakers: int, seed: int = 7) -> dict[str, Any]
                 "id": number,
                 "title": title,
                 "items": [
-                    {"id": i, "name": n, "sort": s} for s, (i, n) in enumerate(zip(ids, names))
+                    {"id": i, "name": n, "sort": s}
+                    for s, (i, n) in enumerate(zip(ids, names, strict=True))
                 ],
                 "sort": number,
                 "type": kind,
@@ -141,7 +144,7 @@ def generate_feed(sessions: int, speakers: int, seed: int = 7) -> dict[str, Any]
                 "lastName": last,
                 "fullName": f"{first} {last}",
                 "bio": _text(rng, 60),
-                "tagLine": f"{rng.choice(['Engineer', 'CTO', 'Architect'])} at Company {number % 900}",
+                "tagLine": f"{rng.choice(ROLES)} at Company {number % 900}",
                 "profilePicture": f"https://sessionize.com/image/{number:04x}-400o400o1-{handle}.jpg",
                 "links": [
                     {

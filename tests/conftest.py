@@ -9,8 +9,10 @@ in a schema of its own. Without a reachable PostgreSQL its tests are skipped, ex
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -66,6 +68,15 @@ def _empty(store: Store) -> None:
             connection.execute(table.delete())
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty SQLite database with every migration applied, to copy (migrating takes ~80 ms,
+    copying ~1 ms)."""
+    path = tmp_path_factory.mktemp("template") / "agendasync.db"
+    Store(f"sqlite:///{path}").close()  # closing the last connection folds the WAL back in
+    return path
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def store(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -73,6 +84,7 @@ def store(
     """An empty, migrated store on each database."""
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("store") / "agendasync.db"
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite_file"), path)
         sqlite_store = Store(f"sqlite:///{path}")
         yield sqlite_store
         sqlite_store.close()

@@ -79,10 +79,11 @@ def _print_report(report: ImportReport) -> None:
         )
         console.print(
             f"{source} is unchanged{since}: nothing to import into [bold]{report.event_slug}[/]"
-            f"{dry}. Use --force to import it anyway."
+            f"{dry}. Use --force to import it anyway.",
+            soft_wrap=True,
         )
         return
-    console.print(f"imported {source} into [bold]{report.event_slug}[/]{dry}")
+    console.print(f"imported {source} into [bold]{report.event_slug}[/]{dry}", soft_wrap=True)
     table(
         "Records",
         ["records", "created", "updated", "restored", "unchanged", "withdrawn"],
@@ -106,7 +107,7 @@ def _print_report(report: ImportReport) -> None:
             [[r.kind, r.sessionize_id, r.name, r.detail] for r in report.left_out],
         )
     for warning in report.warnings:
-        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        console.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
 
 
 __all__ = ["import_app"]

@@ -79,6 +79,9 @@ class Budgets:
     def __init__(self) -> None:
         self._budgets: dict[str, SlidingWindowBudget] = {}
 
+    def clear(self) -> None:
+        self._budgets.clear()
+
     def get(self, credential_key: str, limit: int, window_s: float) -> SlidingWindowBudget:
         budget = self._budgets.get(credential_key)
         if budget is None or (budget.limit, budget.window_s) != (limit, window_s):

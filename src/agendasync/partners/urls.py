@@ -18,6 +18,8 @@ def normalise_base_url(text: str) -> str:
     `" https://acme.expoplatform.com/ ."` -> `"https://acme.expoplatform.com"`.
     """
     cleaned = _TRAILING_JUNK.sub("", text.strip())
+    if "://" in text and "://" not in cleaned:  # "https://" and nothing after it
+        raise InvalidBaseUrl(f"base URL {text.strip()!r} has no valid host name")
     parts = urlsplit(cleaned)
     if parts.scheme not in ("http", "https"):
         raise InvalidBaseUrl(f"base URL {text.strip()!r} must start with https:// (or http://)")
@@ -29,4 +31,7 @@ def normalise_base_url(text: str) -> str:
         raise InvalidBaseUrl(f"base URL {text.strip()!r} has no valid host name")
     if parts.query or parts.fragment:
         raise InvalidBaseUrl(f"base URL {text.strip()!r} must not have a query or fragment")
-    return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path.rstrip("/"), "", ""))
+    user, at, _ = parts.netloc.rpartition("@")
+    port = f":{parts.port}" if parts.port else ""
+    netloc = f"{user}{at}{(parts.hostname or '').lower()}{port}"
+    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 def same_rules(first: str, second: str, around: date) -> bool:
-    """True when both zones give the same UTC offset every six hours over the year around
-    `around` (which takes in both daylight-saving changes of that year)."""
+    """True when both zones give the same UTC offset every hour over the year around `around`
+    (which takes in both daylight-saving changes of that year, wherever in the day they fall)."""
     if first == second:
         return True
     try:
@@ -17,8 +17,8 @@ def same_rules(first: str, second: str, around: date) -> bool:
     except (ZoneInfoNotFoundError, ValueError):
         return False
     start = datetime(around.year, around.month, around.day, tzinfo=UTC) - timedelta(days=183)
-    for step in range(0, 366 * 4):
-        instant = start + timedelta(hours=6 * step)
+    for step in range(0, 366 * 24):
+        instant = start + timedelta(hours=step)
         if instant.astimezone(zone_a).utcoffset() != instant.astimezone(zone_b).utcoffset():
             return False
     return True

@@ -51,9 +51,12 @@ Choices where the spec is silent:
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import hashlib
 import json
 import re
+import ssl
 import uuid
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager, suppress
@@ -84,8 +87,8 @@ from agendasync.partners.sessionize.exceptions import (
     EndpointIdMissing,
     MalformedPayload,
 )
+from agendasync.partners.sessionize.feed import Session as FeedSession
 from agendasync.partners.sessionize.feed import (
-    Dimension,
     SessionizeFeed,
     classify_session,
     content_hash,
@@ -94,7 +97,6 @@ from agendasync.partners.sessionize.feed import (
     parse_emails,
     parse_endpoint_id,
 )
-from agendasync.partners.sessionize.feed import Session as FeedSession
 from agendasync.partners.sessionize.feed import Speaker as FeedSpeaker
 from agendasync.store import tables as t
 from agendasync.store.content import load_event_content, save_event_content
@@ -111,12 +113,6 @@ _SHORT_TEXT_LIMIT: Final = 500
 _LONG_TEXT_LIMIT: Final = 100_000
 _UNSTORABLE: Final = re.compile("[\x00\ud800-\udfff]")
 _EMAIL: Final = TypeAdapter(Email)
-_KIND_OF_DIMENSION: Final = {
-    Dimension.TRACKS: TaxonomyKind.TRACK,
-    Dimension.LEVELS: TaxonomyKind.LEVEL,
-    Dimension.FORMAT: TaxonomyKind.FORMAT,
-    Dimension.TAGS: TaxonomyKind.TAG,
-}
 
 
 # --- the report ------------------------------------------------------------------------------
@@ -323,9 +319,13 @@ class _Cleaner:
         return email
 
 
-def _storable_id(value: str, what: str) -> str:
+def _storable_id(value: str, records: str) -> str:
     if len(value) > _SHORT_TEXT_LIMIT or _UNSTORABLE.search(value):
-        raise MalformedPayload(what, f"the id {value[:40]!r}... cannot be stored")
+        raise MalformedPayload(
+            records,
+            f"the id {_shown(value)[:40]!r}... cannot be stored (it is longer than "
+            f"{_SHORT_TEXT_LIMIT} characters, or holds NUL or unpaired surrogate characters)",
+        )
     return value
 
 
@@ -442,6 +442,7 @@ class _Planner:
         self.category_map = default_category_map(
             feed.categories, overrides=self.event.sessionize_category_map
         )
+        self.rooms = {room.id: room for room in feed.rooms}
         self.stored_sessions = {s.sessionize_id: s for s in stored.sessions if s.sessionize_id}
         self.stored_speakers = {s.sessionize_id: s for s in stored.speakers if s.sessionize_id}
         self.sessionize_speaker_ids = {s.id for s in self.stored_speakers.values()}
@@ -522,7 +523,7 @@ class _Planner:
         }
         emails = self._emails(speakers, record_ids)
         for speaker in speakers:
-            _storable_id(speaker.id, "speakers.id")
+            _storable_id(speaker.id, "speakers")
             what = f"speaker {speaker.id}"
             old = self.stored_speakers.get(speaker.id)
             values: dict[str, Any] = {
@@ -556,6 +557,7 @@ class _Planner:
                 book.hold(other.id, other.email)
         offered: dict[str, str] = {}
         for speaker in speakers:
+            book.names[record_ids[speaker.id]] = speaker.full_name
             old = self.stored_speakers.get(speaker.id)
             raw = (self.feed_emails or {}).get(speaker.id)
             email = self.clean.email(raw, f"speaker {speaker.id} email") if raw else None
@@ -591,12 +593,12 @@ class _Planner:
     # -- sessions
 
     def _plan_session(self, session: FeedSession, speaker_ids: list[uuid.UUID]) -> None:
-        _storable_id(session.id, "sessions.id")
+        _storable_id(session.id, "sessions")
         what = f"session {session.id}"
         old = self.stored_sessions.get(session.id)
         taxonomy = classify_session(session, self.category_map)
         self.warnings.extend(taxonomy.notes)
-        room = self.feed.room(session.room_id) if session.room_id else None
+        room = self.rooms.get(session.room_id) if session.room_id else None
         items = self.taxonomy
         formats = items.items(TaxonomyKind.FORMAT, [taxonomy.format] if taxonomy.format else [])
         people = [SessionPerson(speaker_id) for speaker_id in speaker_ids]
@@ -765,11 +767,28 @@ def _remember_endpoint(connection: Connection, event: Event, endpoint_id: str | 
         save_event(connection, event.model_copy(update={"sessionize_endpoint_id": endpoint_id}))
 
 
+def _begin(store: Store, event: str | uuid.UUID, *, dry_run: bool) -> tuple[Event, ImportReport]:
+    """The event (or `NotFound`: nothing is recorded then) and the report to fill in."""
+    with store.transaction() as connection:
+        found = _find_event(connection, event)
+    started = _now()
+    report = ImportReport(
+        event_id=found.id,
+        event_slug=found.slug,
+        status=ImportStatus.IMPORTED,
+        started_at=started,
+        finished_at=started,
+        dry_run=dry_run,
+    )
+    return found, report
+
+
 @contextmanager
-def _failures_recorded(store: Store, report: ImportReport, *, dry_run: bool) -> Iterator[None]:
+def _failures_recorded(store: Store, report: ImportReport) -> Iterator[None]:
     """Record a failed run (with the error as its report) for whatever fails in the block.
 
-    The block's own transaction has rolled back by then, so the run is all a failure writes.
+    The block's own transaction has rolled back by then, so the run is all a failure writes
+    (and a dry run not even that).
     """
     try:
         yield
@@ -778,7 +797,7 @@ def _failures_recorded(store: Store, report: ImportReport, *, dry_run: bool) -> 
         report.finished_at = _now()
         report.error_code = getattr(exc, "code", f"internal.{type(exc).__name__}")
         report.error = str(exc)
-        if not dry_run:
+        if not report.dry_run:
             with store.transaction() as connection:
                 _record(connection, report)
         raise
@@ -799,18 +818,10 @@ def import_sessionize_feed(
     Writes in one transaction, so a failure changes nothing but the failed run it records.
     Raises `NotFound` for an unknown event and a `SessionizeError` for a feed it refuses.
     """
-    with store.transaction() as connection:
-        found = _find_event(connection, event)
-    report = ImportReport(
-        event_id=found.id,
-        event_slug=found.slug,
-        status=ImportStatus.IMPORTED,
-        started_at=_now(),
-        finished_at=_now(),
-        endpoint_id=endpoint_id,
-        dry_run=dry_run,
-    )
-    with _failures_recorded(store, report, dry_run=dry_run):
+    found, report = _begin(store, event, dry_run=dry_run)
+    with _failures_recorded(store, report):
+        if endpoint_id is not None:
+            report.endpoint_id = parse_endpoint_id(endpoint_id)
         _import_body(store, found, body, emails_body, report, force=force)
     return report
 
@@ -840,12 +851,11 @@ def _import_body(
     emails = parse_emails(emails_body) if emails_body is not None else None
     with store.transaction() as connection:
         plan = plan_import(load_event_content(connection, event.id), feed, emails=emails)
-        report.sessions, report.speakers = plan.sessions, plan.speakers
-        report.taxonomy, report.left_out, report.warnings = (
-            plan.taxonomy,
-            plan.left_out,
-            plan.warnings,
-        )
+        report.sessions = plan.sessions
+        report.speakers = plan.speakers
+        report.taxonomy = plan.taxonomy
+        report.left_out = plan.left_out
+        report.warnings = plan.warnings
         report.finished_at = _now()
         if not report.dry_run:
             save_event_content(connection, plan.changes, now=report.finished_at)
@@ -873,17 +883,8 @@ async def import_sessionize(
     `force`. Raises `NotFound` for an unknown event, `SessionizeError` for every import error
     (its message is for people); each failure is recorded in `import_runs`.
     """
-    with store.transaction() as connection:
-        found = _find_event(connection, event)
-    report = ImportReport(
-        event_id=found.id,
-        event_slug=found.slug,
-        status=ImportStatus.IMPORTED,
-        started_at=_now(),
-        finished_at=_now(),
-        dry_run=dry_run,
-    )
-    with _failures_recorded(store, report, dry_run=dry_run):
+    found, report = _begin(store, event, dry_run=dry_run)
+    with _failures_recorded(store, report):
         report.endpoint_id = _endpoint_for(found, endpoint_id)
         backoff = DEFAULT_RETRY_BACKOFF if retry_backoff is None else retry_backoff
         async with _http_client(http) as client:
@@ -894,7 +895,8 @@ async def import_sessionize(
                 if emails_key
                 else None
             )
-        _import_body(store, found, body, emails_body, report, force=force)
+        # Parsing and writing a large feed takes seconds: not on the caller's event loop.
+        await asyncio.to_thread(_import_body, store, found, body, emails_body, report, force=force)
     return report
 
 
@@ -904,8 +906,14 @@ async def _http_client(http: httpx.AsyncClient | None) -> AsyncIterator[httpx.As
     if http is not None:
         yield http
         return
-    async with httpx.AsyncClient() as own:
+    async with httpx.AsyncClient(verify=_tls_context()) as own:
         yield own
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    # Building it loads the CA bundle (~50 ms); one context serves every client.
+    return httpx.create_ssl_context()
 
 
 # --- reading the history back ------------------------------------------------------------------

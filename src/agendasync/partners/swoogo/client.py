@@ -57,12 +57,12 @@ class SwoogoClient:
         pair = f"{quote(key, safe='')}:{quote(secret, safe='')}"
         self._basic = base64.b64encode(pair.encode()).decode()
         self._token: str | None = None
-        self._token_expires = 0.0
+        self._refresh_at = 0.0
 
     # --- token --------------------------------------------------------------------------------
 
     async def _fresh_token(self) -> str:
-        if self._token is None or self.clock() >= self._token_expires - _REFRESH_EARLY_S:
+        if self._token is None or self.clock() >= self._refresh_at:
             await self.authenticate()
         assert self._token is not None
         return self._token
@@ -81,7 +81,10 @@ class SwoogoClient:
         self._raise_for_status(response, write=False)
         body = response.json()
         self._token = body["access_token"]
-        self._token_expires = _expiry(body, self.clock())
+        now = self.clock()
+        expires = _expiry(body, now)
+        # Refresh 5 minutes early (a fifth of the lifetime for short-lived tokens).
+        self._refresh_at = expires - min(_REFRESH_EARLY_S, (expires - now) / 5)
 
     # --- calls --------------------------------------------------------------------------------
 
@@ -112,7 +115,7 @@ class SwoogoClient:
         json: Any = None,
         files: dict[str, Any] | None = None,
     ) -> Any:
-        """One authenticated call; refreshes the token once if Swoogo says it expired."""
+        """One authenticated call; gets a new token once if Swoogo says this one expired."""
         write = method != "GET"
         for attempt in (1, 2):
             token = await self._fresh_token()

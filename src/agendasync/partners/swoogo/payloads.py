@@ -28,8 +28,10 @@ def notes_for(record_id: uuid.UUID) -> str:
 
 
 def id_in_notes(notes: str | None) -> str | None:
+    """Our id in a record's notes, if someone has not edited it away."""
     if notes and NOTES_PREFIX in notes:
-        return notes.split(NOTES_PREFIX, 1)[1].split()[0]
+        words = notes.split(NOTES_PREFIX, 1)[1].split()
+        return words[0] if words else None
     return None
 
 

@@ -1,0 +1,5 @@
+"""`python -m agendasync`: the command line."""
+
+from agendasync.cli import app
+
+app()

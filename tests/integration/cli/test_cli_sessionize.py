@@ -1,0 +1,288 @@
+"""`agendasync import sessionize` against the simulator over real HTTP, on SQLite and
+PostgreSQL (SPEC §9)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from agendasync.cli import app
+from agendasync.cli.base import state
+from agendasync.domain.models import Event
+from agendasync.partners.sessionize import importer
+from agendasync.partners.sessionize.simulator import SessionizeState, create_app
+from agendasync.partners.simserver import free_port, serve_in_thread
+from agendasync.store import Store
+from agendasync.store import tables as t
+from agendasync.store.content import load_event_content
+from agendasync.store.events import create_organisation, save_event
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "sessionize"
+ENDPOINT = "jl4ktls0"
+
+Result = tuple[int, str, str]
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[tuple[SessionizeState, str]]:
+    sim = SessionizeState()
+    with serve_in_thread(create_app(sim)) as base_url:
+        yield sim, base_url
+
+
+@pytest.fixture
+def sim(served: tuple[SessionizeState, str]) -> SessionizeState:
+    served[0].endpoints.clear()
+    served[0].fail_next(0)
+    return served[0]
+
+
+@pytest.fixture
+def event(store: Store) -> Event:
+    with store.transaction() as connection:
+        org = create_organisation(connection, "Acme Events")
+        conference = Event(
+            org_id=org.id,
+            slug="conf27",
+            name="Conf 2027",
+            timezone="Europe/Berlin",
+            start_date=date(2027, 5, 12),
+            end_date=date(2027, 5, 13),
+        )
+        save_event(connection, conference)
+    return conference
+
+
+@pytest.fixture
+def run(
+    store: Store, served: tuple[SessionizeState, str], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[..., Result]]:
+    """Runs `agendasync import sessionize SLUG --id jl4ktls0 ARGS` on the test's store."""
+    monkeypatch.setattr(importer, "DEFAULT_RETRY_BACKOFF", 0.0)
+
+    def invoke(*args: str, base_url: str = served[1], slug: str = "conf27") -> Result:
+        state.store = store
+        command = ["import", "sessionize", slug, "--id", ENDPOINT, "--base-url", base_url]
+        result = CliRunner().invoke(app, [*command, *args])
+        return result.exit_code, result.stdout, result.stderr
+
+    yield invoke
+    state.store = None
+
+
+def fixture(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+def snapshot(store: Store, event: Event) -> tuple[dict[str, Any], int]:
+    with store.transaction() as connection:
+        content = load_event_content(connection, event.id).model_dump()
+        runs = connection.execute(select(func.count()).select_from(t.import_runs)).scalar_one()
+    for key in ("taxonomy", "sessions", "speakers"):
+        content[key].sort(key=lambda record: record["id"])
+    return content, runs
+
+
+def table_rows(output: str) -> dict[str, list[str]]:
+    """The first line of each table row, by its first cell (wrapped cells continue below)."""
+    rows: dict[str, list[str]] = {}
+    for line in output.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("│").split("│")]
+        if line.startswith("│") and cells[0]:
+            rows[cells[0]] = cells[1:]
+    return rows
+
+
+def test_r_sz_2_cli_imports_and_prints_what_it_did(
+    run: Callable[..., Result], sim: SessionizeState, event: Event
+) -> None:
+    sim.load(ENDPOINT, fixture("all_2024.json"))
+    code, out, err = run()
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0] == "imported Sessionize endpoint jl4ktls0 into conf27"
+    assert table_rows(out) == {
+        "sessions": ["7", "0", "0", "0", "0"],
+        "speakers": ["4", "0", "0", "0", "0"],
+        "taxonomy": ["20", "0", "0", "0", "0"],
+        "session": ["880006", "Pre-conference meetup:", "outside the event's"],
+    }
+    assert "Left out: 1 outside dates" in [line.strip() for line in lines]
+    assert lines[-2:] == [
+        "warning: session 880003: format 'Workshop (3 h)' kept; 'Lightning talk' ignored",
+        "warning: session 880003: language 'Klingon' is not a known language",
+    ]
+
+
+def test_r_sz_3_cli_json_lists_counts_and_what_was_left_out_with_reasons(
+    run: Callable[..., Result], sim: SessionizeState, event: Event
+) -> None:
+    sim.load(ENDPOINT, fixture("all_2023.json"))
+    code, out, _ = run("--json")
+    report = json.loads(out)
+    assert code == 0
+    assert report["status"] == "imported"
+    assert report["counts"]["sessions"] == {
+        "created": 3,
+        "updated": 0,
+        "restored": 0,
+        "unchanged": 0,
+        "withdrawn": 0,
+    }
+    assert report["counts"]["speakers"]["created"] == 3
+    assert report["left_out"] == [
+        {
+            "kind": "session",
+            "sessionize_id": "512303",
+            "name": "Cost management for the rest of us",
+            "reason": "unscheduled",
+            "detail": "unscheduled: it has no start and end time in Sessionize",
+        }
+    ]
+    assert report["error"] is None
+
+
+def test_r_sz_5_cli_second_import_is_unchanged_and_forced_one_changes_nothing(
+    run: Callable[..., Result], sim: SessionizeState, store: Store, event: Event
+) -> None:
+    sim.load(ENDPOINT, fixture("all_2024.json"))
+    assert run()[0] == 0
+    before = snapshot(store, event)[0]
+
+    code, out, _ = run()
+    assert code == 0
+    assert "Sessionize endpoint jl4ktls0 is unchanged since " in out
+    assert "nothing to import into conf27. Use --force to import it anyway." in out
+
+    code, out, _ = run("--force", "--json")
+    counts = json.loads(out)["counts"]
+    assert code == 0
+    assert (counts["sessions"]["created"], counts["sessions"]["updated"]) == (0, 0)
+    assert (counts["speakers"]["created"], counts["speakers"]["updated"]) == (0, 0)
+    assert counts["sessions"]["unchanged"] == 7
+    assert snapshot(store, event) == (before, 3)
+
+
+def test_r_sz_5_cli_dry_run_writes_nothing(
+    run: Callable[..., Result], sim: SessionizeState, store: Store, event: Event
+) -> None:
+    sim.load(ENDPOINT, fixture("all_2024.json"))
+    before = snapshot(store, event)
+    code, out, _ = run("--dry-run")
+    assert code == 0
+    assert out.splitlines()[0] == (
+        "imported Sessionize endpoint jl4ktls0 into conf27 (dry run: nothing was written)"
+    )
+    assert snapshot(store, event) == before
+
+
+def test_r_sz_2_cli_emails_key(
+    run: Callable[..., Result], sim: SessionizeState, store: Store, event: Event
+) -> None:
+    sim.load(
+        ENDPOINT, fixture("all_2024.json"), emails=fixture("speakers_emails.json"), emails_key="k"
+    )
+    code, _, err = run("--emails-key", "wrong")
+    assert code == 1
+    assert "Sessionize refused the speaker-emails key for endpoint 'jl4ktls0' (HTTP 403)" in err
+    assert run("--emails-key", "k")[0] == 0
+    with store.transaction() as connection:
+        emails = {s.email for s in load_event_content(connection, event.id).speakers}
+    assert emails == {
+        "asne@fjordtech.no",
+        "Jose.Nunez@pipelines.example.com",
+        "j.mueller@alpenwerk.example.de",
+        None,
+    }
+
+
+def _serve(sim: SessionizeState, case: str) -> None:
+    if case == "html":
+        sim.set_embed(ENDPOINT)
+    elif case == "malformed":
+        sim.load(ENDPOINT, b'{"sessions": "none"}')
+    elif case == "not published":
+        sim.load(ENDPOINT, fixture("accepted_unscheduled.json"))
+    elif case == "placeholder":
+        sim.load(ENDPOINT, fixture("placeholder_demo.json"))
+    elif case == "503":
+        sim.load(ENDPOINT, fixture("all_2024.json"))
+        sim.fail_next(3)
+
+
+CLI_ERRORS = [
+    ("not found", "error: Sessionize has no endpoint 'jl4ktls0' (HTTP 404)."),
+    ("html", "answers HTML/JavaScript, not JSON (content type 'text/html; charset=utf-8')"),
+    ("503", "Sessionize could not be reached after 3 attempts: Sessionize answered HTTP 503."),
+    ("closed port", "Sessionize could not be reached after 3 attempts: could not connect to"),
+    ("malformed", "The Sessionize feed is malformed: sessions: expected a list (got a string)."),
+    (
+        "not published",
+        "The Sessionize schedule is not published/announced yet: 3 of 3 sessions have no start "
+        "and end time.",
+    ),
+    ("placeholder", "serves Sessionize's placeholder demo data (3 demo speakers"),
+]
+
+
+@pytest.mark.parametrize(("case", "message"), CLI_ERRORS, ids=[c[0] for c in CLI_ERRORS])
+def test_r_sz_4_cli_error_exits_non_zero_with_its_message_and_changes_nothing(
+    run: Callable[..., Result],
+    sim: SessionizeState,
+    served: tuple[SessionizeState, str],
+    store: Store,
+    event: Event,
+    case: str,
+    message: str,
+) -> None:
+    _serve(sim, case)
+    base_url = f"http://127.0.0.1:{free_port()}" if case == "closed port" else served[1]
+    before = snapshot(store, event)
+    code, out, err = run(base_url=base_url)
+    assert (code, out) == (1, "")
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+    assert snapshot(store, event) == (before[0], before[1] + 1)  # only the failed run
+
+
+def test_r_sz_4_cli_json_error_is_one_object(
+    run: Callable[..., Result], sim: SessionizeState, event: Event
+) -> None:
+    sim.load(ENDPOINT, fixture("empty_with_questions.json"))
+    code, out, err = run("--json")
+    assert code == 1
+    assert json.loads(out) == {
+        "status": "failed",
+        "error": {
+            "code": "sessionize.schedule_not_published",
+            "message": "The Sessionize schedule is not published yet: the feed has no sessions. "
+            "Accept sessions and announce the schedule in Sessionize, then import again.",
+        },
+    }
+    assert err.startswith("error: The Sessionize schedule is not published yet")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--id", "https://example.com/x"], "is not a Sessionize endpoint id"),
+        (["--id", "zz"], "'zz' is not a Sessionize endpoint id"),
+    ],
+)
+def test_r_sz_1_cli_refuses_an_unusable_endpoint_id(
+    run: Callable[..., Result], event: Event, args: list[str], message: str
+) -> None:
+    code, _, err = run(*args)  # the later --id wins
+    assert code == 1
+    assert message in err
+
+
+def test_r_sz_1_cli_unknown_event_is_refused(run: Callable[..., Result]) -> None:
+    assert run(slug="nope") == (1, "", "error: no event with slug 'nope'\n")

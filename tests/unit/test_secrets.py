@@ -1,0 +1,177 @@
+"""R-INT-4: credentials encrypted at rest, keys rotatable, shown only masked."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from agendasync.secrets import SecretBox, SecretsError, load_box, mask
+
+CREDENTIALS = {"key": "consumer-key-1234", "secret": "s3cr3t-swoogo-3f9a"}
+WRONG_KEY_MESSAGE = (
+    "stored credentials cannot be decrypted with the configured keys; "
+    "was AGENDASYNC_SECRET_KEY changed without keeping the old key?"
+)
+INVALID_KEY_MESSAGE = "a secret key is not a valid Fernet key (32 url-safe base64-encoded bytes)"
+
+
+def _key() -> str:
+    return Fernet.generate_key().decode()
+
+
+@pytest.fixture
+def no_env_key(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    monkeypatch.delenv("AGENDASYNC_SECRET_KEY", raising=False)
+    monkeypatch.delenv("AGENDASYNC_SECRET_KEY_FILE", raising=False)
+    return monkeypatch
+
+
+def test_r_int_4_sealed_credentials_open_to_the_same_values() -> None:
+    box = SecretBox([_key()])
+
+    assert box.open(box.seal(CREDENTIALS)) == CREDENTIALS
+
+
+def test_r_int_4_sealed_text_does_not_hold_the_secret() -> None:
+    sealed = SecretBox([_key()]).seal(CREDENTIALS)
+
+    assert "s3cr3t-swoogo-3f9a" not in sealed
+    assert "consumer-key-1234" not in sealed
+    assert "secret" not in sealed
+
+
+def test_r_int_4_wrong_key_refused_with_a_clear_message() -> None:
+    sealed = SecretBox([_key()]).seal(CREDENTIALS)
+
+    with pytest.raises(SecretsError) as refused:
+        SecretBox([_key()]).open(sealed)
+
+    assert str(refused.value) == WRONG_KEY_MESSAGE
+
+
+def test_r_int_4_tampered_token_refused() -> None:
+    box = SecretBox([_key()])
+
+    with pytest.raises(SecretsError) as refused:
+        box.open("not-a-token")
+
+    assert str(refused.value) == WRONG_KEY_MESSAGE
+
+
+@pytest.mark.parametrize("keys", [["not-a-key"], [_key(), "short"], []])
+def test_r_int_4_invalid_key_refused(keys: list[str]) -> None:
+    with pytest.raises(SecretsError) as refused:
+        SecretBox(keys)
+
+    assert str(refused.value) == INVALID_KEY_MESSAGE
+
+
+def test_r_int_4_invalid_key_in_the_environment_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AGENDASYNC_SECRET_KEY", "not-a-key")
+
+    with pytest.raises(SecretsError) as refused:
+        load_box()
+
+    assert str(refused.value) == INVALID_KEY_MESSAGE
+
+
+@pytest.mark.parametrize("separator", [",", ", ", " , "])
+def test_r_int_4_rotation_old_key_still_opens_and_rotate_reseals_with_the_new(
+    monkeypatch: pytest.MonkeyPatch, separator: str
+) -> None:
+    old, new = _key(), _key()
+    sealed_with_old = SecretBox([old]).seal(CREDENTIALS)
+    monkeypatch.setenv("AGENDASYNC_SECRET_KEY", f"{new}{separator}{old}")
+    box = load_box()
+
+    rotated = box.rotate(sealed_with_old)
+
+    assert box.open(sealed_with_old) == CREDENTIALS
+    assert SecretBox([new]).open(rotated) == CREDENTIALS
+    with pytest.raises(SecretsError):
+        SecretBox([old]).open(rotated)
+
+
+def test_r_int_4_first_key_encrypts(monkeypatch: pytest.MonkeyPatch) -> None:
+    old, new = _key(), _key()
+    monkeypatch.setenv("AGENDASYNC_SECRET_KEY", f"{new},{old}")
+
+    sealed = load_box().seal(CREDENTIALS)
+
+    assert SecretBox([new]).open(sealed) == CREDENTIALS
+    with pytest.raises(SecretsError):
+        SecretBox([old]).open(sealed)
+
+
+def test_r_int_4_key_file_made_with_mode_0600_and_reused(
+    no_env_key: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    key_file = tmp_path / "secret.key"
+    no_env_key.setenv("AGENDASYNC_SECRET_KEY_FILE", str(key_file))
+
+    sealed = load_box().seal(CREDENTIALS)
+    written = key_file.read_text()
+    reopened = load_box().open(sealed)
+
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert len(written.splitlines()) == 1
+    assert SecretBox([written.strip()]).open(sealed) == CREDENTIALS
+    assert reopened == CREDENTIALS
+    assert key_file.read_text() == written
+
+
+def test_r_int_4_key_file_defaults_to_the_working_directory(
+    no_env_key: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    no_env_key.chdir(tmp_path)
+
+    load_box()
+
+    assert [p.name for p in tmp_path.iterdir()] == ["agendasync.key"]
+    assert stat.S_IMODE((tmp_path / "agendasync.key").stat().st_mode) == 0o600
+
+
+def test_r_int_4_key_file_with_several_keys_rotates(
+    no_env_key: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    old, new = _key(), _key()
+    key_file = tmp_path / "secret.key"
+    key_file.write_text(f"{new}\n\n{old}\n")
+    no_env_key.setenv("AGENDASYNC_SECRET_KEY_FILE", str(key_file))
+    sealed_with_old = SecretBox([old]).seal(CREDENTIALS)
+
+    box = load_box()
+
+    assert box.open(sealed_with_old) == CREDENTIALS
+    assert SecretBox([new]).open(box.rotate(sealed_with_old)) == CREDENTIALS
+
+
+def test_r_int_4_environment_key_wins_over_the_key_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    key = _key()
+    key_file = tmp_path / "secret.key"
+    monkeypatch.setenv("AGENDASYNC_SECRET_KEY", key)
+    monkeypatch.setenv("AGENDASYNC_SECRET_KEY_FILE", str(key_file))
+
+    sealed = load_box().seal(CREDENTIALS)
+
+    assert SecretBox([key]).open(sealed) == CREDENTIALS
+    assert not key_file.exists()
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("s3cr3t-swoogo-3f9a", "••••3f9a"),
+        ("123456789", "••••6789"),
+        ("12345678", "••••"),  # too short to show any of it
+        ("abc", "••••"),
+        ("", "••••"),
+    ],
+)
+def test_r_int_4_mask(value: str, shown: str) -> None:
+    assert mask(value) == shown
