@@ -85,6 +85,7 @@ def generate_feed(sessions: int, speakers: int, seed: int = 7) -> dict[str, Any]
         for r in range(ROOMS)
     ]
 
+    *single_choice, topics, experience, region = items.values()  # in CATEGORIES order
     session_list: list[dict[str, Any]] = []
     talk_indexes: list[int] = []
     for index in range(sessions):
@@ -107,13 +108,7 @@ def generate_feed(sessions: int, speakers: int, seed: int = 7) -> dict[str, Any]
             "speakers": [],
             "categoryItems": []
             if service
-            else [
-                rng.choice(items[CATEGORIES[0][0]]),
-                rng.choice(items[CATEGORIES[1][0]]),
-                rng.choice(items[CATEGORIES[2][0]]),
-                rng.choice(items[CATEGORIES[3][0]]),
-                *rng.sample(items[CATEGORIES[4][0]], 2),
-            ],
+            else [*(rng.choice(ids) for ids in single_choice), *rng.sample(topics, 2)],
             "questionAnswers": [],
             "roomId": rooms[room]["id"] if scheduled else None,
             "liveUrl": None,
@@ -160,10 +155,7 @@ def generate_feed(sessions: int, speakers: int, seed: int = 7) -> dict[str, Any]
                     {"title": "Blog", "url": f"https://{handle}.example.com", "linkType": "Blog"},
                 ],
                 "sessions": [int(session_list[talk]["id"]) for talk in dict.fromkeys(talks)],
-                "categoryItems": [
-                    rng.choice(items[CATEGORIES[5][0]]),
-                    rng.choice(items[CATEGORIES[6][0]]),
-                ],
+                "categoryItems": [rng.choice(experience), rng.choice(region)],
                 "questionAnswers": [],
                 "isTopSpeaker": number % 50 == 0,
             }

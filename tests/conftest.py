@@ -112,3 +112,12 @@ def query_counter(store: Store) -> Iterator[QueryCounter]:
     counter = QueryCounter(store)
     yield counter
     sa.event.remove(store.engine, "before_cursor_execute", counter._seen)
+
+
+@pytest.fixture(autouse=True)
+def _secret_key_file(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Commands that make a key file on first use make it in a temporary folder."""
+    folder = tmp_path_factory.mktemp("keys")
+    monkeypatch.setenv("AGENDASYNC_SECRET_KEY_FILE", str(folder / "agendasync.key"))

@@ -36,21 +36,32 @@ async def fit_image(http: httpx.AsyncClient, url: str, max_bytes: int) -> Pictur
     except httpx.HTTPError as exc:
         raise Rejected(f"could not fetch the image {url}: {exc.__class__.__name__}") from exc
     try:
-        image: Image.Image = Image.open(io.BytesIO(response.content))
-        image.load()
+        image, kind, data = _open(response.content)
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
         raise Rejected(f"could not read the image {url}: not a supported picture") from exc
-    kind = image.format if image.format in _FORMATS else "PNG"
-    data = response.content if image.format in _FORMATS else _encode(image, kind)
     while len(data) > max_bytes:
         scale = max(0.1, min(0.9, (max_bytes / len(data)) ** 0.5))
         width, height = max(1, int(image.width * scale)), max(1, int(image.height * scale))
         if (width, height) == (image.width, image.height):
             raise Rejected(f"could not shrink the image {url} under {max_bytes} bytes")
-        image = image.resize((width, height), Image.Resampling.LANCZOS)
+        try:
+            image = image.resize((width, height), Image.Resampling.LANCZOS)
+        except OSError as exc:
+            raise Rejected(f"could not read the image {url}: it is damaged") from exc
         data = _encode(image, kind)
     extension, content_type = _FORMATS[kind]
     return Picture(f"image.{extension}", data, content_type)
+
+
+def _open(content: bytes) -> tuple[Image.Image, str, bytes]:
+    """The picture, its format and its bytes. Opening reads the header only: the pixels are
+    decoded when it must shrink, or when its format is none the partners take (sent as PNG)."""
+    try:
+        image = Image.open(io.BytesIO(content), formats=list(_FORMATS))
+        return image, str(image.format), content
+    except UnidentifiedImageError:
+        image = Image.open(io.BytesIO(content))
+        return image, "PNG", _encode(image, "PNG")
 
 
 def _encode(image: Image.Image, kind: str) -> bytes:

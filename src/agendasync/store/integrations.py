@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Mapping as MappingType
 from datetime import UTC, datetime
@@ -234,26 +235,38 @@ def load_ledger(
     }
 
 
-def save_ledger_entry(connection: Connection, mapping_id: uuid.UUID, entry: LedgerEntry) -> None:
-    values = {
-        "mapping_id": mapping_id,
-        "kind": entry.kind,
-        "record_id": entry.record_id,
-        "state": entry.state.value,
-        "partner_id": entry.partner_id,
-        "content_hash": entry.content_hash,
-        "detail": entry.detail,
-        "extra": dict(entry.extra),
-        "updated_at": _now(),
-    }
-    dialect_insert = postgres_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    statement = dialect_insert(t.sync_ledger).values(**values)
-    changing = {k: v for k, v in values.items() if k not in ("mapping_id", "kind", "record_id")}
-    connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=["mapping_id", "kind", "record_id"], set_=changing
-        )
+@functools.cache
+def _ledger_upsert(dialect: str) -> Any:
+    """Insert, or update the row of the same (mapping, kind, record): built once per dialect,
+    since a sync runs it for every record."""
+    statement = (postgres_insert if dialect == "postgresql" else sqlite_insert)(t.sync_ledger)
+    key = ("mapping_id", "kind", "record_id")
+    return statement.on_conflict_do_update(
+        index_elements=list(key),
+        set_={c.name: statement.excluded[c.name] for c in t.sync_ledger.c if c.name not in key},
     )
+
+
+def save_ledger_entries(
+    connection: Connection, mapping_id: uuid.UUID, entries: list[LedgerEntry]
+) -> None:
+    now = _now()
+    rows = [
+        {
+            "mapping_id": mapping_id,
+            "kind": entry.kind,
+            "record_id": entry.record_id,
+            "state": entry.state.value,
+            "partner_id": entry.partner_id,
+            "content_hash": entry.content_hash,
+            "detail": entry.detail,
+            "extra": dict(entry.extra),
+            "updated_at": now,
+        }
+        for entry in entries
+    ]
+    if rows:
+        connection.execute(_ledger_upsert(connection.dialect.name), rows)
 
 
 def delete_ledger_entry(connection: Connection, mapping_id: uuid.UUID, entry: LedgerEntry) -> None:

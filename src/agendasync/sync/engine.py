@@ -54,6 +54,8 @@ class Connector(Protocol):
 class LedgerWriter(Protocol):
     def save(self, entry: LedgerEntry) -> None: ...
 
+    def save_many(self, entries: list[LedgerEntry]) -> None: ...
+
     def forget(self, entry: LedgerEntry) -> None: ...
 
 
@@ -64,6 +66,11 @@ class KindPlan:
     name: str
     adopt_always: bool = False  # taxonomy, matched by name (R-TX-7)
     adopt_on_first_sync: bool = True  # nothing of this kind in the ledger yet (R-INT-6)
+
+    @property
+    def repeatable(self) -> bool:
+        """Creating it twice is harmless (adding links, uploading a picture)."""
+        return not (self.adopt_always or self.adopt_on_first_sync)
 
 
 @dataclass(frozen=True)
@@ -132,7 +139,7 @@ class Engine:
                 continue
             counts = self.report.kind(kind.name)
             counts.attempted += sum(op.action is not Action.DELETE for op in of_kind)
-            await self._adopt_existing(kind, of_kind)
+            await self._prepare_creates(kind, of_kind)
             tally = _Tally(kind.name, len(of_kind), self.progress)
 
             async def one(op: Op, tally: _Tally = tally) -> None:
@@ -145,11 +152,26 @@ class Engine:
                 for op in of_kind:
                     group.create_task(one(op))
 
-    async def _adopt_existing(self, kind: KindPlan, ops: list[Op]) -> None:
+    async def _prepare_creates(self, kind: KindPlan, ops: list[Op]) -> None:
+        """Look for records already on the partner, then write ahead every create of the kind.
+
+        The partner is listed once when its records are matched by name (R-TX-7), when this
+        mapping holds none of the kind yet (R-INT-6), or when several creates of an earlier run
+        never got their answers (one listing costs less than a search each, R-SYNC-7)."""
         creates = [op for op in ops if op.action is Action.CREATE]
+        if not creates or kind.repeatable:
+            return
         first_sync = not any(key[0] == kind.name for key in self.ledger)
-        if creates and (kind.adopt_always or (kind.adopt_on_first_sync and first_sync)):
+        unanswered = sum(
+            op.entry is not None and op.entry.state is LedgerState.CREATING for op in creates
+        )
+        if kind.adopt_always or (kind.adopt_on_first_sync and first_sync) or unanswered > 1:
             self._found[kind.name] = await self._retrying(lambda: self.connector.index(kind.name))
+        # Write-ahead, one transaction for the kind: should an answer be lost (crash, kill,
+        # timeout), the next attempt or run looks for the record before creating it again.
+        self.writer.save_many(
+            [LedgerEntry(op.kind, op.record_id, LedgerState.CREATING) for op in creates]
+        )
 
     # --- one op -------------------------------------------------------------------------------
 
@@ -209,12 +231,11 @@ class Engine:
         """A create sent earlier whose answer never came: find it before sending it again."""
         if op.entry is None or op.entry.state is not LedgerState.CREATING:
             return None
+        if op.kind in self._found:  # the partner was listed: not there means not created
+            return None
         return await self._retrying(lambda: self.connector.find(item))
 
     async def _create(self, op: Op, item: Item) -> Resolved:
-        # Write-ahead: should the answer be lost (crash, kill, timeout), the next attempt or run
-        # knows to look for the record before creating it again (R-SYNC-7).
-        self.writer.save(LedgerEntry(op.kind, op.record_id, LedgerState.CREATING))
         delay = self.policy.first_delay_s
         for attempt in range(1, self.policy.attempts + 1):
             try:

@@ -10,6 +10,7 @@ it does not change when nothing in the hub changed.
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 import json
 import uuid
@@ -76,7 +77,7 @@ class Item:
     lookup: tuple[tuple[str, str], ...] = ()
     notes: tuple[str, ...] = ()
 
-    @property
+    @functools.cached_property
     def content_hash(self) -> str:
         text = json.dumps(_canonical(self.payload), sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()

@@ -13,6 +13,8 @@ The library call behind the command line, the REST API and the pages:
 
 Choices where the spec is silent:
 
+* **The endpoint id** (R-SZ-1) is stored on the event by a successful (or unchanged) import,
+  never by a failed one or a dry run; an import without an id uses the stored one.
 * **What is imported.** Only *scheduled* sessions whose start and end both lie within the event's
   days (from the first day's midnight to the midnight after the last day, in the event's zone)
   are imported (R-SZ-3). Unscheduled sessions (no times, or an end not after the start) and

@@ -58,6 +58,7 @@ class SwoogoConnector:
         self.event_id = partner_event_id
         self.images = images
         self.image_max_bytes = image_max_bytes
+        self._level: dict[str, Any] | None = None  # the sponsor field `level`, read once a run
 
     @property
     def calls(self) -> int:
@@ -142,6 +143,8 @@ class SwoogoConnector:
         return Resolved(sponsor.partner_id)
 
     async def _level_field(self) -> dict[str, Any]:
+        if self._level is not None:
+            return self._level
         fields = await self.client.call(
             "GET",
             "/sponsors/fields",
@@ -150,7 +153,8 @@ class SwoogoConnector:
         )
         for field in fields["items"]:
             if field.get("attribute") == "level":
-                return dict(field)
+                self._level = dict(field)
+                return self._level
         raise Rejected("this Swoogo event has no sponsor field 'level' for tiers")
 
     async def _sponsor_level(self, item: Item, entry: LedgerEntry | None) -> Resolved:
@@ -167,6 +171,7 @@ class SwoogoConnector:
         body = await self.client.call(
             "PUT", f"/sponsors/field/{field['id']}", json={"choices": choices}
         )
+        self._level = dict(body)
         for choice in body["choices"]:
             if choice["name"] == name:
                 return Resolved(str(choice["id"]))

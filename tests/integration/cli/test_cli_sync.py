@@ -1,0 +1,142 @@
+"""The partner commands against a real SQLite file and the Swoogo simulator on loopback."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+from typer.testing import CliRunner
+
+from agendasync.cli import app
+from agendasync.cli.base import state
+from agendasync.partners.simserver import serve_in_thread
+from agendasync.partners.swoogo.simulator import SwoogoSimulator
+
+
+@pytest.fixture(scope="module")
+def swoogo() -> Iterator[tuple[SwoogoSimulator, str]]:
+    simulator = SwoogoSimulator()
+    with serve_in_thread(simulator) as url:
+        yield simulator, f"{url}/api/v1"
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, swoogo):
+    simulator, url = swoogo
+    simulator.reset().add_credentials("key", "secret")
+    simulator.state.add_event("Conf on Swoogo", timezone="Europe/Berlin")
+    monkeypatch.setenv("AGENDASYNC_SECRET_KEY", Fernet.generate_key().decode())
+    database = f"sqlite:///{tmp_path / 'cli.db'}"
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        state.store = None
+        result = CliRunner().invoke(app, ["--db", database, *args])
+        return result.exit_code, result.stdout, result.stderr
+
+    start = (date.today() + timedelta(days=30)).isoformat()
+    invoke("org", "create", "Acme")
+    invoke(
+        "event",
+        "create",
+        "--org",
+        "acme",
+        "--slug",
+        "conf",
+        "--name",
+        "Conf",
+        "--tz",
+        "Europe/Berlin",
+        "--start",
+        start,
+        "--end",
+        start,
+    )
+    invoke.url = url
+    invoke.simulator = simulator
+    return invoke
+
+
+def test_r_int_2_connect_refuses_a_wrong_secret_with_the_partners_reason(run) -> None:
+    code, _, err = run(
+        "integrations",
+        "connect",
+        "swoogo",
+        "--org",
+        "acme",
+        "--key",
+        "key",
+        "--secret",
+        "nope",
+        "--base-url",
+        run.url,
+    )
+    assert code == 1
+    assert "Swoogo refused the credentials" in err
+    assert "The client credentials are invalid" in err
+
+
+def test_connect_map_sync_runs_and_disconnect(run) -> None:
+    code, out, _ = run(
+        "integrations",
+        "connect",
+        "swoogo",
+        "--org",
+        "acme",
+        "--key",
+        "key",
+        "--secret",
+        "secret",
+        "--base-url",
+        run.url,
+        "--json",
+    )
+    connected = json.loads(out)
+    assert code == 0
+    assert connected["credentials_hint"] == "Consumer key ••••, Consumer secret ••••"
+    partner_event = connected["partner_events"][0]["id"]
+
+    code, out, _ = run("integrations", "list", "--org", "acme")
+    assert code == 0
+    assert "secret" not in out.replace("Consumer secret", "")
+
+    assert (
+        run("mappings", "add", "swoogo", "--event", "conf", "--partner-event", partner_event)[0]
+        == 0
+    )
+    mappings = json.loads(run("mappings", "list", "--org", "acme", "--json")[1])
+    assert [(m["event"], m["partner_event_id"]) for m in mappings] == [("conf", partner_event)]
+
+    code, out, _ = run("sync", "conf", "--to", "swoogo", "--dry-run", "--json")
+    assert code == 0
+    assert json.loads(out)["dry_run"] is True
+
+    code, out, _ = run("sync", "conf", "--to", "swoogo", "--json")
+    assert code == 0
+    assert json.loads(out)["status"] == "succeeded"
+    code, out, _ = run("sync-sponsors", "conf", "--to", "swoogo", "--json")
+    assert code == 0
+    runs = json.loads(run("runs", "conf", "--json")[1])
+    assert [(r["action"], r["status"]) for r in runs] == [
+        ("sponsors", "succeeded"),
+        ("content", "succeeded"),
+    ]
+
+    code, out, _ = run("integrations", "disconnect", "swoogo", "--org", "acme", "--yes")
+    assert (code, out.strip()) == (0, "disconnected swoogo; removed 1 mapping(s)")
+    assert json.loads(run("mappings", "list", "--org", "acme", "--json")[1]) == []
+
+
+def test_r_map_3_sync_of_an_unmapped_event_is_refused(run) -> None:
+    code, _, err = run("sync", "conf", "--to", "swoogo")
+    assert code == 1
+    assert "event 'conf' is not mapped to swoogo; add a mapping first" in err
+
+
+def test_sync_to_an_unknown_partner_names_the_known_ones(run) -> None:
+    code, _, err = run("sync", "conf", "--to", "nowhere")
+    assert code == 1
+    assert "unknown partner 'nowhere'; known partners: swoogo" in err
