@@ -319,6 +319,8 @@ mappings = Table(
     Column("partner_event_name", String(500), nullable=False),
     Column("params", JSON(), nullable=False),
     Column("continuous", Boolean(), nullable=False),
+    # Continuous sync (R-MAP-4): when the dispatcher next runs it (null: not scheduled).
+    Column("next_run_at", UTCDateTime(), index=True),
     *_timestamps(),
     UniqueConstraint("integration_id", "partner_event_id"),
     UniqueConstraint("integration_id", "event_id"),
@@ -357,4 +359,59 @@ sync_runs = Table(
     Column("started_at", UTCDateTime(), nullable=False),
     Column("finished_at", UTCDateTime()),
     Column("report", JSON(), nullable=False),
+)
+
+# Credits spent per partner credential, shared by every worker process (R-SYNC-8).
+budget_spends = Table(
+    "budget_spends",
+    metadata,
+    Column("id", Integer(), primary_key=True, autoincrement=True),
+    Column("credential", String(64), nullable=False, index=True),
+    Column("spent_at", UTCDateTime(), nullable=False),
+    Column("cost", Integer(), nullable=False),
+)
+
+# --- accounts ----------------------------------------------------------------------------------
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Id(), primary_key=True),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("password_hash", String(200), nullable=False),
+    *_timestamps(),
+)
+
+# Who may do what in which organisation: admin, editor or viewer.
+memberships = Table(
+    "memberships",
+    metadata,
+    _owner("user"),
+    Column("org_id", Id(), ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column("role", String(16), nullable=False),
+    UniqueConstraint("user_id", "org_id"),
+)
+
+# API tokens of an organisation: shown once, stored as a hash.
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Id(), primary_key=True),
+    Column("org_id", Id(), ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("scopes", JSON(), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("last_used_at", UTCDateTime()),
+)
+
+# Speaker share links from partners (R-SPK-2), per speaker and partner.
+share_links = Table(
+    "share_links",
+    metadata,
+    _owner("speaker"),
+    Column("partner", String(32), nullable=False),
+    Column("url", String(1000), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("speaker_id", "partner"),
 )
