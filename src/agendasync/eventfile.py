@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,22 +62,36 @@ def _known_ids(connection: Connection, document: EventDocument, org: Organisatio
             f"event {document.event.slug!r} belongs to another organisation; "
             "choose another slug in the file"
         )
+    return known_ids(connection, existing.id)
+
+
+def known_ids(
+    connection: Connection, event_id: uuid.UUID, *, referable_speakers: bool = False
+) -> KnownIds:
+    """The ids the event's taxonomy items and speakers have, by what names them in a document;
+    with `referable_speakers`, also every speaker a session may name by id or email (the API
+    sends one record at a time)."""
     taxonomy = {
         (TaxonomyKind(kind), name): item_id
         for item_id, kind, name in connection.execute(
             select(t.taxonomy_items.c.id, t.taxonomy_items.c.kind, t.taxonomy_items.c.name).where(
-                t.taxonomy_items.c.event_id == existing.id
+                t.taxonomy_items.c.event_id == event_id
             )
         )
     }
-    speakers = dict(
-        connection.execute(
-            select(func.lower(t.speakers.c.email), t.speakers.c.id).where(
-                t.speakers.c.event_id == existing.id, t.speakers.c.email.is_not(None)
-            )
-        ).all()
+    speakers = connection.execute(
+        select(t.speakers.c.id, func.lower(t.speakers.c.email)).where(
+            t.speakers.c.event_id == event_id
+        )
+    ).all()
+    by_email = {email: speaker_id for speaker_id, email in speakers if email is not None}
+    referable = {str(speaker_id): speaker_id for speaker_id, _ in speakers} | by_email
+    return KnownIds(
+        event_id=event_id,
+        taxonomy=taxonomy,
+        speakers_by_email=by_email,
+        referable_speakers=referable if referable_speakers else {},
     )
-    return KnownIds(event_id=existing.id, taxonomy=taxonomy, speakers_by_email=speakers)
 
 
 def import_document(

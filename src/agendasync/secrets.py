@@ -7,6 +7,8 @@ encrypts, all decrypt: add a new key in front to rotate), or else from a key fil
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 from collections.abc import Mapping
@@ -41,6 +43,7 @@ def load_box() -> SecretBox:
 
 class SecretBox:
     def __init__(self, keys: list[str]) -> None:
+        self._first_key = keys[0].encode() if keys else b""
         try:
             self._fernet = MultiFernet([Fernet(key) for key in keys])
         except ValueError as exc:
@@ -60,6 +63,12 @@ class SecretBox:
                 "was AGENDASYNC_SECRET_KEY changed without keeping the old key?"
             ) from exc
         return values
+
+    def derive(self, purpose: str) -> bytes:
+        """A key for `purpose` (signing session cookies, speakers' portal links), derived from
+        the encrypting key, so that it survives restarts without another secret to keep.
+        Rotating the key signs people out and changes the portal links."""
+        return hmac.new(self._first_key, purpose.encode(), hashlib.sha256).digest()
 
     def rotate(self, token: str) -> str:
         """Re-encrypt with the first key (after a new key was put in front)."""

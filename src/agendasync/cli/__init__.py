@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from agendasync.cli import content, demo, sessionize, syncing
+from agendasync.cli import content, demo, jobs, sessionize, syncing
 from agendasync.cli.base import state
 
 app = typer.Typer(help="agendasync: keep event content in one place, sync it everywhere.")
@@ -23,6 +23,9 @@ app.command("simulate")(syncing.simulate)
 app.command("sync")(syncing.sync)
 app.command("sync-sponsors")(syncing.sync_sponsors)
 app.command("runs")(syncing.runs)
+syncing.mappings_app.command("continuous")(jobs.mappings_continuous)
+app.command("worker")(jobs.worker)
+app.command("jobs")(jobs.jobs)
 
 
 @app.callback()

@@ -48,9 +48,13 @@ db_app = typer.Typer(help="The database.")
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
-    """Apply the migrations the database lacks."""
+    """Apply the migrations the database lacks (and the job queue's tables on PostgreSQL)."""
     target = Store(state.db_url, migrate=False)
     target.upgrade()
+    if target.engine.dialect.name == "postgresql":
+        from agendasync.jobs.worker import apply_schema
+
+        apply_schema(target)
     console.print("database is up to date")
 
 

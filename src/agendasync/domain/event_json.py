@@ -150,51 +150,69 @@ def _local(value: datetime | None, tz: ZoneInfo) -> datetime | None:
     return value.astimezone(tz) if value else None
 
 
+def taxonomy_entry(item: TaxonomyItem) -> TaxonomyEntry:
+    return TaxonomyEntry.model_construct(**_common(item), name=item.name, colour=item.colour)
+
+
+def speaker_entry(speaker: Speaker) -> SpeakerEntry:
+    return SpeakerEntry.model_construct(
+        **_common(speaker),
+        **{name: getattr(speaker, name) for name in SpeakerFields.model_fields},
+        tags=_names(speaker.tags),
+    )
+
+
+def sponsor_entry(sponsor: Sponsor) -> SponsorEntry:
+    return SponsorEntry.model_construct(
+        **_common(sponsor), **{name: getattr(sponsor, name) for name in SponsorFields.model_fields}
+    )
+
+
+def exhibitor_entry(exhibitor: Exhibitor) -> ExhibitorEntry:
+    return ExhibitorEntry.model_construct(
+        **_common(exhibitor),
+        **{name: getattr(exhibitor, name) for name in ExhibitorFields.model_fields},
+    )
+
+
+def event_header(event: Event) -> EventHeader:
+    return EventHeader.model_construct(
+        **_common(event), **{name: getattr(event, name) for name in EventFields.model_fields}
+    )
+
+
 def to_document(content: EventContent) -> EventDocument:
     """The file for an event, in a stable order so that equal content gives equal files."""
     event = content.event
     tz = event.tz
     lists: dict[str, Any] = {name: [] for name in _KIND_LISTS.values()}
     for item in sorted(content.taxonomy, key=lambda i: (i.kind, i.name)):
-        lists[_KIND_LISTS[item.kind]].append(
-            TaxonomyEntry.model_construct(**_common(item), name=item.name, colour=item.colour)
-        )
+        lists[_KIND_LISTS[item.kind]].append(taxonomy_entry(item))
     far_future = datetime.max.replace(tzinfo=UTC)
     sessions = sorted(
         content.sessions, key=lambda s: (s.starts_at or far_future, s.title, str(s.id))
     )
     return EventDocument.model_construct(
         format=FORMAT,
-        event=EventHeader.model_construct(
-            **_common(event),
-            **{name: getattr(event, name) for name in EventFields.model_fields},
-        ),
+        event=event_header(event),
         taxonomy=TaxonomyLists.model_construct(**lists),
         speakers=[
-            SpeakerEntry.model_construct(
-                **_common(s),
-                **{name: getattr(s, name) for name in SpeakerFields.model_fields},
-                tags=_names(s.tags),
-            )
+            speaker_entry(s)
             for s in sorted(content.speakers, key=lambda s: (s.last_name, s.first_name, str(s.id)))
         ],
-        sessions=[_session_entry(s, tz) for s in sessions],
+        sessions=[session_entry(s, tz) for s in sessions],
         sponsors=[
-            SponsorEntry.model_construct(
-                **_common(s), **{name: getattr(s, name) for name in SponsorFields.model_fields}
-            )
-            for s in sorted(content.sponsors, key=lambda s: (s.name, str(s.id)))
+            sponsor_entry(s) for s in sorted(content.sponsors, key=lambda s: (s.name, str(s.id)))
         ],
         exhibitors=[
-            ExhibitorEntry.model_construct(
-                **_common(e), **{name: getattr(e, name) for name in ExhibitorFields.model_fields}
-            )
+            exhibitor_entry(e)
             for e in sorted(content.exhibitors, key=lambda e: (e.name, str(e.id)))
         ],
     )
 
 
-def _session_entry(session: Session, tz: ZoneInfo) -> SessionEntry:
+def session_entry(session: Session, tz: ZoneInfo) -> SessionEntry:
+    """A session as the file (and the REST API) shows it: times in the event's zone."""
     values = {name: getattr(session, name) for name in SessionFields.model_fields}
     values |= {name: _names(getattr(session, name)) for name in _SESSION_KINDS}
     return SessionEntry.model_construct(
@@ -222,6 +240,10 @@ class KnownIds:
     event_id: uuid.UUID | None = None
     taxonomy: Mapping[tuple[TaxonomyKind, str], uuid.UUID] = field(default_factory=dict)
     speakers_by_email: Mapping[str, uuid.UUID] = field(default_factory=dict)
+    # Stored speakers a session may name (by id text or lowercase email) though the document
+    # does not list them: the REST API sends one session at a time. A file import leaves this
+    # empty, so a file stays self-contained.
+    referable_speakers: Mapping[str, uuid.UUID] = field(default_factory=dict)
 
 
 class _Problems:
@@ -325,7 +347,8 @@ def from_document(document: EventDocument, *, org_id: uuid.UUID, known: KnownIds
         session_ids.add(session_id)
         people = []
         for p_index, person in enumerate(s.people):
-            ref = speaker_refs.get(person.speaker.lower())
+            named = person.speaker.lower()
+            ref = speaker_refs.get(named) or known.referable_speakers.get(named)
             if ref is None:
                 problems.add(
                     f"sessions.{index}.people.{p_index}.speaker",

@@ -13,12 +13,37 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import delete, func, insert, select, text, update
+
+from agendasync.store import Store
+from agendasync.store import tables as t
+
+
+class BudgetExhausted(Exception):
+    """The budget would not allow the call for longer than the run may wait: the run stops,
+    as partial, and the next one goes on."""
 
 
 @dataclass
 class Spend:
     at: float
     cost: int
+    row_id: int | None = None  # where a shared budget keeps it
+
+
+class RateBudget(Protocol):
+    async def acquire(self, cost: int) -> Spend: ...
+
+    def settle(self, spend: Spend) -> None: ...
+
+    def refund(self, spend: Spend) -> None: ...
+
+
+class BudgetSource(Protocol):
+    def get(self, credential_key: str, limit: int, window_s: float) -> RateBudget: ...
 
 
 class SlidingWindowBudget:
@@ -30,11 +55,13 @@ class SlidingWindowBudget:
         window_s: float,
         *,
         margin_s: float = 0.02,
+        max_wait_s: float | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.limit = limit
         self.window_s = window_s
         self.margin_s = margin_s
+        self.max_wait_s = max_wait_s
         self.clock = clock
         self.spent = 0  # credits spent since this budget was made
         self._window: deque[Spend] = deque()
@@ -50,6 +77,7 @@ class SlidingWindowBudget:
         if cost > self.limit:
             raise ValueError(f"a call of {cost} credits can never fit a budget of {self.limit}")
         async with self._lock:
+            waited = 0.0
             while True:
                 now = self.clock()
                 self._expire(now)
@@ -59,7 +87,9 @@ class SlidingWindowBudget:
                     self._used += cost
                     self.spent += cost
                     return spend
-                await asyncio.sleep(self._window[0].at + self.window_s - now + self.margin_s)
+                wait = self._window[0].at + self.window_s - now + self.margin_s
+                waited = _wait_allowed(waited, wait, self.max_wait_s)
+                await asyncio.sleep(wait)
 
     def settle(self, spend: Spend) -> None:
         """The call answered: its credits count from now (the partner counted them earlier)."""
@@ -71,6 +101,15 @@ class SlidingWindowBudget:
             self._window.remove(spend)
             self._used -= spend.cost
             self.spent -= spend.cost
+
+
+def _wait_allowed(waited: float, wait: float, max_wait_s: float | None) -> float:
+    if max_wait_s is not None and waited + wait > max_wait_s:
+        raise BudgetExhausted(
+            f"the partner's rate budget is spent for the next {wait:.0f} s; "
+            "the rest follows at the next sync"
+        )
+    return waited + wait
 
 
 class Budgets:
@@ -87,3 +126,88 @@ class Budgets:
         if budget is None or (budget.limit, budget.window_s) != (limit, window_s):
             budget = self._budgets[credential_key] = SlidingWindowBudget(limit, window_s)
         return budget
+
+
+class SharedBudget:
+    """`limit` credits per rolling `window_s` seconds, shared through PostgreSQL by every
+    process that syncs with one credential (R-SYNC-8): each spend is a row, and taking one is
+    serialised per credential by an advisory lock. Times are the database's clock, so workers
+    on several machines agree."""
+
+    def __init__(
+        self,
+        store: Store,
+        credential_key: str,
+        limit: int,
+        window_s: float,
+        *,
+        margin_s: float = 0.02,
+        max_wait_s: float | None = None,
+    ) -> None:
+        self.store = store
+        self.credential = credential_key
+        self.limit = limit
+        self.window_s = window_s
+        self.margin_s = margin_s
+        self.max_wait_s = max_wait_s
+
+    async def acquire(self, cost: int) -> Spend:
+        if cost > self.limit:
+            raise ValueError(f"a call of {cost} credits can never fit a budget of {self.limit}")
+        waited = 0.0
+        while True:
+            taken = self._take(cost)
+            if isinstance(taken, Spend):
+                return taken
+            waited = _wait_allowed(waited, taken, self.max_wait_s)
+            await asyncio.sleep(taken)
+
+    def _take(self, cost: int) -> Spend | float:
+        """The spend, or how long to wait before it can fit."""
+        spends = t.budget_spends
+        with self.store.transaction() as connection:
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                {"key": f"agendasync-budget:{self.credential}"},
+            )
+            now: datetime = connection.execute(text("SELECT clock_timestamp()")).scalar_one()
+            start = now - timedelta(seconds=self.window_s)
+            mine = spends.c.credential == self.credential
+            connection.execute(delete(spends).where(mine, spends.c.spent_at <= start))
+            used, oldest = connection.execute(
+                select(
+                    func.coalesce(func.sum(spends.c.cost), 0), func.min(spends.c.spent_at)
+                ).where(mine)
+            ).one()
+            if used + cost <= self.limit:
+                row_id = connection.execute(
+                    insert(spends)
+                    .values(credential=self.credential, spent_at=now, cost=cost)
+                    .returning(spends.c.id)
+                ).scalar_one()
+                return Spend(now.timestamp(), cost, row_id)
+            oldest_at: Any = oldest
+            return float((oldest_at - start).total_seconds()) + self.margin_s
+
+    def settle(self, spend: Spend) -> None:
+        with self.store.transaction() as connection:
+            connection.execute(
+                update(t.budget_spends)
+                .where(t.budget_spends.c.id == spend.row_id)
+                .values(spent_at=func.clock_timestamp())
+            )
+
+    def refund(self, spend: Spend) -> None:
+        with self.store.transaction() as connection:
+            connection.execute(delete(t.budget_spends).where(t.budget_spends.c.id == spend.row_id))
+
+
+class SharedBudgets:
+    """The budgets of every credential, kept in PostgreSQL for all workers."""
+
+    def __init__(self, store: Store, *, max_wait_s: float | None = None) -> None:
+        self.store = store
+        self.max_wait_s = max_wait_s
+
+    def get(self, credential_key: str, limit: int, window_s: float) -> SharedBudget:
+        return SharedBudget(self.store, credential_key, limit, window_s, max_wait_s=self.max_wait_s)

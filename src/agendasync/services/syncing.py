@@ -6,24 +6,34 @@ and records the run. It never names a partner: the mapping's integration says wh
 
 from __future__ import annotations
 
+import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Concatenate, ParamSpec
 
 import httpx
 
 from agendasync.domain.integrations import Mapping as EventMapping
 from agendasync.domain.integrations import RunStatus, SyncRun
 from agendasync.domain.models import EventContent
-from agendasync.partners.base import Adopt, Connector, Partner, TransformContext, get_partner
-from agendasync.partners.budget import Budgets, SlidingWindowBudget
+from agendasync.partners.base import (
+    Adopt,
+    Budget,
+    Connector,
+    Partner,
+    TransformContext,
+    get_partner,
+)
+from agendasync.partners.budget import BudgetExhausted, Budgets, BudgetSource, RateBudget
 from agendasync.partners.exceptions import AuthFailed, PartnerError
 from agendasync.secrets import SecretBox
 from agendasync.services.integrations import http_client
 from agendasync.store import Store
 from agendasync.store import integrations as repo
 from agendasync.store.content import load_event_content
+from agendasync.store.locks import mapping_lock
 from agendasync.sync.engine import Engine, KindPlan, Progress, RetryPolicy
 from agendasync.sync.model import Action, LedgerEntry, Op, SyncReport
 from agendasync.sync.plan import plan
@@ -51,6 +61,16 @@ class _StoreLedger:
     def forget(self, entry: LedgerEntry) -> None:
         with self.store.transaction() as connection:
             repo.delete_ledger_entry(connection, self.mapping_id, entry)
+
+
+def budget_of(partner: Partner) -> Budget | None:
+    """The partner's declared rate budget, or the one `AGENDASYNC_BUDGET_<PARTNER>` sets as
+    `credits/seconds` (a bigger plan; tests and benchmarks compress the window)."""
+    setting = os.environ.get(f"AGENDASYNC_BUDGET_{partner.spec.name.upper()}")
+    if not setting:
+        return partner.spec.budget
+    credits, _, seconds = setting.partition("/")
+    return Budget(int(credits), float(seconds))
 
 
 def _kinds(partner: Partner, action: str) -> list[KindPlan]:
@@ -127,6 +147,25 @@ def dry_run_report(ops: list[Op], report: SyncReport) -> SyncReport:
     return report
 
 
+P = ParamSpec("P")
+
+
+def _one_run_per_mapping(
+    run: Callable[Concatenate[Store, SecretBox, EventMapping, P], Awaitable[SyncRun]],
+) -> Callable[Concatenate[Store, SecretBox, EventMapping, P], Awaitable[SyncRun]]:
+    """R-SYNC-6: a run waits while another run of the same mapping is going on."""
+
+    async def exclusive(
+        store: Store, box: SecretBox, mapping: EventMapping, /, *args: P.args, **kwargs: P.kwargs
+    ) -> SyncRun:
+        async with mapping_lock(store, mapping.id):
+            return await run(store, box, mapping, *args, **kwargs)
+
+    exclusive.__doc__ = run.__doc__
+    return exclusive
+
+
+@_one_run_per_mapping
 async def run_sync(
     store: Store,
     box: SecretBox,
@@ -139,12 +178,15 @@ async def run_sync(
     http: httpx.AsyncClient | None = None,
     progress: Progress | None = None,
     policy: RetryPolicy | None = None,
-    budget: SlidingWindowBudget | None = None,
+    budget: RateBudget | None = None,
+    budgets: BudgetSource | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> SyncRun:
     """Sync one mapping and return its run (recorded unless it is a dry run).
 
-    `budget` replaces the partner's declared rate budget (benchmarks compress its window)."""
+    Budgets come from `budgets` (this process's by default; the workers' are shared through
+    PostgreSQL); `budget` replaces the partner's declared one (benchmarks compress its window).
+    """
     with store.transaction() as connection:
         integration = repo.get_integration_by_id(connection, mapping.integration_id)
         credentials = box.open(repo.sealed_credentials(connection, integration.id))
@@ -167,9 +209,9 @@ async def run_sync(
             repo.save_run(connection, run)
 
     report = SyncReport()
-    if budget is None and partner.spec.budget:
-        limit = partner.spec.budget
-        budget = BUDGETS.get(str(integration.id), limit.credits, limit.window_s)
+    limit = budget_of(partner)
+    if budget is None and limit:
+        budget = (budgets or BUDGETS).get(str(integration.id), limit.credits, limit.window_s)
     own_http = http is None
     client = http or http_client()
     connector = partner.connector(
@@ -199,6 +241,8 @@ async def run_sync(
             )
             await engine.run(ops, _kinds(partner, action))
             run.status = RunStatus.PARTIAL if report.total_failed else RunStatus.SUCCEEDED
+    except* BudgetExhausted as group:
+        run.status, run.message = RunStatus.PARTIAL, str(group.exceptions[0])
     except* AuthFailed as group:
         run.status = RunStatus.FAILED
         run.message = f"{partner.spec.title} refused the credentials: {group.exceptions[0]}"

@@ -59,6 +59,7 @@ _SPONSOR_COLUMNS = [c.name for c in t.sponsors.c if c.name != "event_id"]
 
 
 M = TypeVar("M", bound=BaseModel)
+Ids = Sequence[uuid.UUID] | None
 
 
 def _trusted(model: type[M], values: dict[str, Any]) -> M:
@@ -81,30 +82,39 @@ def _owner_column(owner: Table) -> str:
     return f"{owner.name.removesuffix('s')}_id"
 
 
-def _rows(connection: Connection, table: Table, event_id: uuid.UUID) -> list[dict[str, Any]]:
-    """The event's rows of `table`, without the `event_id` column."""
+def _rows(
+    connection: Connection, table: Table, event_id: uuid.UUID, ids: Ids = None
+) -> list[dict[str, Any]]:
+    """The event's rows of `table` (only those of `ids` if given), without `event_id`."""
     columns = [column for column in table.c if column.name != "event_id"]
-    result = connection.execute(select(*columns).where(table.c.event_id == event_id))
+    query = select(*columns).where(table.c.event_id == event_id)
+    if ids is not None:
+        query = query.where(table.c.id.in_(ids))
+    result = connection.execute(query)
     keys = list(result.keys())
     return [dict(zip(keys, row, strict=True)) for row in result.all()]
 
 
 def _links(
-    connection: Connection, link: Table, owner: Table, event_id: uuid.UUID
+    connection: Connection, link: Table, owner: Table, event_id: uuid.UUID, ids: Ids = None
 ) -> dict[uuid.UUID, list[Row[Any]]]:
-    """The link rows of every record of the event, grouped by owner, in position order.
+    """The link rows of every record of the event (or of `ids`), grouped by owner, in position
+    order.
 
     The owner id is the first value of each row; the others but `position` (which the order
     carries) follow in the table's order.
     """
     owner_column = link.c[_owner_column(owner)]
     others = [column for column in link.c if column not in (owner_column, link.c.position)]
-    result = connection.execute(
+    query = (
         select(owner_column, *others)
         .join(owner, owner.c.id == owner_column)
         .where(owner.c.event_id == event_id)
         .order_by(owner_column, link.c.position)
     )
+    if ids is not None:
+        query = query.where(owner_column.in_(ids))
+    result = connection.execute(query)
     grouped: dict[uuid.UUID, list[Row[Any]]] = defaultdict(list)
     for row in result.all():
         grouped[row[0]].append(row)
@@ -135,19 +145,35 @@ def _load_event_content(connection: Connection, event_id: uuid.UUID) -> EventCon
     if event_row is None:
         raise NotFound(f"no event with id {event_id}")
     event = event_from_row(event_row._asdict())
+    taxonomy = _taxonomy(connection, event_id)
+    return EventContent.model_construct(
+        event=event,
+        taxonomy=sorted(taxonomy.values(), key=lambda item: (item.kind, item.name)),
+        sessions=_sessions(connection, event_id, taxonomy),
+        speakers=_speakers(connection, event_id, taxonomy),
+        sponsors=_sponsors(connection, event_id),
+        exhibitors=_exhibitors(connection, event_id),
+    )
 
-    taxonomy = {
+
+def _taxonomy(connection: Connection, event_id: uuid.UUID) -> dict[uuid.UUID, TaxonomyItem]:
+    return {
         row["id"]: _trusted(TaxonomyItem, row | {"kind": TaxonomyKind(row["kind"])})
         for row in _rows(connection, t.taxonomy_items, event_id)
     }
-    session_items = _links(connection, t.session_taxonomy, t.sessions, event_id)
-    session_files = _links(connection, t.session_files, t.sessions, event_id)
-    session_people = _links(connection, t.session_people, t.sessions, event_id)
-    speaker_tags = _links(connection, t.speaker_tags, t.speakers, event_id)
-    exhibitor_people = _links(connection, t.exhibitor_people, t.exhibitors, event_id)
 
+
+def _sessions(
+    connection: Connection,
+    event_id: uuid.UUID,
+    taxonomy: dict[uuid.UUID, TaxonomyItem],
+    ids: Ids = None,
+) -> list[Session]:
+    session_items = _links(connection, t.session_taxonomy, t.sessions, event_id, ids)
+    session_files = _links(connection, t.session_files, t.sessions, event_id, ids)
+    session_people = _links(connection, t.session_people, t.sessions, event_id, ids)
     sessions = []
-    for row in _rows(connection, t.sessions, event_id):
+    for row in _rows(connection, t.sessions, event_id, ids):
         session_id = row["id"]
         classified: dict[str, Any] = {name: [] for name in _TAXONOMY_FIELDS.values()}
         for link in session_items.get(session_id, ()):
@@ -167,8 +193,17 @@ def _load_event_content(connection: Connection, event_id: uuid.UUID) -> EventCon
             ],
         }
         sessions.append(_trusted(Session, row))
+    return sessions
 
-    speakers = [
+
+def _speakers(
+    connection: Connection,
+    event_id: uuid.UUID,
+    taxonomy: dict[uuid.UUID, TaxonomyItem],
+    ids: Ids = None,
+) -> list[Speaker]:
+    speaker_tags = _links(connection, t.speaker_tags, t.speakers, event_id, ids)
+    return [
         _trusted(
             Speaker,
             row
@@ -177,11 +212,18 @@ def _load_event_content(connection: Connection, event_id: uuid.UUID) -> EventCon
                 "tags": [taxonomy[link.item_id] for link in speaker_tags.get(row["id"], ())],
             },
         )
-        for row in _rows(connection, t.speakers, event_id)
+        for row in _rows(connection, t.speakers, event_id, ids)
     ]
-    sponsors = [_trusted(Sponsor, row) for row in _rows(connection, t.sponsors, event_id)]
+
+
+def _sponsors(connection: Connection, event_id: uuid.UUID, ids: Ids = None) -> list[Sponsor]:
+    return [_trusted(Sponsor, row) for row in _rows(connection, t.sponsors, event_id, ids)]
+
+
+def _exhibitors(connection: Connection, event_id: uuid.UUID, ids: Ids = None) -> list[Exhibitor]:
+    exhibitor_people = _links(connection, t.exhibitor_people, t.exhibitors, event_id, ids)
     exhibitors = []
-    for row in _rows(connection, t.exhibitors, event_id):
+    for row in _rows(connection, t.exhibitors, event_id, ids):
         people = exhibitor_people.get(row["id"], [])
         primary = [_person(p) for p in people if p.is_primary]
         row |= {
@@ -189,15 +231,46 @@ def _load_event_content(connection: Connection, event_id: uuid.UUID) -> EventCon
             "team": [_person(p) for p in people if not p.is_primary],
         }
         exhibitors.append(_trusted(Exhibitor, row))
+    return exhibitors
 
-    return EventContent.model_construct(
-        event=event,
-        taxonomy=sorted(taxonomy.values(), key=lambda item: (item.kind, item.name)),
-        sessions=sessions,
-        speakers=speakers,
-        sponsors=sponsors,
-        exhibitors=exhibitors,
-    )
+
+R = TypeVar("R", bound=Record)
+
+
+def _in_order(records: list[R], ids: Sequence[uuid.UUID]) -> list[R]:
+    by_id = {record.id: record for record in records}
+    return [by_id[record_id] for record_id in ids if record_id in by_id]
+
+
+# Some records of an event (a page of a list, or one record), in the order of `ids`, each in a
+# fixed number of queries whatever the number of ids (the REST API and the pages list with
+# these; keep `ids` to a page, well under a database's parameter limit).
+
+
+def load_sessions(
+    connection: Connection, event_id: uuid.UUID, ids: Sequence[uuid.UUID]
+) -> list[Session]:
+    taxonomy = _taxonomy(connection, event_id)
+    return _in_order(_sessions(connection, event_id, taxonomy, ids), ids)
+
+
+def load_speakers(
+    connection: Connection, event_id: uuid.UUID, ids: Sequence[uuid.UUID]
+) -> list[Speaker]:
+    taxonomy = _taxonomy(connection, event_id)
+    return _in_order(_speakers(connection, event_id, taxonomy, ids), ids)
+
+
+def load_sponsors(
+    connection: Connection, event_id: uuid.UUID, ids: Sequence[uuid.UUID]
+) -> list[Sponsor]:
+    return _in_order(_sponsors(connection, event_id, ids), ids)
+
+
+def load_exhibitors(
+    connection: Connection, event_id: uuid.UUID, ids: Sequence[uuid.UUID]
+) -> list[Exhibitor]:
+    return _in_order(_exhibitors(connection, event_id, ids), ids)
 
 
 def _person(row: Row[Any]) -> Person:

@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, or_, select, update
+from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
 from agendasync.domain.models import Event, EventFields, Organisation
 from agendasync.store import tables as t
@@ -50,6 +50,36 @@ def find_organisation(connection: Connection, name_or_slug: str) -> Organisation
     if row is None:
         raise NotFound(f"no organisation named {name_or_slug!r}")
     return Organisation.model_construct(**row._asdict())
+
+
+def rename_organisation(connection: Connection, org: Organisation, name: str) -> Organisation:
+    """A new name; the slug stays, so URLs and commands that name it keep working."""
+    renamed = Organisation(id=org.id, name=name, slug=org.slug, created_at=org.created_at)
+    clash = connection.execute(
+        select(t.organisations.c.name).where(
+            func.lower(t.organisations.c.name) == renamed.name.lower(),
+            t.organisations.c.id != org.id,
+        )
+    ).scalar()
+    if clash is not None:
+        raise Conflict(f"organisation name {name!r} is taken by organisation {clash!r}")
+    renamed.updated_at = datetime.now(UTC)
+    connection.execute(
+        update(t.organisations)
+        .where(t.organisations.c.id == org.id)
+        .values(name=renamed.name, updated_at=renamed.updated_at)
+    )
+    return renamed
+
+
+def delete_organisation(connection: Connection, org_id: uuid.UUID) -> None:
+    """The organisation and everything it holds (events, integrations, members' roles, tokens)."""
+    connection.execute(delete(t.organisations).where(t.organisations.c.id == org_id))
+
+
+def delete_event(connection: Connection, event_id: uuid.UUID) -> None:
+    """The event and all its content, mappings and runs; data on partners stays there."""
+    connection.execute(delete(t.events).where(t.events.c.id == event_id))
 
 
 def list_organisations(connection: Connection) -> list[Organisation]:

@@ -156,7 +156,11 @@ def add_mapping(
         created_at=_now(),
     )
     connection.execute(
-        insert(t.mappings).values(**mapping.model_dump(), updated_at=mapping.created_at)
+        insert(t.mappings).values(
+            **mapping.model_dump(),
+            updated_at=mapping.created_at,
+            next_run_at=mapping.created_at if continuous else None,
+        )
     )
     return mapping
 
@@ -205,10 +209,12 @@ def remove_mapping(connection: Connection, mapping_id: uuid.UUID) -> None:
 
 
 def set_continuous(connection: Connection, mapping_id: uuid.UUID, on: bool) -> None:
+    """R-MAP-4: switched on, the mapping is due at once; off, it is no longer scheduled."""
+    now = _now()
     connection.execute(
         update(t.mappings)
         .where(t.mappings.c.id == mapping_id)
-        .values(continuous=on, updated_at=_now())
+        .values(continuous=on, next_run_at=now if on else None, updated_at=now)
     )
 
 

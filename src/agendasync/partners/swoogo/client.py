@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 import httpx
 
-from agendasync.partners.budget import SlidingWindowBudget
+from agendasync.partners.budget import RateBudget
 from agendasync.partners.exceptions import (
     AuthFailed,
     OutcomeUnknown,
@@ -44,7 +44,7 @@ class SwoogoClient:
         key: str,
         secret: str,
         base_url: str = DEFAULT_BASE_URL,
-        budget: SlidingWindowBudget | None = None,
+        budget: RateBudget | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.http = http

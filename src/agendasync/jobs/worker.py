@@ -1,0 +1,172 @@
+"""Distributed continuous sync on PostgreSQL: procrastinate jobs, any number of workers.
+
+- A sync is a `sync_mapping` job. Jobs of one mapping share a procrastinate `lock`, so they
+  run one after the other whatever worker takes them, and a `queueing_lock`, so a sync asked
+  for while one is queued is merged into it (R-SYNC-6).
+- Every worker also keeps the schedule: every `maintenance_s` it claims the continuous
+  mappings that are due (rows another worker is claiming are skipped) and queues their syncs,
+  and it puts back in the queue the jobs of workers that stopped sending heartbeats (killed,
+  crashed): another worker finishes them, and the ledger makes that safe (R-SYNC-7).
+- Rate budgets are shared by all workers through PostgreSQL (`SharedBudgets`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+import procrastinate
+from procrastinate.exceptions import AlreadyEnqueued
+from sqlalchemy import inspect
+from sqlalchemy.engine import make_url
+
+from agendasync.partners.budget import SharedBudgets
+from agendasync.secrets import SecretBox, load_box
+from agendasync.services.integrations import http_client
+from agendasync.services.syncing import run_sync
+from agendasync.store import Store
+from agendasync.store import integrations as repo
+from agendasync.store.exceptions import NotFound
+from agendasync.store.scheduling import claim_due
+
+logger = logging.getLogger(__name__)
+
+SYNC_TASK = "agendasync:sync_mapping"
+# A run may wait this long for the shared budget before it ends as partial (the next run goes
+# on): a worker is not held up for a whole window.
+MAX_BUDGET_WAIT_S = 120.0
+
+
+@dataclass
+class Runtime:
+    """What a worker's jobs need, made once per worker."""
+
+    store: Store
+    box: SecretBox
+    http: httpx.AsyncClient
+    budgets: SharedBudgets
+
+    async def sync(self, mapping_id: uuid.UUID, action: str, trigger: str) -> None:
+        with self.store.transaction() as connection:
+            try:
+                mapping = repo.get_mapping(connection, mapping_id)
+            except NotFound:
+                return  # removed since the sync was asked for
+        await run_sync(
+            self.store,
+            self.box,
+            mapping,
+            action=action,
+            trigger=trigger,
+            http=self.http,
+            budgets=self.budgets,
+        )
+
+
+async def sync_mapping(
+    context: procrastinate.JobContext, mapping_id: str, action: str, trigger: str
+) -> None:
+    runtime: Runtime = context.additional_context["runtime"]
+    await runtime.sync(uuid.UUID(mapping_id), action, trigger)
+
+
+def conninfo(url: str) -> str:
+    """The libpq form of our SQLAlchemy URL (`postgresql+psycopg://` -> `postgresql://`)."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def procrastinate_app(url: str) -> procrastinate.App:
+    app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo(url)))
+    app.task(name=SYNC_TASK, pass_context=True)(sync_mapping)
+    return app
+
+
+def apply_schema(store: Store) -> bool:
+    """procrastinate's tables, once (its schema is not re-entrant); True when applied now."""
+    if inspect(store.engine).has_table("procrastinate_jobs"):
+        return False
+    app = procrastinate_app(store.url)
+    with app.open():
+        app.schema_manager.apply_schema()
+    return True
+
+
+async def defer_sync(
+    app: procrastinate.App, mapping_id: uuid.UUID, action: str = "content", trigger: str = "manual"
+) -> bool:
+    """Queue a sync; False when it was merged into one already queued (R-SYNC-6)."""
+    task = app.tasks[SYNC_TASK]
+    try:
+        await task.configure(
+            lock=f"mapping:{mapping_id}", queueing_lock=f"sync:{mapping_id}:{action}"
+        ).defer_async(mapping_id=str(mapping_id), action=action, trigger=trigger)
+    except AlreadyEnqueued:
+        return False
+    return True
+
+
+async def dispatch_due(app: procrastinate.App, store: Store) -> list[uuid.UUID]:
+    """Queue the syncs of the continuous mappings that are due."""
+    with store.transaction() as connection:
+        due = claim_due(connection, datetime.now(UTC))
+    for mapping_id in due:
+        await defer_sync(app, mapping_id, trigger="schedule")
+    return due
+
+
+async def requeue_stalled(app: procrastinate.App, stalled_after_s: float) -> int:
+    """Jobs of workers that stopped sending heartbeats go back in the queue."""
+    requeued = 0
+    for job in await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_after_s):
+        # Another worker may have put it back first.
+        with contextlib.suppress(Exception):
+            await app.job_manager.retry_job(job)
+            requeued += 1
+    return requeued
+
+
+async def _maintain(
+    app: procrastinate.App, store: Store, every_s: float, stalled_after_s: float
+) -> None:
+    while True:
+        try:
+            await dispatch_due(app, store)
+            await requeue_stalled(app, stalled_after_s)
+        except Exception:
+            logger.exception("worker maintenance failed; trying again")
+        await asyncio.sleep(every_s)
+
+
+async def run_worker(
+    url: str,
+    *,
+    concurrency: int = 4,
+    maintenance_s: float = 30.0,
+    heartbeat_s: float = 10.0,
+    stalled_after_s: float = 30.0,
+) -> None:
+    """Work until stopped (SIGINT/SIGTERM finish the jobs in hand first)."""
+    store = Store(url)
+    if store.engine.dialect.name != "postgresql":
+        raise ValueError("workers need a PostgreSQL store; on SQLite, `agendasync serve` syncs")
+    budgets = SharedBudgets(store, max_wait_s=MAX_BUDGET_WAIT_S)
+    runtime = Runtime(store, load_box(), http_client(), budgets)
+    app = procrastinate_app(url)
+    async with app.open_async():
+        maintenance = asyncio.create_task(_maintain(app, store, maintenance_s, stalled_after_s))
+        try:
+            await app.run_worker_async(
+                concurrency=concurrency,
+                additional_context={"runtime": runtime},
+                update_heartbeat_interval=heartbeat_s,
+                stalled_worker_timeout=stalled_after_s,
+            )
+        finally:
+            maintenance.cancel()
+            await runtime.http.aclose()
+            store.close()
