@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Concatenate, ParamSpec
+from typing import Any, Concatenate, ParamSpec
 
 import httpx
 
@@ -151,8 +151,8 @@ P = ParamSpec("P")
 
 
 def _one_run_per_mapping(
-    run: Callable[Concatenate[Store, SecretBox, EventMapping, P], Awaitable[SyncRun]],
-) -> Callable[Concatenate[Store, SecretBox, EventMapping, P], Awaitable[SyncRun]]:
+    run: Callable[Concatenate[Store, SecretBox, EventMapping, P], Coroutine[Any, Any, SyncRun]],
+) -> Callable[Concatenate[Store, SecretBox, EventMapping, P], Coroutine[Any, Any, SyncRun]]:
     """R-SYNC-6: a run waits while another run of the same mapping is going on."""
 
     async def exclusive(
@@ -188,10 +188,15 @@ async def run_sync(
     PostgreSQL); `budget` replaces the partner's declared one (benchmarks compress its window).
     """
     with store.transaction() as connection:
-        integration = repo.get_integration_by_id(connection, mapping.integration_id)
-        credentials = box.open(repo.sealed_credentials(connection, integration.id))
-        content = load_event_content(connection, mapping.event_id)
+        integration, sealed = repo.integration_with_credentials(connection, mapping.integration_id)
+        content = load_event_content(
+            connection,
+            mapping.event_id,
+            sponsors=action == "sponsors",
+            exhibitors=action == "exhibitors",
+        )
         ledger = repo.load_ledger(connection, mapping.id)
+    credentials = box.open(sealed)
     partner = get_partner(integration.partner)
     run = SyncRun(
         mapping_id=mapping.id,
@@ -204,9 +209,7 @@ async def run_sync(
         status=RunStatus.RUNNING,
         started_at=now(),
     )
-    if not dry_run:
-        with store.transaction() as connection:
-            repo.save_run(connection, run)
+    recorded = False  # a run that sends something is recorded when it starts, others when done
 
     report = SyncReport()
     limit = budget_of(partner)
@@ -228,6 +231,10 @@ async def run_sync(
             dry_run_report(ops, report)
             run.status = RunStatus.SUCCEEDED
         else:
+            if sending:
+                with store.transaction() as connection:
+                    repo.insert_run(connection, run)
+                recorded = True
             engine = Engine(
                 connector,
                 ledger,
@@ -258,5 +265,5 @@ async def run_sync(
     run.finished_at = now()
     if not dry_run:
         with store.transaction() as connection:
-            repo.save_run(connection, run)
+            (repo.update_run if recorded else repo.insert_run)(connection, run)
     return run

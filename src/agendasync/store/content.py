@@ -134,13 +134,22 @@ def _paused_garbage_collector() -> Iterator[None]:
             gc.enable()
 
 
-def load_event_content(connection: Connection, event_id: uuid.UUID) -> EventContent:
-    """The event and everything it holds, in a fixed number of queries."""
+def load_event_content(
+    connection: Connection,
+    event_id: uuid.UUID,
+    *,
+    sponsors: bool = True,
+    exhibitors: bool = True,
+) -> EventContent:
+    """The event and everything it holds, in a fixed number of queries (fewer when the
+    sponsors or exhibitors are not needed, as for a content sync)."""
     with _paused_garbage_collector():
-        return _load_event_content(connection, event_id)
+        return _load_event_content(connection, event_id, sponsors, exhibitors)
 
 
-def _load_event_content(connection: Connection, event_id: uuid.UUID) -> EventContent:
+def _load_event_content(
+    connection: Connection, event_id: uuid.UUID, with_sponsors: bool, with_exhibitors: bool
+) -> EventContent:
     event_row = connection.execute(select(t.events).where(t.events.c.id == event_id)).first()
     if event_row is None:
         raise NotFound(f"no event with id {event_id}")
@@ -151,8 +160,8 @@ def _load_event_content(connection: Connection, event_id: uuid.UUID) -> EventCon
         taxonomy=sorted(taxonomy.values(), key=lambda item: (item.kind, item.name)),
         sessions=_sessions(connection, event_id, taxonomy),
         speakers=_speakers(connection, event_id, taxonomy),
-        sponsors=_sponsors(connection, event_id),
-        exhibitors=_exhibitors(connection, event_id),
+        sponsors=_sponsors(connection, event_id) if with_sponsors else [],
+        exhibitors=_exhibitors(connection, event_id) if with_exhibitors else [],
     )
 
 

@@ -52,6 +52,13 @@ def find_organisation(connection: Connection, name_or_slug: str) -> Organisation
     return Organisation.model_construct(**row._asdict())
 
 
+def get_organisation(connection: Connection, org_id: uuid.UUID) -> Organisation:
+    row = connection.execute(select(t.organisations).where(t.organisations.c.id == org_id)).first()
+    if row is None:
+        raise NotFound(f"no organisation with id {org_id}")
+    return Organisation.model_construct(**row._asdict())
+
+
 def rename_organisation(connection: Connection, org: Organisation, name: str) -> Organisation:
     """A new name; the slug stays, so URLs and commands that name it keep working."""
     renamed = Organisation(id=org.id, name=name, slug=org.slug, created_at=org.created_at)

@@ -84,13 +84,16 @@ def get_integration(connection: Connection, org_id: uuid.UUID, partner: str) -> 
     return integration
 
 
-def get_integration_by_id(connection: Connection, integration_id: uuid.UUID) -> Integration:
+def integration_with_credentials(
+    connection: Connection, integration_id: uuid.UUID
+) -> tuple[Integration, str]:
+    """The integration and its sealed credentials, in one query (every sync needs both)."""
     row = connection.execute(
         select(t.integrations).where(t.integrations.c.id == integration_id)
     ).first()
     if row is None:
         raise NotFound(f"no integration with id {integration_id}")
-    return _integration(row)
+    return _integration(row), str(row.credentials)
 
 
 def sealed_credentials(connection: Connection, integration_id: uuid.UUID) -> str:
@@ -134,18 +137,24 @@ def add_mapping(
     continuous: bool,
 ) -> Mapping:
     """R-MAP-1/2: map a partner event to a local event; each side only once per integration."""
-    for existing in list_mappings(connection, integration_id=integration.id):
+    holders = connection.execute(
+        select(t.mappings).where(
+            t.mappings.c.integration_id == integration.id,
+            (t.mappings.c.partner_event_id == partner_event_id)
+            | (t.mappings.c.event_id == event_id),
+        )
+    ).all()
+    for existing in map(_mapping, holders):
         if existing.partner_event_id == partner_event_id:
             holder = _event_slug(connection, existing.event_id)
             raise Conflict(
                 f"{integration.partner} event {partner_event_id} ({existing.partner_event_name})"
                 f" is already mapped to event {holder!r}"
             )
-        if existing.event_id == event_id:
-            raise Conflict(
-                f"event {event_slug!r} is already mapped to {integration.partner} event "
-                f"{existing.partner_event_id} ({existing.partner_event_name})"
-            )
+        raise Conflict(
+            f"event {event_slug!r} is already mapped to {integration.partner} event "
+            f"{existing.partner_event_id} ({existing.partner_event_name})"
+        )
     mapping = Mapping(
         integration_id=integration.id,
         event_id=event_id,
@@ -288,13 +297,14 @@ def delete_ledger_entry(connection: Connection, mapping_id: uuid.UUID, entry: Le
 # --- runs --------------------------------------------------------------------------------------
 
 
-def save_run(connection: Connection, run: SyncRun) -> None:
-    values = run.model_dump()
-    exists = connection.execute(select(t.sync_runs.c.id).where(t.sync_runs.c.id == run.id)).first()
-    if exists:
-        connection.execute(update(t.sync_runs).where(t.sync_runs.c.id == run.id).values(**values))
-    else:
-        connection.execute(insert(t.sync_runs).values(**values))
+def insert_run(connection: Connection, run: SyncRun) -> None:
+    connection.execute(insert(t.sync_runs).values(**run.model_dump()))
+
+
+def update_run(connection: Connection, run: SyncRun) -> None:
+    connection.execute(
+        update(t.sync_runs).where(t.sync_runs.c.id == run.id).values(**run.model_dump())
+    )
 
 
 def list_runs(connection: Connection, event_id: uuid.UUID, *, limit: int = 50) -> list[SyncRun]:

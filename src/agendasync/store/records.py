@@ -414,3 +414,10 @@ def share_links_of(connection: Connection, speaker_id: uuid.UUID) -> list[ShareL
         .order_by(links.c.partner)
     )
     return [ShareLink(row.partner, row.url) for row in rows]
+
+
+def event_of_speaker(connection: Connection, speaker_id: uuid.UUID) -> uuid.UUID | None:
+    found: uuid.UUID | None = connection.execute(
+        select(t.speakers.c.event_id).where(t.speakers.c.id == speaker_id)
+    ).scalar()
+    return found
