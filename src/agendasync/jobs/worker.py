@@ -165,6 +165,8 @@ async def run_worker(
                 additional_context={"runtime": runtime},
                 update_heartbeat_interval=heartbeat_s,
                 stalled_worker_timeout=stalled_after_s,
+                # Reports live in sync_runs; finished jobs would only slow the queue down.
+                delete_jobs="successful",
             )
         finally:
             maintenance.cancel()
