@@ -29,13 +29,13 @@ def no_env_key(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     return monkeypatch
 
 
-def test_r_int_4_sealed_credentials_open_to_the_same_values() -> None:
+def test_sealed_credentials_open_to_the_same_values_r_int_4() -> None:
     box = SecretBox([_key()])
 
     assert box.open(box.seal(CREDENTIALS)) == CREDENTIALS
 
 
-def test_r_int_4_sealed_text_does_not_hold_the_secret() -> None:
+def test_sealed_text_does_not_hold_the_secret_r_int_4() -> None:
     sealed = SecretBox([_key()]).seal(CREDENTIALS)
 
     assert "s3cr3t-swoogo-3f9a" not in sealed
@@ -43,7 +43,7 @@ def test_r_int_4_sealed_text_does_not_hold_the_secret() -> None:
     assert "secret" not in sealed
 
 
-def test_r_int_4_wrong_key_refused_with_a_clear_message() -> None:
+def test_wrong_key_refused_with_a_clear_message_r_int_4() -> None:
     sealed = SecretBox([_key()]).seal(CREDENTIALS)
 
     with pytest.raises(SecretsError) as refused:
@@ -52,7 +52,7 @@ def test_r_int_4_wrong_key_refused_with_a_clear_message() -> None:
     assert str(refused.value) == WRONG_KEY_MESSAGE
 
 
-def test_r_int_4_tampered_token_refused() -> None:
+def test_tampered_token_refused_r_int_4() -> None:
     box = SecretBox([_key()])
 
     with pytest.raises(SecretsError) as refused:
@@ -62,14 +62,14 @@ def test_r_int_4_tampered_token_refused() -> None:
 
 
 @pytest.mark.parametrize("keys", [["not-a-key"], [_key(), "short"], []])
-def test_r_int_4_invalid_key_refused(keys: list[str]) -> None:
+def test_invalid_key_refused_r_int_4(keys: list[str]) -> None:
     with pytest.raises(SecretsError) as refused:
         SecretBox(keys)
 
     assert str(refused.value) == INVALID_KEY_MESSAGE
 
 
-def test_r_int_4_invalid_key_in_the_environment_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_invalid_key_in_the_environment_refused_r_int_4(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AGENDASYNC_SECRET_KEY", "not-a-key")
 
     with pytest.raises(SecretsError) as refused:
@@ -79,7 +79,7 @@ def test_r_int_4_invalid_key_in_the_environment_refused(monkeypatch: pytest.Monk
 
 
 @pytest.mark.parametrize("separator", [",", ", ", " , "])
-def test_r_int_4_rotation_old_key_still_opens_and_rotate_reseals_with_the_new(
+def test_rotation_old_key_still_opens_and_rotate_reseals_with_the_new_r_int_4(
     monkeypatch: pytest.MonkeyPatch, separator: str
 ) -> None:
     old, new = _key(), _key()
@@ -95,7 +95,7 @@ def test_r_int_4_rotation_old_key_still_opens_and_rotate_reseals_with_the_new(
         SecretBox([old]).open(rotated)
 
 
-def test_r_int_4_first_key_encrypts(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_first_key_encrypts_r_int_4(monkeypatch: pytest.MonkeyPatch) -> None:
     old, new = _key(), _key()
     monkeypatch.setenv("AGENDASYNC_SECRET_KEY", f"{new},{old}")
 
@@ -106,7 +106,7 @@ def test_r_int_4_first_key_encrypts(monkeypatch: pytest.MonkeyPatch) -> None:
         SecretBox([old]).open(sealed)
 
 
-def test_r_int_4_key_file_made_with_mode_0600_and_reused(
+def test_key_file_made_with_mode_0600_and_reused_r_int_4(
     no_env_key: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     key_file = tmp_path / "secret.key"
@@ -123,7 +123,7 @@ def test_r_int_4_key_file_made_with_mode_0600_and_reused(
     assert key_file.read_text() == written
 
 
-def test_r_int_4_key_file_defaults_to_the_working_directory(
+def test_key_file_defaults_to_the_working_directory_r_int_4(
     no_env_key: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     no_env_key.chdir(tmp_path)
@@ -134,7 +134,7 @@ def test_r_int_4_key_file_defaults_to_the_working_directory(
     assert stat.S_IMODE((tmp_path / "agendasync.key").stat().st_mode) == 0o600
 
 
-def test_r_int_4_key_file_with_several_keys_rotates(
+def test_key_file_with_several_keys_rotates_r_int_4(
     no_env_key: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     old, new = _key(), _key()
@@ -149,7 +149,7 @@ def test_r_int_4_key_file_with_several_keys_rotates(
     assert SecretBox([new]).open(box.rotate(sealed_with_old)) == CREDENTIALS
 
 
-def test_r_int_4_environment_key_wins_over_the_key_file(
+def test_environment_key_wins_over_the_key_file_r_int_4(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     key = _key()
@@ -173,5 +173,5 @@ def test_r_int_4_environment_key_wins_over_the_key_file(
         ("", "••••"),
     ],
 )
-def test_r_int_4_mask(value: str, shown: str) -> None:
+def test_mask_r_int_4(value: str, shown: str) -> None:
     assert mask(value) == shown

@@ -28,7 +28,7 @@ def _json(output: str):
     return json.loads(output)
 
 
-def test_org_and_event_create_list_show(run) -> None:
+def test_org_and_event_create_list_show_r_mod_1(run) -> None:
     assert run("org", "create", "Acme Events")[0] == 0
     code, _, _ = run(
         "event",

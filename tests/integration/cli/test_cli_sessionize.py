@@ -100,7 +100,7 @@ def table_rows(output: str) -> dict[str, list[str]]:
     return rows
 
 
-def test_r_sz_2_cli_imports_and_prints_what_it_did(
+def test_cli_imports_and_prints_what_it_did_r_sz_2(
     run: Callable[..., Result], sim: SessionizeState, event: Event
 ) -> None:
     sim.load(ENDPOINT, fixture("all_2024.json"))
@@ -121,7 +121,7 @@ def test_r_sz_2_cli_imports_and_prints_what_it_did(
     ]
 
 
-def test_r_sz_3_cli_json_lists_counts_and_what_was_left_out_with_reasons(
+def test_cli_json_lists_counts_and_what_was_left_out_with_reasons_r_sz_3(
     run: Callable[..., Result], sim: SessionizeState, event: Event
 ) -> None:
     sim.load(ENDPOINT, fixture("all_2023.json"))
@@ -149,7 +149,7 @@ def test_r_sz_3_cli_json_lists_counts_and_what_was_left_out_with_reasons(
     assert report["error"] is None
 
 
-def test_r_sz_5_cli_second_import_is_unchanged_and_forced_one_changes_nothing(
+def test_cli_second_import_is_unchanged_and_forced_one_changes_nothing_r_sz_5(
     run: Callable[..., Result], sim: SessionizeState, store: Store, event: Event
 ) -> None:
     sim.load(ENDPOINT, fixture("all_2024.json"))
@@ -170,7 +170,7 @@ def test_r_sz_5_cli_second_import_is_unchanged_and_forced_one_changes_nothing(
     assert snapshot(store, event) == (before, 3)
 
 
-def test_r_sz_5_cli_dry_run_writes_nothing(
+def test_cli_dry_run_writes_nothing_r_sz_5(
     run: Callable[..., Result], sim: SessionizeState, store: Store, event: Event
 ) -> None:
     sim.load(ENDPOINT, fixture("all_2024.json"))
@@ -183,7 +183,7 @@ def test_r_sz_5_cli_dry_run_writes_nothing(
     assert snapshot(store, event) == before
 
 
-def test_r_sz_2_cli_emails_key(
+def test_cli_emails_key_r_sz_2(
     run: Callable[..., Result], sim: SessionizeState, store: Store, event: Event
 ) -> None:
     sim.load(
@@ -233,7 +233,7 @@ CLI_ERRORS = [
 
 
 @pytest.mark.parametrize(("case", "message"), CLI_ERRORS, ids=[c[0] for c in CLI_ERRORS])
-def test_r_sz_4_cli_error_exits_non_zero_with_its_message_and_changes_nothing(
+def test_cli_error_exits_non_zero_with_its_message_and_changes_nothing_r_sz_4(
     run: Callable[..., Result],
     sim: SessionizeState,
     served: tuple[SessionizeState, str],
@@ -252,7 +252,7 @@ def test_r_sz_4_cli_error_exits_non_zero_with_its_message_and_changes_nothing(
     assert snapshot(store, event) == (before[0], before[1] + 1)  # only the failed run
 
 
-def test_r_sz_4_cli_json_error_is_one_object(
+def test_cli_json_error_is_one_object_r_sz_4(
     run: Callable[..., Result], sim: SessionizeState, event: Event
 ) -> None:
     sim.load(ENDPOINT, fixture("empty_with_questions.json"))
@@ -276,7 +276,7 @@ def test_r_sz_4_cli_json_error_is_one_object(
         (["--id", "zz"], "'zz' is not a Sessionize endpoint id"),
     ],
 )
-def test_r_sz_1_cli_refuses_an_unusable_endpoint_id(
+def test_cli_refuses_an_unusable_endpoint_id_r_sz_1(
     run: Callable[..., Result], event: Event, args: list[str], message: str
 ) -> None:
     code, _, err = run(*args)  # the later --id wins
@@ -284,5 +284,5 @@ def test_r_sz_1_cli_refuses_an_unusable_endpoint_id(
     assert message in err
 
 
-def test_r_sz_1_cli_unknown_event_is_refused(run: Callable[..., Result]) -> None:
+def test_cli_unknown_event_is_refused_r_sz_1(run: Callable[..., Result]) -> None:
     assert run(slug="nope") == (1, "", "error: no event with slug 'nope'\n")

@@ -60,7 +60,7 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, swoogo):
     return invoke
 
 
-def test_r_int_2_connect_refuses_a_wrong_secret_with_the_partners_reason(run) -> None:
+def test_connect_refuses_a_wrong_secret_with_the_partners_reason_r_int_2(run) -> None:
     code, _, err = run(
         "integrations",
         "connect",
@@ -130,7 +130,7 @@ def test_connect_map_sync_runs_and_disconnect(run) -> None:
     assert json.loads(run("mappings", "list", "--org", "acme", "--json")[1]) == []
 
 
-def test_r_map_3_sync_of_an_unmapped_event_is_refused(run) -> None:
+def test_sync_of_an_unmapped_event_is_refused_r_map_3(run) -> None:
     code, _, err = run("sync", "conf", "--to", "swoogo")
     assert code == 1
     assert "event 'conf' is not mapped to swoogo; add a mapping first" in err

@@ -56,7 +56,7 @@ def test_loading_an_event_takes_the_same_queries_whatever_its_size(
     assert query_counter.count == 11
 
 
-def test_r_mod_6_reimport_updates_and_creates_nothing_twice(store: Store) -> None:
+def test_reimport_updates_and_creates_nothing_twice_r_mod_6(store: Store) -> None:
     document = demo_event(slug="conf", sessions=20, today=TODAY)
     first = _import(store, document)
     document.sessions[0].title = "A New Title"
@@ -74,7 +74,7 @@ def test_r_mod_6_reimport_updates_and_creates_nothing_twice(store: Store) -> Non
     assert len(content.speakers) == len(document.speakers)
 
 
-def test_r_mod_3_speaker_email_unique_within_event_case_insensitively(store: Store) -> None:
+def test_speaker_email_unique_within_event_case_insensitively_r_mod_3(store: Store) -> None:
     document = demo_event(slug="conf", sessions=3, today=TODAY)
     _import(store, document)
     clash = document.speakers[0].email.upper()
@@ -89,7 +89,7 @@ def test_r_mod_3_speaker_email_unique_within_event_case_insensitively(store: Sto
     ]
 
 
-def test_r_mod_3_email_of_a_stored_speaker_refused_for_another_speaker(store: Store) -> None:
+def test_email_of_a_stored_speaker_refused_for_another_speaker_r_mod_3(store: Store) -> None:
     document = demo_event(slug="conf", sessions=3, today=TODAY)
     _import(store, document)
     taken = document.speakers[0].email
@@ -108,7 +108,7 @@ def test_r_mod_3_email_of_a_stored_speaker_refused_for_another_speaker(store: St
         _import(store, only_newcomer)
 
 
-def test_r_mod_3_database_refuses_a_second_speaker_with_the_same_email(store: Store) -> None:
+def test_database_refuses_a_second_speaker_with_the_same_email_r_mod_3(store: Store) -> None:
     result = _import(store, demo_event(slug="conf", sessions=1, today=TODAY))
     row = {
         "event_id": result.event.id,
@@ -152,3 +152,29 @@ def test_event_of_another_organisation_is_not_overwritten(store: Store) -> None:
 
     with pytest.raises(Conflict, match="belongs to another organisation"):
         _import(store, demo_event(slug="conf", sessions=2, seed=9, today=TODAY), org="Second")
+
+
+def test_sponsors_keep_tier_logo_and_website_r_mod_4(store: Store) -> None:
+    document = demo_event(slug="conf", sessions=1, today=TODAY)
+    result = _import(store, document)
+
+    with store.transaction() as connection:
+        sponsors = load_event_content(connection, result.event.id).sponsors
+
+    assert sorted((s.name, s.tier, s.website, s.logo_url) for s in sponsors) == sorted(
+        (s.name, s.tier, s.website, s.logo_url) for s in document.sponsors
+    )
+
+
+def test_exhibitors_keep_primary_contact_and_team_in_order_r_mod_5(store: Store) -> None:
+    document = demo_event(slug="conf", sessions=1, today=TODAY)
+    result = _import(store, document)
+
+    with store.transaction() as connection:
+        exhibitors = load_event_content(connection, result.event.id).exhibitors
+
+    by_name = {e.name: e for e in exhibitors}
+    for expected in document.exhibitors:
+        stored = by_name[expected.name]
+        assert stored.primary_contact == expected.primary_contact
+        assert stored.team == expected.team

@@ -31,7 +31,7 @@ async def _two_mappings(world):
     return await world.map("one"), await world.map("two", other)
 
 
-async def test_r_map_4_dispatcher_runs_due_mappings_and_skips_others(world) -> None:
+async def test_dispatcher_runs_due_mappings_and_skips_others_r_map_4(world) -> None:
     continuous, manual_only = await _two_mappings(world)
     with world.store.transaction() as connection:
         repo.set_continuous(connection, continuous.id, True)
@@ -52,7 +52,7 @@ async def test_r_map_4_dispatcher_runs_due_mappings_and_skips_others(world) -> N
     assert manual_only.id not in {r.mapping_id for r in dispatcher.runs}
 
 
-async def test_r_map_4_switching_off_stops_the_schedule(world) -> None:
+async def test_switching_off_stops_the_schedule_r_map_4(world) -> None:
     continuous, _ = await _two_mappings(world)
     with world.store.transaction() as connection:
         repo.set_continuous(connection, continuous.id, True)
@@ -61,7 +61,7 @@ async def test_r_map_4_switching_off_stops_the_schedule(world) -> None:
     assert _dispatcher(world).tick() == []
 
 
-async def test_r_sync_6_requests_merge_while_queued_and_runs_never_overlap(world) -> None:
+async def test_requests_merge_while_queued_and_runs_never_overlap_r_sync_6(world) -> None:
     mapping, _ = await _two_mappings(world)
     dispatcher = _dispatcher(world)
 

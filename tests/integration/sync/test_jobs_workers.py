@@ -110,7 +110,7 @@ def _wait(condition, timeout: float = 60, what: str = "") -> None:
         time.sleep(0.1)
 
 
-async def test_r_sync_6_merged_requests_and_no_overlap_under_manual_and_scheduled_triggers(
+async def test_merged_requests_and_no_overlap_under_manual_and_scheduled_triggers_r_sync_6(
     world, workers
 ) -> None:
     await world.connected(sessions=20)
@@ -141,7 +141,7 @@ async def test_r_sync_6_merged_requests_and_no_overlap_under_manual_and_schedule
     world.assert_all_on_swoogo_once()
 
 
-async def test_r_sync_7_a_killed_workers_job_is_finished_by_another(world, workers) -> None:
+async def test_a_killed_workers_job_is_finished_by_another_r_sync_7(world, workers) -> None:
     await world.connected(sessions=30)
     world.sim.knobs.update(latency_ms=60)
     app = procrastinate_app(world.store.url)
@@ -164,7 +164,7 @@ async def test_r_sync_7_a_killed_workers_job_is_finished_by_another(world, worke
     world.assert_all_on_swoogo_once()
 
 
-async def test_r_sync_8_workers_share_one_credentials_budget(world, workers) -> None:
+async def test_workers_share_one_credentials_budget_r_sync_8(world, workers) -> None:
     # The simulator allows 80 credits per 3 s; the workers are told the same budget.
     world.sim.knobs.update(budget=80, window_seconds=3)
     for index in range(4):

@@ -44,7 +44,8 @@ async def _sync_until_done(world) -> list:
         pytest.param(FaultRule("lost", probability=0.2, hang_seconds=0.5), id="lost-slow"),
     ],
 )
-async def test_r_sync_7_r_sync_8_faults_leave_every_record_exactly_once(world, fault) -> None:
+async def test_faults_leave_every_record_exactly_once_r_sync_8(world, fault) -> None:
+    # also proves r_sync_7.
     await world.connected(sessions=30)
     world.sim.faults.add(fault)
 
@@ -55,7 +56,7 @@ async def test_r_sync_7_r_sync_8_faults_leave_every_record_exactly_once(world, f
     world.assert_all_on_swoogo_once()
 
 
-async def test_r_sync_8_429_bursts_are_waited_out(world) -> None:
+async def test_429_bursts_are_waited_out_r_sync_8(world) -> None:
     await world.connected(sessions=12)
     # The simulator allows far fewer credits than our declared budget: it answers 429s.
     world.sim.knobs.update(budget=40, window_seconds=1)
@@ -68,7 +69,7 @@ async def test_r_sync_8_429_bursts_are_waited_out(world) -> None:
     world.assert_all_on_swoogo_once()
 
 
-async def test_r_sync_8_one_rejected_record_does_not_stop_the_others(world) -> None:
+async def test_one_rejected_record_does_not_stop_the_others_r_sync_8(world) -> None:
     await world.connected(sessions=12)
     content = world.content()
 

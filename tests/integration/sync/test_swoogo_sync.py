@@ -29,7 +29,7 @@ from agendasync.store.exceptions import Conflict
         ({"credentials": {"key": " "}}, "Consumer key is required to connect Swoogo"),
     ],
 )
-async def test_r_int_2_connect_verifies_credentials_and_says_what_is_wrong(
+async def test_connect_verifies_credentials_and_says_what_is_wrong_r_int_2(
     world, overrides, message
 ) -> None:
     world.add_event()
@@ -42,13 +42,13 @@ async def test_r_int_2_connect_verifies_credentials_and_says_what_is_wrong(
         )
 
 
-async def test_r_int_3_base_url_is_normalised_on_connect(world) -> None:
+async def test_base_url_is_normalised_on_connect_r_int_3(world) -> None:
     world.add_event()
     connected = await world.connect(base_url=f"  {world.swoogo_url}/ . ")
     assert connected.integration.base_url == world.swoogo_url
 
 
-async def test_r_int_4_credentials_encrypted_at_rest_and_masked(world) -> None:
+async def test_credentials_encrypted_at_rest_and_masked_r_int_4(world) -> None:
     world.add_event()
     connected = await world.connect()
     with world.store.transaction() as connection:
@@ -58,14 +58,14 @@ async def test_r_int_4_credentials_encrypted_at_rest_and_masked(world) -> None:
     assert connected.integration.credentials_hint == "Consumer key ••••, Consumer secret ••••"
 
 
-async def test_r_int_1_one_set_of_credentials_per_partner_per_organisation(world) -> None:
+async def test_one_set_of_credentials_per_partner_per_organisation_r_int_1(world) -> None:
     world.add_event()
     await world.connect()
     with pytest.raises(Conflict, match="swoogo is already connected for this organisation"):
         await world.connect()
 
 
-async def test_r_int_5_disconnect_removes_mappings_and_leaves_partner_data(world) -> None:
+async def test_disconnect_removes_mappings_and_leaves_partner_data_r_int_5(world) -> None:
     await world.connected()
     await world.sync()
     on_swoogo = len(world.sim.state.sessions)
@@ -82,7 +82,7 @@ async def test_r_int_5_disconnect_removes_mappings_and_leaves_partner_data(world
         )
 
 
-async def test_r_int_6_reconnect_and_remap_finds_records_again(world) -> None:
+async def test_reconnect_and_remap_finds_records_again_r_int_6(world) -> None:
     await world.connected()
     await world.sync()
     from agendasync.services.integrations import disconnect
@@ -106,9 +106,8 @@ async def test_r_int_6_reconnect_and_remap_finds_records_again(world) -> None:
 # --- mappings (§3) -----------------------------------------------------------------------------
 
 
-async def test_r_map_1_many_mappings_per_partner_and_r_map_5_removing_one_keeps_others(
-    world,
-) -> None:
+async def test_many_mappings_per_partner_and_removing_one_keeps_others_r_map_5(world) -> None:
+    # also proves r_map_1.
     world.add_event("one")
     world.add_event("two", seed=2)
     second_partner_event = world.sim.state.add_event("Two on Swoogo", timezone="Europe/Berlin")
@@ -126,7 +125,7 @@ async def test_r_map_1_many_mappings_per_partner_and_r_map_5_removing_one_keeps_
 
 
 @pytest.mark.parametrize("side", ["partner event", "event"])
-async def test_r_map_2_each_side_maps_once_and_the_refusal_names_the_holder(world, side) -> None:
+async def test_each_side_maps_once_and_the_refusal_names_the_holder_r_map_2(world, side) -> None:
     world.add_event("one")
     world.add_event("two", seed=2)
     other = world.sim.state.add_event("Other", timezone="Europe/Berlin")
@@ -143,7 +142,7 @@ async def test_r_map_2_each_side_maps_once_and_the_refusal_names_the_holder(worl
     assert str(refused.value) == expected
 
 
-async def test_r_map_3_sync_exists_only_for_mapped_events(world) -> None:
+async def test_sync_exists_only_for_mapped_events_r_map_3(world) -> None:
     world.add_event()
     await world.connect()
     from agendasync.services.integrations import mapping_for
@@ -154,7 +153,7 @@ async def test_r_map_3_sync_exists_only_for_mapped_events(world) -> None:
         mapping_for(world.store, "conf", "swoogo")
 
 
-async def test_r_map_8_time_zone_mismatch_stops_the_sync_naming_both(world) -> None:
+async def test_time_zone_mismatch_stops_the_sync_naming_both_r_map_8(world) -> None:
     world.add_event(timezone="Asia/Tokyo")
     await world.connect()
     await world.map()
@@ -169,7 +168,7 @@ async def test_r_map_8_time_zone_mismatch_stops_the_sync_naming_both(world) -> N
     assert world.writes() == 0
 
 
-async def test_r_map_8_zones_compared_by_rules_not_names(world) -> None:
+async def test_zones_compared_by_rules_not_names_r_map_8(world) -> None:
     world.add_event(timezone="America/New_York")
     world.partner_event = world.sim.state.add_event("NY", timezone="US/Eastern")
     await world.connect()

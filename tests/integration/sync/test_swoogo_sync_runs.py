@@ -8,7 +8,7 @@ from agendasync.domain.integrations import RunStatus
 from agendasync.domain.models import SessionStatus, SpeakerStatus
 
 
-async def test_r_sync_1_first_sync_sends_eligible_sessions_speakers_and_taxonomy(
+async def test_first_sync_sends_eligible_sessions_speakers_and_taxonomy_r_sync_1(
     world,
 ) -> None:
     await world.connected(sessions=30)
@@ -26,7 +26,7 @@ async def test_r_sync_1_first_sync_sends_eligible_sessions_speakers_and_taxonomy
     assert world.sim.state.sponsors == {}  # sponsors have their own action
 
 
-async def test_r_elig_1_only_accepted_sessions_and_accepted_speakers(world) -> None:
+async def test_only_accepted_sessions_and_accepted_speakers_r_elig_1(world) -> None:
     await world.connected(sessions=30)
     content = world.content()
     sessions, _ = world.eligible()
@@ -49,9 +49,10 @@ async def test_r_elig_1_only_accepted_sessions_and_accepted_speakers(world) -> N
     world.assert_all_on_swoogo_once()
 
 
-async def test_r_elig_2_and_r_elig_3_past_unscheduled_and_incomplete_records_skipped(
+async def test_past_unscheduled_and_incomplete_records_skipped_r_elig_3(
     world,
 ) -> None:
+    # also proves r_elig_2.
     await world.connected()
     content = world.content()
     now = datetime.now(content.event.tz)
@@ -84,7 +85,7 @@ async def test_r_elig_2_and_r_elig_3_past_unscheduled_and_incomplete_records_ski
     assert reasons[label] == "missing required field: email"
 
 
-async def test_r_tx_1_multi_day_session_sent_as_one_day(world) -> None:
+async def test_multi_day_session_sent_as_one_day_r_tx_1(world) -> None:
     await world.connected()
     content = world.content()
     session = content.sessions[0].model_copy(
@@ -109,7 +110,7 @@ async def test_r_tx_1_multi_day_session_sent_as_one_day(world) -> None:
     assert "spans several days; sent as 2031-03-04 22:00:00-23:59:00" in notes
 
 
-async def test_r_tx_5_large_headshot_downscaled_unreadable_one_reported(world) -> None:
+async def test_large_headshot_downscaled_unreadable_one_reported_r_tx_5(world) -> None:
     await world.connected()
     content = world.content()
     _, speakers = world.eligible()
@@ -139,7 +140,7 @@ async def test_r_tx_5_large_headshot_downscaled_unreadable_one_reported(world) -
     assert uploads
 
 
-async def test_r_tx_7_renamed_room_renamed_on_partner_not_duplicated(world) -> None:
+async def test_renamed_room_renamed_on_partner_not_duplicated_r_tx_7(world) -> None:
     await world.connected()
     await world.sync()
     content = world.content()
@@ -160,7 +161,7 @@ async def test_r_tx_7_renamed_room_renamed_on_partner_not_duplicated(world) -> N
     assert "Renamed Hall" in names
 
 
-async def test_r_tx_7_existing_partner_room_matched_by_name(world) -> None:
+async def test_existing_partner_room_matched_by_name_r_tx_7(world) -> None:
     await world.connected()
     sessions, _ = world.eligible()
     name = sessions[0].locations[0].name
@@ -171,7 +172,7 @@ async def test_r_tx_7_existing_partner_room_matched_by_name(world) -> None:
     assert sorted(r["name"] for r in world.sim.state.locations.values()).count(name) == 1
 
 
-async def test_r_sync_3_resync_without_change_writes_nothing_and_an_edit_writes_once(
+async def test_resync_without_change_writes_nothing_and_an_edit_writes_once_r_sync_3(
     world,
 ) -> None:
     await world.connected()
@@ -195,7 +196,7 @@ async def test_r_sync_3_resync_without_change_writes_nothing_and_an_edit_writes_
     assert row["name"] == "A Better Title"
 
 
-async def test_r_sync_4_deleted_on_partner_is_never_created_again(world) -> None:
+async def test_deleted_on_partner_is_never_created_again_r_sync_4(world) -> None:
     await world.connected()
     await world.sync()
     sessions, _ = world.eligible()
@@ -220,7 +221,7 @@ async def test_r_sync_4_deleted_on_partner_is_never_created_again(world) -> None
     assert not any(r["notes"].endswith(str(target.id)) for r in world.sim.state.sessions.values())
 
 
-async def test_r_sync_5_report_counts_every_kind_and_the_run_is_recorded(world) -> None:
+async def test_report_counts_every_kind_and_the_run_is_recorded_r_sync_5(world) -> None:
     await world.connected()
     calls_before = sum(world.sim.stats.calls.values())
     credits_before = world.sim.stats.credits_spent["key"]
@@ -243,7 +244,7 @@ async def test_r_sync_5_report_counts_every_kind_and_the_run_is_recorded(world) 
     assert run.report["credits_used"] == world.sim.stats.credits_spent["key"] - credits_before
 
 
-async def test_r_sync_2_one_session_synced_on_its_own(world) -> None:
+async def test_one_session_synced_on_its_own_r_sync_2(world) -> None:
     await world.connected()
     sessions, _ = world.eligible()
     chosen = sessions[0]
@@ -260,7 +261,7 @@ async def test_r_sync_2_one_session_synced_on_its_own(world) -> None:
     world.assert_all_on_swoogo_once()
 
 
-async def test_r_sync_9_dry_run_shows_what_would_happen_and_touches_nothing(world) -> None:
+async def test_dry_run_shows_what_would_happen_and_touches_nothing_r_sync_9(world) -> None:
     await world.connected()
     sessions, speakers = world.eligible()
 
@@ -278,7 +279,7 @@ async def test_r_sync_9_dry_run_shows_what_would_happen_and_touches_nothing(worl
         assert repo.load_ledger(connection, world.mapping.id) == {}
 
 
-async def test_r_sync_1_sponsors_synced_by_their_own_action_with_tiers_as_levels(
+async def test_sponsors_synced_by_their_own_action_with_tiers_as_levels_r_sync_1(
     world,
 ) -> None:
     await world.connected()

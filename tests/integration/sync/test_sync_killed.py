@@ -55,7 +55,7 @@ def _calls(world) -> int:
     return sum(world.sim.stats.calls.values())
 
 
-async def test_r_sync_7_killed_at_many_points_then_resumed_holds_everything_once(
+async def test_killed_at_many_points_then_resumed_holds_everything_once_r_sync_7(
     world,
 ) -> None:
     await world.connected(sessions=40)

@@ -41,7 +41,7 @@ def _doc(**overrides):
     return parse_document(data)
 
 
-def test_r_mod_2_times_without_offset_are_event_local_and_with_offset_kept() -> None:
+def test_times_without_offset_are_event_local_and_with_offset_kept_r_mod_2() -> None:
     content = from_document(_doc(), org_id=ORG, known=KnownIds())
     session = content.sessions[0]
     assert session.starts_at == datetime(2027, 5, 12, 9, tzinfo=ZoneInfo("America/New_York"))

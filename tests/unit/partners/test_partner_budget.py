@@ -39,7 +39,7 @@ def _budget(fake_time: FakeTime, limit: int = 3) -> SlidingWindowBudget:
     return SlidingWindowBudget(limit, WINDOW_S, margin_s=MARGIN_S, clock=fake_time.clock)
 
 
-async def test_r_sync_8_spends_up_to_the_limit_without_waiting(fake_time: FakeTime) -> None:
+async def test_spends_up_to_the_limit_without_waiting_r_sync_8(fake_time: FakeTime) -> None:
     budget = _budget(fake_time, limit=5)
 
     first = await budget.acquire(2)
@@ -52,7 +52,7 @@ async def test_r_sync_8_spends_up_to_the_limit_without_waiting(fake_time: FakeTi
     assert budget.spent == 5
 
 
-async def test_r_sync_8_next_acquire_waits_until_the_oldest_spend_leaves_the_window(
+async def test_next_acquire_waits_until_the_oldest_spend_leaves_the_window_r_sync_8(
     fake_time: FakeTime,
 ) -> None:
     budget = _budget(fake_time)
@@ -70,7 +70,7 @@ async def test_r_sync_8_next_acquire_waits_until_the_oldest_spend_leaves_the_win
     assert budget.spent == 6
 
 
-async def test_r_sync_8_a_spend_exactly_one_window_old_is_free_again(
+async def test_a_spend_exactly_one_window_old_is_free_again_r_sync_8(
     fake_time: FakeTime,
 ) -> None:
     budget = _budget(fake_time, limit=1)
@@ -82,7 +82,7 @@ async def test_r_sync_8_a_spend_exactly_one_window_old_is_free_again(
     assert fake_time.sleeps == []
 
 
-async def test_r_sync_8_settle_counts_the_spend_from_when_its_answer_came(
+async def test_settle_counts_the_spend_from_when_its_answer_came_r_sync_8(
     fake_time: FakeTime,
 ) -> None:
     budget = _budget(fake_time)
@@ -97,7 +97,7 @@ async def test_r_sync_8_settle_counts_the_spend_from_when_its_answer_came(
     assert later.at == 12.5
 
 
-async def test_r_sync_8_settle_never_moves_a_spend_earlier(fake_time: FakeTime) -> None:
+async def test_settle_never_moves_a_spend_earlier_r_sync_8(fake_time: FakeTime) -> None:
     budget = _budget(fake_time)
     fake_time.now = 5.0
     spend = await budget.acquire(1)
@@ -108,7 +108,7 @@ async def test_r_sync_8_settle_never_moves_a_spend_earlier(fake_time: FakeTime) 
     assert spend.at == 5.0
 
 
-async def test_r_sync_8_refund_gives_the_credits_back_once(fake_time: FakeTime) -> None:
+async def test_refund_gives_the_credits_back_once_r_sync_8(fake_time: FakeTime) -> None:
     budget = _budget(fake_time)
     spend = await budget.acquire(3)
 
@@ -122,7 +122,7 @@ async def test_r_sync_8_refund_gives_the_credits_back_once(fake_time: FakeTime) 
     assert budget.spent == 4
 
 
-async def test_r_sync_8_waiting_callers_served_in_order(fake_time: FakeTime) -> None:
+async def test_waiting_callers_served_in_order_r_sync_8(fake_time: FakeTime) -> None:
     budget = _budget(fake_time, limit=1)
 
     spends = await asyncio.gather(budget.acquire(1), budget.acquire(1), budget.acquire(1))
@@ -131,7 +131,7 @@ async def test_r_sync_8_waiting_callers_served_in_order(fake_time: FakeTime) -> 
     assert fake_time.sleeps == [10.5, 10.5]
 
 
-async def test_r_sync_8_cost_above_the_limit_can_never_fit(fake_time: FakeTime) -> None:
+async def test_cost_above_the_limit_can_never_fit_r_sync_8(fake_time: FakeTime) -> None:
     budget = _budget(fake_time)
 
     with pytest.raises(ValueError, match=r"^a call of 4 credits can never fit a budget of 3$"):
@@ -141,7 +141,7 @@ async def test_r_sync_8_cost_above_the_limit_can_never_fit(fake_time: FakeTime) 
     assert budget.spent == 0
 
 
-def test_r_sync_8_budgets_shared_per_credential() -> None:
+def test_budgets_shared_per_credential_r_sync_8() -> None:
     budgets = Budgets()
 
     first = budgets.get("swoogo:key-1", 2000, 600)
@@ -152,7 +152,7 @@ def test_r_sync_8_budgets_shared_per_credential() -> None:
 
 
 @pytest.mark.parametrize(("limit", "window_s"), [(1000, 600), (2000, 60)])
-def test_r_sync_8_budget_replaced_when_the_partner_limit_changes(
+def test_budget_replaced_when_the_partner_limit_changes_r_sync_8(
     limit: int, window_s: float
 ) -> None:
     budgets = Budgets()

@@ -43,7 +43,7 @@ async def _fit(body: bytes, max_bytes: int, status: int = 200) -> Picture:
     ("width", "height", "max_bytes"),
     [(700, 500, IMAGE_MAX_BYTES), (600, 250, 60_000)],
 )
-async def test_r_tx_5_big_png_downscaled_under_the_limit_keeping_its_aspect(
+async def test_big_png_downscaled_under_the_limit_keeping_its_aspect_r_tx_5(
     width: int, height: int, max_bytes: int
 ) -> None:
     original = _noisy(width, height)
@@ -62,7 +62,7 @@ async def test_r_tx_5_big_png_downscaled_under_the_limit_keeping_its_aspect(
     assert abs(image.width * height / width - image.height) <= 1
 
 
-async def test_r_tx_5_small_jpeg_sent_unchanged() -> None:
+async def test_small_jpeg_sent_unchanged_r_tx_5() -> None:
     original = _encoded(Image.new("RGB", (40, 30), (200, 40, 90)), "JPEG")
 
     fitted = await _fit(original, IMAGE_MAX_BYTES)
@@ -70,7 +70,7 @@ async def test_r_tx_5_small_jpeg_sent_unchanged() -> None:
     assert fitted == Picture("image.jpg", original, "image/jpeg")
 
 
-async def test_r_tx_5_unlisted_format_converted_to_png() -> None:
+async def test_unlisted_format_converted_to_png_r_tx_5() -> None:
     original = _encoded(Image.new("RGB", (40, 30), (200, 40, 90)), "BMP")
 
     fitted = await _fit(original, IMAGE_MAX_BYTES)
@@ -80,7 +80,7 @@ async def test_r_tx_5_unlisted_format_converted_to_png() -> None:
     assert (image.format, image.size) == ("PNG", (40, 30))
 
 
-async def test_r_tx_5_redirect_followed() -> None:
+async def test_redirect_followed_r_tx_5() -> None:
     original = _encoded(Image.new("RGB", (20, 20), (1, 2, 3)), "PNG")
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -94,7 +94,7 @@ async def test_r_tx_5_redirect_followed() -> None:
     assert fitted.data == original
 
 
-async def test_r_tx_5_bytes_that_are_not_a_picture_rejected_naming_the_url() -> None:
+async def test_bytes_that_are_not_a_picture_rejected_naming_the_url_r_tx_5() -> None:
     with pytest.raises(Rejected) as rejected:
         await _fit(b"this is not a picture", IMAGE_MAX_BYTES)
 
@@ -102,14 +102,14 @@ async def test_r_tx_5_bytes_that_are_not_a_picture_rejected_naming_the_url() -> 
 
 
 @pytest.mark.parametrize("status", [404, 500])
-async def test_r_tx_5_image_that_cannot_be_fetched_rejected_naming_the_url(status: int) -> None:
+async def test_image_that_cannot_be_fetched_rejected_naming_the_url_r_tx_5(status: int) -> None:
     with pytest.raises(Rejected) as rejected:
         await _fit(b"gone", IMAGE_MAX_BYTES, status=status)
 
     assert str(rejected.value) == f"could not fetch the image {URL}: HTTPStatusError"
 
 
-async def test_r_tx_5_unreachable_host_rejected_naming_the_url() -> None:
+async def test_unreachable_host_rejected_naming_the_url_r_tx_5() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("no route to host", request=request)
 

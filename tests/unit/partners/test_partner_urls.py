@@ -26,7 +26,7 @@ from agendasync.partners.urls import InvalidBaseUrl, normalise_base_url
         ("http://127.0.0.1:8000/", "http://127.0.0.1:8000"),
     ],
 )
-def test_r_int_3_base_url_normalised(pasted: str, normalised: str) -> None:
+def test_base_url_normalised_r_int_3(pasted: str, normalised: str) -> None:
     assert normalise_base_url(pasted) == normalised
 
 
@@ -50,18 +50,18 @@ QUERY = "must not have a query or fragment"
         ("https://acme.expoplatform.com/#top", QUERY),
     ],
 )
-def test_r_int_3_unusable_base_url_refused_naming_it(pasted: str, problem: str) -> None:
+def test_unusable_base_url_refused_naming_it_r_int_3(pasted: str, problem: str) -> None:
     with pytest.raises(InvalidBaseUrl) as refused:
         normalise_base_url(pasted)
 
     assert str(refused.value) == f"base URL {pasted.strip()!r} {problem}"
 
 
-def test_r_int_3_invalid_base_url_is_a_value_error() -> None:
+def test_invalid_base_url_is_a_value_error_r_int_3() -> None:
     assert issubclass(InvalidBaseUrl, ValueError)
 
 
-def test_r_int_3_scheme_without_host_refused_as_having_no_host() -> None:
+def test_scheme_without_host_refused_as_having_no_host_r_int_3() -> None:
     with pytest.raises(InvalidBaseUrl) as refused:
         normalise_base_url("https://")
 

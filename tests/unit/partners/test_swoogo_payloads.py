@@ -102,7 +102,7 @@ def _track(name: str, colour: str | None = None) -> TaxonomyItem:
         "to-midnight",
     ],
 )
-def test_r_tx_1_session_sent_as_one_day(
+def test_session_sent_as_one_day_r_tx_1(
     starts_at: datetime, ends_at: datetime, expected: tuple[str, str, str]
 ) -> None:
     assert one_day(starts_at, ends_at) == expected
@@ -111,7 +111,7 @@ def test_r_tx_1_session_sent_as_one_day(
 # --- session_item ----------------------------------------------------------------------------
 
 
-def test_r_tx_1_session_item_payload_in_the_event_zone() -> None:
+def test_session_item_payload_in_the_event_zone_r_tx_1() -> None:
     room, track = _room("Hall A"), _track("Data")
     session = _session(
         description="Welcome.",
@@ -168,7 +168,7 @@ def test_session_item_sends_the_first_room_and_track_by_name_and_notes_it() -> N
     )
 
 
-def test_r_tx_1_multi_day_session_item_sent_as_one_day_with_a_note() -> None:
+def test_multi_day_session_item_sent_as_one_day_with_a_note_r_tx_1() -> None:
     session = _session(starts_at=_at(12, 14), ends_at=_at(13, 10))
 
     item = session_item(session, CONTENT)
@@ -181,7 +181,7 @@ def test_r_tx_1_multi_day_session_item_sent_as_one_day_with_a_note() -> None:
     assert item.notes == ("spans several days; sent as 2027-05-12 14:00:00-23:59:00",)
 
 
-def test_r_tx_1_session_crossing_midnight_only_in_utc_is_one_local_day() -> None:
+def test_session_crossing_midnight_only_in_utc_is_one_local_day_r_tx_1() -> None:
     # 23:30-00:30 UTC is 01:30-02:30 on 13 May in Berlin: one local day, no note.
     session = _session(
         starts_at=datetime(2027, 5, 12, 23, 30, tzinfo=UTC),
@@ -454,15 +454,15 @@ RECORD_ID = uuid.UUID("6f1c1d2e-3b4a-4c5d-8e9f-0a1b2c3d4e5f")
         ("Call Ada first.", None),
     ],
 )
-def test_r_sync_7_id_in_notes(notes: str | None, found: str | None) -> None:
+def test_id_in_notes_r_sync_7(notes: str | None, found: str | None) -> None:
     assert id_in_notes(notes) == found
 
 
-def test_r_sync_7_notes_for_round_trips() -> None:
+def test_notes_for_round_trips_r_sync_7() -> None:
     assert notes_for(RECORD_ID) == f"agendasync-id: {RECORD_ID}"
     assert id_in_notes(notes_for(RECORD_ID)) == str(RECORD_ID)
 
 
 @pytest.mark.parametrize("notes", ["agendasync-id: ", "Speaker notes\nagendasync-id:  \n"])
-def test_r_sync_7_id_in_notes_with_the_prefix_but_no_id(notes: str) -> None:
+def test_id_in_notes_with_the_prefix_but_no_id_r_sync_7(notes: str) -> None:
     assert id_in_notes(notes) is None

@@ -35,7 +35,7 @@ def _ledger(*entries: LedgerEntry) -> dict[tuple[str, uuid.UUID], LedgerEntry]:
 # --- one op per item -------------------------------------------------------------------------
 
 
-def test_r_sync_3_item_without_ledger_entry_is_created() -> None:
+def test_item_without_ledger_entry_is_created_r_sync_3() -> None:
     item = _item()
 
     ops = plan([item], {})
@@ -63,7 +63,7 @@ SAME = "same"  # stands for the item's own content hash
         (LedgerState.FAILED, "p-1", "old", Action.UPDATE),
     ],
 )
-def test_r_sync_3_action_follows_the_ledger_entry(
+def test_action_follows_the_ledger_entry_r_sync_3(
     state: LedgerState, partner_id: str | None, content_hash: str | None, action: Action
 ) -> None:
     item = _item()
@@ -75,7 +75,7 @@ def test_r_sync_3_action_follows_the_ledger_entry(
     assert ops == [Op(action, "sessions", SESSION_ID, item=item, entry=entry)]
 
 
-def test_r_sync_3_a_changed_value_turns_unchanged_into_update() -> None:
+def test_a_changed_value_turns_unchanged_into_update_r_sync_3() -> None:
     before, after = _item(name="Opening"), _item(name="Opening keynote")
     entry = LedgerEntry("sessions", SESSION_ID, LedgerState.SYNCED, "p-1", before.content_hash)
 
@@ -84,7 +84,7 @@ def test_r_sync_3_a_changed_value_turns_unchanged_into_update() -> None:
     assert [op.action for op in ops] == [Action.UNCHANGED, Action.UPDATE]
 
 
-def test_r_sync_3_ledger_entries_are_matched_by_kind_and_id() -> None:
+def test_ledger_entries_are_matched_by_kind_and_id_r_sync_3() -> None:
     session = _item("sessions", SESSION_ID)
     links = _item("speaker_sessions", SESSION_ID)
     entry = LedgerEntry("sessions", SESSION_ID, LedgerState.SYNCED, "p-1", session.content_hash)
@@ -104,7 +104,7 @@ def _synced(kind: str, record_id: uuid.UUID, partner_id: str | None = "p-9") -> 
     return LedgerEntry(kind, record_id, LedgerState.SYNCED, partner_id, "h")
 
 
-def test_r_elig_5_deletes_propagate_for_ledger_records_gone_from_the_items() -> None:
+def test_deletes_propagate_for_ledger_records_gone_from_the_items_r_elig_5() -> None:
     kept = _item("sessions", SESSION_ID)
     gone_session = _synced("sessions", uuid.UUID(int=10))
     gone_speaker = LedgerEntry("speakers", uuid.UUID(int=11), LedgerState.FAILED, "p-11")
@@ -119,7 +119,7 @@ def test_r_elig_5_deletes_propagate_for_ledger_records_gone_from_the_items() -> 
     assert ops[1].label == f"sessions {uuid.UUID(int=10)}"
 
 
-def test_r_elig_5_no_deletes_where_deletes_do_not_propagate() -> None:
+def test_no_deletes_where_deletes_do_not_propagate_r_elig_5() -> None:
     ledger = _ledger(_synced("sessions", uuid.UUID(int=10)))
 
     ops = plan([], ledger, kinds=("sessions",))
@@ -136,7 +136,7 @@ def test_r_elig_5_no_deletes_where_deletes_do_not_propagate() -> None:
     ],
     ids=["other-kind", "deleted-by-partner", "no-partner-id"],
 )
-def test_r_elig_5_no_delete_for_entries_that_cannot_or_must_not_be_deleted(
+def test_no_delete_for_entries_that_cannot_or_must_not_be_deleted_r_elig_5(
     entry: LedgerEntry,
 ) -> None:
     ops = plan([], _ledger(entry), deletes_propagate=True, kinds=("sessions",))
@@ -147,7 +147,7 @@ def test_r_elig_5_no_delete_for_entries_that_cannot_or_must_not_be_deleted(
 # --- Item: content hash and refs -------------------------------------------------------------
 
 
-def test_r_sync_3_content_hash_does_not_depend_on_key_order() -> None:
+def test_content_hash_does_not_depend_on_key_order_r_sync_3() -> None:
     first = Item("sessions", SESSION_ID, "a", {"name": "A", "extra": {"x": 1, "y": [1, 2]}})
     second = Item("sessions", SESSION_ID, "b", {"extra": {"y": [1, 2], "x": 1}, "name": "A"})
 
@@ -165,13 +165,13 @@ def test_r_sync_3_content_hash_does_not_depend_on_key_order() -> None:
     ],
     ids=["top-level", "nested", "list-order", "new-key"],
 )
-def test_r_sync_3_content_hash_changes_when_a_value_changes(changed: dict[str, object]) -> None:
+def test_content_hash_changes_when_a_value_changes_r_sync_3(changed: dict[str, object]) -> None:
     original = Item("sessions", SESSION_ID, "a", {"name": "A", "extra": {"x": 1, "y": [1, 2]}})
 
     assert Item("sessions", SESSION_ID, "a", changed).content_hash != original.content_hash
 
 
-def test_r_sync_3_ref_hashes_by_kind_and_record_id_only() -> None:
+def test_ref_hashes_by_kind_and_record_id_only_r_sync_3() -> None:
     def hashed(ref: Ref) -> str:
         return Item("sessions", SESSION_ID, "a", {"room": ref}).content_hash
 
@@ -203,7 +203,7 @@ def test_item_without_refs_has_none() -> None:
 # --- R-SYNC-5: the report --------------------------------------------------------------------
 
 
-def test_r_sync_5_report_as_dict_shape() -> None:
+def test_report_as_dict_shape_r_sync_5() -> None:
     report = SyncReport(partner_calls=7, credits_used=12)
     session = _item()
     report.kind("sessions").created += 1
@@ -263,7 +263,7 @@ def test_r_sync_5_report_as_dict_shape() -> None:
     assert report.writes == 1
 
 
-def test_r_sync_5_skip_of_an_op_without_item_is_labelled_by_kind_and_id() -> None:
+def test_skip_of_an_op_without_item_is_labelled_by_kind_and_id_r_sync_5() -> None:
     report = SyncReport()
 
     report.skip_op(Op(Action.BLOCKED, "sessions", SESSION_ID), "deleted on Swoogo")

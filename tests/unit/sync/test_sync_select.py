@@ -86,7 +86,7 @@ def _skip(record: Session | Speaker, reason: str) -> Skip:
         SessionStatus.CANCELLED,
     ],
 )
-def test_r_elig_1_only_accepted_sessions_selected(status: SessionStatus) -> None:
+def test_only_accepted_sessions_selected_r_elig_1(status: SessionStatus) -> None:
     accepted = _session("Accepted")
     other = _session("Other", status=status)
 
@@ -99,7 +99,7 @@ def test_r_elig_1_only_accepted_sessions_selected(status: SessionStatus) -> None
 
 
 @pytest.mark.parametrize("status", [SpeakerStatus.INVITED, SpeakerStatus.DECLINED])
-def test_r_elig_1_only_accepted_speakers_of_eligible_sessions_selected(
+def test_only_accepted_speakers_of_eligible_sessions_selected_r_elig_1(
     status: SpeakerStatus,
 ) -> None:
     ada = _speaker("Ada")
@@ -115,7 +115,7 @@ def test_r_elig_1_only_accepted_speakers_of_eligible_sessions_selected(
 
 
 @pytest.mark.parametrize("role", [Role.SPEAKER, Role.MODERATOR, Role.CHAIRPERSON])
-def test_r_elig_1_people_in_every_role_on_an_eligible_session_selected(role: Role) -> None:
+def test_people_in_every_role_on_an_eligible_session_selected_r_elig_1(role: Role) -> None:
     ada = _speaker("Ada")
     session = _session(people=_on(ada, role=role))
 
@@ -125,7 +125,7 @@ def test_r_elig_1_people_in_every_role_on_an_eligible_session_selected(role: Rol
     assert selection.skipped == []
 
 
-def test_r_elig_1_speakers_not_on_an_eligible_session_neither_synced_nor_reported() -> None:
+def test_speakers_not_on_an_eligible_session_neither_synced_nor_reported_r_elig_1() -> None:
     on_declined = _speaker("Ada")
     on_nothing = _speaker("Grace", "Hopper", email=None)
     declined = _session("Declined", status=SessionStatus.DECLINED, people=_on(on_declined))
@@ -138,7 +138,7 @@ def test_r_elig_1_speakers_not_on_an_eligible_session_neither_synced_nor_reporte
     ]
 
 
-def test_r_elig_1_speaker_on_an_eligible_and_a_skipped_session_selected_once() -> None:
+def test_speaker_on_an_eligible_and_a_skipped_session_selected_once_r_elig_1() -> None:
     ada = _speaker("Ada")
     eligible = _session("Eligible", people=_on(ada))
     declined = _session("Declined", status=SessionStatus.DECLINED, people=_on(ada))
@@ -157,7 +157,7 @@ def test_r_elig_1_speaker_on_an_eligible_and_a_skipped_session_selected_once() -
     [(None, NOW + HOUR), (NOW + HOUR, None), (None, None)],
     ids=["no-start", "no-end", "neither"],
 )
-def test_r_elig_2_sessions_without_start_or_end_skipped(
+def test_sessions_without_start_or_end_skipped_r_elig_2(
     starts_at: datetime | None, ends_at: datetime | None
 ) -> None:
     session = _session(starts_at=starts_at, ends_at=ends_at)
@@ -179,7 +179,7 @@ def test_r_elig_2_sessions_without_start_or_end_skipped(
     ],
     ids=["before-now", "exactly-now"],
 )
-def test_r_elig_2_ended_sessions_skipped(ends_at: datetime, shown: str) -> None:
+def test_ended_sessions_skipped_r_elig_2(ends_at: datetime, shown: str) -> None:
     session = _session(starts_at=ends_at - HOUR, ends_at=ends_at)
 
     selection = select(_content([session]), Eligibility(), NOW)
@@ -188,7 +188,7 @@ def test_r_elig_2_ended_sessions_skipped(ends_at: datetime, shown: str) -> None:
     assert selection.skipped == [_skip(session, f"already ended ({shown})")]
 
 
-def test_r_elig_2_ended_sessions_selected_where_the_partner_takes_them() -> None:
+def test_ended_sessions_selected_where_the_partner_takes_them_r_elig_2() -> None:
     session = _session(starts_at=NOW - 3 * HOUR, ends_at=NOW - 2 * HOUR)
 
     selection = select(_content([session]), Eligibility(skip_ended=False), NOW)
@@ -197,7 +197,7 @@ def test_r_elig_2_ended_sessions_selected_where_the_partner_takes_them() -> None
     assert selection.skipped == []
 
 
-def test_r_elig_2_running_session_selected_by_default() -> None:
+def test_running_session_selected_by_default_r_elig_2() -> None:
     session = _session(starts_at=NOW - HOUR, ends_at=NOW + HOUR)
 
     selection = select(_content([session]), Eligibility(), NOW)
@@ -213,7 +213,7 @@ def test_r_elig_2_running_session_selected_by_default() -> None:
     ],
     ids=["before-now", "exactly-now"],
 )
-def test_r_elig_2_future_start_only_skips_started_sessions(starts_at: datetime, shown: str) -> None:
+def test_future_start_only_skips_started_sessions_r_elig_2(starts_at: datetime, shown: str) -> None:
     session = _session(starts_at=starts_at, ends_at=NOW + HOUR)
 
     selection = select(_content([session]), Eligibility(future_start_only=True), NOW)
@@ -222,7 +222,7 @@ def test_r_elig_2_future_start_only_skips_started_sessions(starts_at: datetime, 
     assert selection.skipped == [_skip(session, f"already started ({shown})")]
 
 
-def test_r_elig_2_future_start_only_selects_sessions_yet_to_start() -> None:
+def test_future_start_only_selects_sessions_yet_to_start_r_elig_2() -> None:
     session = _session(starts_at=NOW + timedelta(minutes=1), ends_at=NOW + HOUR)
 
     selection = select(_content([session]), Eligibility(future_start_only=True), NOW)
@@ -233,7 +233,7 @@ def test_r_elig_2_future_start_only_selects_sessions_yet_to_start() -> None:
 # --- R-ELIG-3 / R-ELIG-4 ---------------------------------------------------------------------
 
 
-def test_r_elig_3_speaker_without_email_skipped_naming_the_field() -> None:
+def test_speaker_without_email_skipped_naming_the_field_r_elig_3() -> None:
     ada = _speaker("Ada", email=None)
     session = _session(people=_on(ada))
 
@@ -244,7 +244,7 @@ def test_r_elig_3_speaker_without_email_skipped_naming_the_field() -> None:
     assert selection.skipped == [_skip(ada, "missing required field: email")]
 
 
-def test_r_elig_3_every_missing_required_field_named() -> None:
+def test_every_missing_required_field_named_r_elig_3() -> None:
     ada = _speaker("Ada", email=None)
     session = _session(people=_on(ada))
     rules = Eligibility(speaker_required=("first_name", "email", "company"))
@@ -255,7 +255,7 @@ def test_r_elig_3_every_missing_required_field_named() -> None:
 
 
 @pytest.mark.parametrize("client_session_id", [None, ""])
-def test_r_elig_4_session_without_client_session_id_skipped(
+def test_session_without_client_session_id_skipped_r_elig_4(
     client_session_id: str | None,
 ) -> None:
     session = _session(client_session_id=client_session_id)
@@ -267,7 +267,7 @@ def test_r_elig_4_session_without_client_session_id_skipped(
     assert selection.skipped == [_skip(session, "missing required field: client_session_id")]
 
 
-def test_r_elig_4_session_with_client_session_id_selected() -> None:
+def test_session_with_client_session_id_selected_r_elig_4() -> None:
     session = _session(client_session_id="S-101")
     rules = Eligibility(session_required=("client_session_id",))
 
@@ -277,7 +277,7 @@ def test_r_elig_4_session_with_client_session_id_selected() -> None:
     assert selection.skipped == []
 
 
-def test_r_elig_4_client_session_id_not_required_by_default() -> None:
+def test_client_session_id_not_required_by_default_r_elig_4() -> None:
     session = _session(client_session_id=None)
 
     selection = select(_content([session]), Eligibility(), NOW)
@@ -288,7 +288,7 @@ def test_r_elig_4_client_session_id_not_required_by_default() -> None:
 # --- R-SZ-5 / R-SZ-6 -------------------------------------------------------------------------
 
 
-def test_r_sz_6_service_sessions_never_selected() -> None:
+def test_service_sessions_never_selected_r_sz_6() -> None:
     ada = _speaker("Ada")
     lunch = _session("Lunch", is_service=True, people=_on(ada))
 
@@ -301,7 +301,7 @@ def test_r_sz_6_service_sessions_never_selected() -> None:
     ]
 
 
-def test_r_sz_5_withdrawn_session_skipped() -> None:
+def test_withdrawn_session_skipped_r_sz_5() -> None:
     session = _session(withdrawn=True)
 
     selection = select(_content([session]), Eligibility(), NOW)
@@ -312,7 +312,7 @@ def test_r_sz_5_withdrawn_session_skipped() -> None:
     ]
 
 
-def test_r_sz_5_withdrawn_speaker_on_an_eligible_session_skipped() -> None:
+def test_withdrawn_speaker_on_an_eligible_session_skipped_r_sz_5() -> None:
     ada = _speaker("Ada", withdrawn=True)
     session = _session(people=_on(ada))
 
@@ -324,7 +324,7 @@ def test_r_sz_5_withdrawn_speaker_on_an_eligible_session_skipped() -> None:
     ]
 
 
-def test_r_elig_1_selection_keeps_the_event_order() -> None:
+def test_selection_keeps_the_event_order_r_elig_1() -> None:
     ada, grace = _speaker("Ada"), _speaker("Grace", "Hopper")
     first = _session("First", people=_on(grace))
     second = _session("Second", people=_on(ada))
@@ -342,7 +342,7 @@ def _tax(kind: TaxonomyKind, name: str) -> TaxonomyItem:
     return TaxonomyItem(kind=kind, name=name)
 
 
-def test_r_sync_2_focus_on_a_session_covers_its_taxonomy_and_people() -> None:
+def test_focus_on_a_session_covers_its_taxonomy_and_people_r_sync_2() -> None:
     ada, grace = _speaker("Ada"), _speaker("Grace", "Hopper")
     tag = _tax(TaxonomyKind.TAG, "AI")
     track = _tax(TaxonomyKind.TRACK, "Data")
@@ -374,20 +374,20 @@ def test_r_sync_2_focus_on_a_session_covers_its_taxonomy_and_people() -> None:
     }
 
 
-def test_r_sync_2_focus_on_a_session_without_format_or_people() -> None:
+def test_focus_on_a_session_without_format_or_people_r_sync_2() -> None:
     session = _session()
 
     assert focus(_content([session]), session.id) == {session.id}
 
 
-def test_r_sync_2_focus_on_a_speaker_covers_the_speaker_alone() -> None:
+def test_focus_on_a_speaker_covers_the_speaker_alone_r_sync_2() -> None:
     ada = _speaker("Ada")
     session = _session(people=_on(ada))
 
     assert focus(_content([session], [ada]), ada.id) == {ada.id}
 
 
-def test_r_sync_2_focus_on_an_unknown_id_raises_lookup_error() -> None:
+def test_focus_on_an_unknown_id_raises_lookup_error_r_sync_2() -> None:
     unknown = uuid.UUID(int=99)
 
     with pytest.raises(LookupError) as raised:

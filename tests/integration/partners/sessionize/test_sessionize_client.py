@@ -61,7 +61,7 @@ def client(served: tuple[SessionizeState, str], http: httpx.AsyncClient) -> Sess
     return SessionizeClient(http, base_url=served[1], retries=2, backoff=0.01, timeout=2.0)
 
 
-async def test_r_sz_2_fetch_all_returns_the_body_unchanged(
+async def test_fetch_all_returns_the_body_unchanged_r_sz_2(
     state: SessionizeState, client: SessionizeClient
 ) -> None:
     body = fixture("bom_crlf.json")
@@ -73,7 +73,7 @@ async def test_r_sz_2_fetch_all_returns_the_body_unchanged(
     assert state.requests == ["/api/v2/bomcrlf1/view/All"]
 
 
-async def test_r_sz_1_fetch_all_accepts_a_pasted_url(
+async def test_fetch_all_accepts_a_pasted_url_r_sz_1(
     state: SessionizeState, client: SessionizeClient
 ) -> None:
     state.load("jl4ktls0", fixture("all_2024.json"))
@@ -84,7 +84,7 @@ async def test_r_sz_1_fetch_all_accepts_a_pasted_url(
     assert state.requests == ["/api/v2/jl4ktls0/view/All"]
 
 
-async def test_r_sz_4_unknown_endpoint_is_not_found(
+async def test_unknown_endpoint_is_not_found_r_sz_4(
     state: SessionizeState, client: SessionizeClient
 ) -> None:
     with pytest.raises(EndpointNotFound) as info:
@@ -96,7 +96,7 @@ async def test_r_sz_4_unknown_endpoint_is_not_found(
 
 
 @pytest.mark.parametrize("javascript", [False, True])
-async def test_r_sz_4_embed_format_endpoint_is_not_json(
+async def test_embed_format_endpoint_is_not_json_r_sz_4(
     state: SessionizeState, client: SessionizeClient, javascript: bool
 ) -> None:
     state.set_embed("embed001", javascript=javascript)
@@ -110,7 +110,7 @@ async def test_r_sz_4_embed_format_endpoint_is_not_json(
     assert info.value.content_type.startswith(expected_type)
 
 
-async def test_r_sz_4_json_content_type_with_html_body_is_not_json(
+async def test_json_content_type_with_html_body_is_not_json_r_sz_4(
     state: SessionizeState, client: SessionizeClient
 ) -> None:
     state.load("htmlbody", b"<!DOCTYPE html><html><body>Embed</body></html>")
@@ -118,7 +118,7 @@ async def test_r_sz_4_json_content_type_with_html_body_is_not_json(
         await client.fetch_all("htmlbody")
 
 
-async def test_r_sz_4_transient_503_is_retried(
+async def test_transient_503_is_retried_r_sz_4(
     state: SessionizeState, client: SessionizeClient
 ) -> None:
     state.load("retry001", fixture("all_2023.json"))
@@ -128,7 +128,7 @@ async def test_r_sz_4_transient_503_is_retried(
     assert len(state.requests) == 3
 
 
-async def test_r_sz_4_persistent_503_is_unreachable_after_retries(
+async def test_persistent_503_is_unreachable_after_retries_r_sz_4(
     state: SessionizeState, client: SessionizeClient
 ) -> None:
     state.load("down0001", fixture("all_2023.json"))
@@ -144,7 +144,7 @@ async def test_r_sz_4_persistent_503_is_unreachable_after_retries(
     assert len(state.requests) == 3
 
 
-async def test_r_sz_4_closed_port_is_unreachable(http: httpx.AsyncClient) -> None:
+async def test_closed_port_is_unreachable_r_sz_4(http: httpx.AsyncClient) -> None:
     base_url = f"http://127.0.0.1:{free_port()}"
     client = SessionizeClient(http, base_url=base_url, retries=1, backoff=0.01, timeout=2.0)
     started = time.monotonic()
@@ -156,7 +156,7 @@ async def test_r_sz_4_closed_port_is_unreachable(http: httpx.AsyncClient) -> Non
     assert info.value.__cause__ is None
 
 
-async def test_r_sz_4_timeout_is_unreachable(
+async def test_timeout_is_unreachable_r_sz_4(
     served: tuple[SessionizeState, str], state: SessionizeState, http: httpx.AsyncClient
 ) -> None:
     state.load("slow0001", fixture("all_2023.json"))
@@ -166,7 +166,7 @@ async def test_r_sz_4_timeout_is_unreachable(
         await client.fetch_all("slow0001")
 
 
-async def test_r_sz_2_speaker_emails_with_the_right_key(
+async def test_speaker_emails_with_the_right_key_r_sz_2(
     state: SessionizeState, client: SessionizeClient
 ) -> None:
     state.load(
@@ -183,7 +183,7 @@ async def test_r_sz_2_speaker_emails_with_the_right_key(
 
 
 @pytest.mark.parametrize("key", ["wrong", ""])
-async def test_r_sz_2_wrong_emails_key_is_rejected(
+async def test_wrong_emails_key_is_rejected_r_sz_2(
     state: SessionizeState, client: SessionizeClient, key: str
 ) -> None:
     state.load(
@@ -199,7 +199,7 @@ async def test_r_sz_2_wrong_emails_key_is_rejected(
     assert isinstance(info.value, SessionizeError)
 
 
-async def test_r_sz_4_emails_of_unknown_endpoint_is_not_found(
+async def test_emails_of_unknown_endpoint_is_not_found_r_sz_4(
     state: SessionizeState, client: SessionizeClient
 ) -> None:
     with pytest.raises(EndpointNotFound):

@@ -167,7 +167,7 @@ def state_of(store: Store, event: Event) -> dict[str, Any]:
 # --- R-SZ-1 ----------------------------------------------------------------------------------
 
 
-async def test_r_sz_1_pasted_url_gives_the_id_which_the_event_keeps(
+async def test_pasted_url_gives_the_id_which_the_event_keeps_r_sz_1(
     store: Store, sim: SessionizeState, base_url: str, event: Event
 ) -> None:
     sim.load(ENDPOINT, fixture("all_2024.json"))
@@ -192,7 +192,7 @@ async def test_r_sz_1_pasted_url_gives_the_id_which_the_event_keeps(
         (None, EndpointIdMissing),
     ],
 )
-async def test_r_sz_1_unusable_endpoint_id_is_refused(
+async def test_unusable_endpoint_id_is_refused_r_sz_1(
     store: Store,
     sim: SessionizeState,
     base_url: str,
@@ -217,7 +217,7 @@ async def test_r_sz_1_unusable_endpoint_id_is_refused(
     assert report.error == str(info.value)
 
 
-async def test_r_sz_1_unknown_event_is_not_found_and_nothing_is_recorded(
+async def test_unknown_event_is_not_found_and_nothing_is_recorded_r_sz_1(
     store: Store, sim: SessionizeState, base_url: str, event: Event
 ) -> None:
     with pytest.raises(NotFound, match="no event with slug 'nope'"):
@@ -281,7 +281,7 @@ async def test_r_sz_1_unknown_event_is_not_found_and_nothing_is_recorded(
         ),
     ],
 )
-async def test_r_sz_2_categories_become_tracks_levels_format_language_and_tags(
+async def test_categories_become_tracks_levels_format_language_and_tags_r_sz_2(
     store: Store,
     sim: SessionizeState,
     base_url: str,
@@ -303,7 +303,7 @@ async def test_r_sz_2_categories_become_tracks_levels_format_language_and_tags(
     } == expected
 
 
-async def test_r_sz_2_event_category_map_overrides_the_keywords(
+async def test_event_category_map_overrides_the_keywords_r_sz_2(
     store: Store, sim: SessionizeState, base_url: str
 ) -> None:
     event = make_event(store, category_map={"topics": "tracks", "LEVEL": "tags"})
@@ -315,7 +315,7 @@ async def test_r_sz_2_event_category_map_overrides_the_keywords(
     assert session.levels == []
 
 
-async def test_r_sz_2_first_import_report_counts_and_warnings(
+async def test_first_import_report_counts_and_warnings_r_sz_2(
     store: Store, sim: SessionizeState, base_url: str, event: Event
 ) -> None:
     sim.load(ENDPOINT, fixture("all_2024.json"))
@@ -336,7 +336,7 @@ async def test_r_sz_2_first_import_report_counts_and_warnings(
     )
 
 
-async def test_r_sz_2_speaker_links_picture_tagline_and_tags(
+async def test_speaker_links_picture_tagline_and_tags_r_sz_2(
     store: Store, sim: SessionizeState, base_url: str, event: Event
 ) -> None:
     sim.load(ENDPOINT, fixture("all_2024.json"))
@@ -370,7 +370,7 @@ async def test_r_sz_2_speaker_links_picture_tagline_and_tags(
     assert {speaker.email for speaker in speakers.values()} == {None}
 
 
-async def test_r_sz_2_emails_view_fills_the_emails(
+async def test_emails_view_fills_the_emails_r_sz_2(
     store: Store, sim: SessionizeState, base_url: str, event: Event
 ) -> None:
     sim.load(
@@ -389,7 +389,7 @@ async def test_r_sz_2_emails_view_fills_the_emails(
     }
 
 
-async def test_r_sz_2_wrong_emails_key_fails_and_changes_nothing(
+async def test_wrong_emails_key_fails_and_changes_nothing_r_sz_2(
     store: Store, sim: SessionizeState, base_url: str, event: Event
 ) -> None:
     sim.load(ENDPOINT, fixture("all_2024.json"), emails_key="s3cr3t")
@@ -401,7 +401,7 @@ async def test_r_sz_2_wrong_emails_key_fails_and_changes_nothing(
     assert run_statuses(store, event) == ["failed"]
 
 
-async def test_r_sz_2_email_held_by_another_speaker_is_reported_and_left_empty(
+async def test_email_held_by_another_speaker_is_reported_and_left_empty_r_sz_2(
     store: Store, sim: SessionizeState, base_url: str, event: Event
 ) -> None:
     hub_speaker = Speaker(first_name="Åse", last_name="Hub", email="ASNE@fjordtech.no")
@@ -429,7 +429,7 @@ async def test_r_sz_2_email_held_by_another_speaker_is_reported_and_left_empty(
 # --- R-SZ-3 ----------------------------------------------------------------------------------
 
 
-async def test_r_sz_3_sessions_outside_the_event_dates_are_left_out(
+async def test_sessions_outside_the_event_dates_are_left_out_r_sz_3(
     store: Store, sim: SessionizeState, base_url: str, event: Event
 ) -> None:
     sim.load(ENDPOINT, fixture("all_2024.json"))
@@ -447,7 +447,7 @@ async def test_r_sz_3_sessions_outside_the_event_dates_are_left_out(
     assert "880006" not in by_sessionize_id(load(store, event).sessions)
 
 
-async def test_r_sz_3_unscheduled_sessions_are_left_out_with_their_reason(
+async def test_unscheduled_sessions_are_left_out_with_their_reason_r_sz_3(
     store: Store, sim: SessionizeState, base_url: str, event: Event
 ) -> None:
     sim.load(ENDPOINT, fixture("all_2023.json"))
@@ -471,7 +471,7 @@ async def test_r_sz_3_unscheduled_sessions_are_left_out_with_their_reason(
     assert len(content.speakers) == 3  # Aisha's other session is imported
 
 
-async def test_r_sz_3_speakers_without_an_imported_session_are_left_out(
+async def test_speakers_without_an_imported_session_are_left_out_r_sz_3(
     store: Store, sim: SessionizeState, base_url: str
 ) -> None:
     event = make_event(store, start=date(2027, 5, 13), end=date(2027, 5, 13))
@@ -531,7 +531,7 @@ ERROR_CASES = [
 
 
 @pytest.mark.parametrize(("case", "error", "message"), ERROR_CASES, ids=[c[0] for c in ERROR_CASES])
-async def test_r_sz_4_each_error_is_clear_and_changes_nothing(
+async def test_each_error_is_clear_and_changes_nothing_r_sz_4(
     store: Store,
     sim: SessionizeState,
     base_url: str,
@@ -560,7 +560,7 @@ async def test_r_sz_4_each_error_is_clear_and_changes_nothing(
     )
 
 
-async def test_r_sz_4_not_published_message_names_how_many_sessions_lack_times(
+async def test_not_published_message_names_how_many_sessions_lack_times_r_sz_4(
     store: Store, sim: SessionizeState, base_url: str, event: Event
 ) -> None:
     sim.load(ENDPOINT, fixture("accepted_unscheduled.json"))
@@ -581,7 +581,7 @@ async def test_r_sz_4_not_published_message_names_how_many_sessions_lack_times(
     ("name", "sessions", "speakers"),
     [("all_2020.json", 3, 2), ("all_2023.json", 3, 3), ("all_2024.json", 7, 4)],
 )
-async def test_r_sz_5_reimport_creates_nothing_twice(
+async def test_reimport_creates_nothing_twice_r_sz_5(
     store: Store,
     sim: SessionizeState,
     base_url: str,
@@ -603,7 +603,7 @@ async def test_r_sz_5_reimport_creates_nothing_twice(
     assert (len(content.sessions), len(content.speakers)) == (sessions, speakers)
 
 
-async def test_r_sz_5_ids_are_kept_and_compared_as_strings(
+async def test_ids_are_kept_and_compared_as_strings_r_sz_5(
     store: Store, sim: SessionizeState, base_url: str, event: Event
 ) -> None:
     feed = fixture_json("all_2024.json")
@@ -626,7 +626,7 @@ async def test_r_sz_5_ids_are_kept_and_compared_as_strings(
     ]
 
 
-async def test_r_sz_5_changes_are_updated_and_hub_owned_values_survive(
+async def test_changes_are_updated_and_hub_owned_values_survive_r_sz_5(
     store: Store, sim: SessionizeState, base_url: str, event: Event
 ) -> None:
     sim.load(ENDPOINT, fixture("all_2024.json"))
@@ -684,7 +684,7 @@ async def test_r_sz_5_changes_are_updated_and_hub_owned_values_survive(
     assert session.tags[0].colour == "#336699"
 
 
-async def test_r_sz_5_vanished_records_are_withdrawn_and_restored_when_back(
+async def test_vanished_records_are_withdrawn_and_restored_when_back_r_sz_5(
     store: Store, sim: SessionizeState, base_url: str, event: Event
 ) -> None:
     sim.load(ENDPOINT, fixture("all_2024.json"))
@@ -717,7 +717,7 @@ async def test_r_sz_5_vanished_records_are_withdrawn_and_restored_when_back(
     ]
 
 
-async def test_r_sz_5_unchanged_feed_is_skipped_by_its_hash(
+async def test_unchanged_feed_is_skipped_by_its_hash_r_sz_5(
     store: Store, sim: SessionizeState, base_url: str, event: Event
 ) -> None:
     sim.load(ENDPOINT, fixture("all_2024.json"))
@@ -742,7 +742,7 @@ async def test_r_sz_5_unchanged_feed_is_skipped_by_its_hash(
     assert run_statuses(store, event) == ["imported", "unchanged", "imported"]
 
 
-async def test_r_sz_5_dry_run_reports_and_writes_nothing(
+async def test_dry_run_reports_and_writes_nothing_r_sz_5(
     store: Store, sim: SessionizeState, base_url: str, event: Event
 ) -> None:
     sim.load(ENDPOINT, fixture("all_2024.json"))
@@ -760,7 +760,7 @@ async def test_r_sz_5_dry_run_reports_and_writes_nothing(
     )
 
 
-async def test_r_sz_5_last_report_reads_back_as_it_was_recorded(
+async def test_last_report_reads_back_as_it_was_recorded_r_sz_5(
     store: Store, sim: SessionizeState, base_url: str, event: Event
 ) -> None:
     sim.load(ENDPOINT, fixture("all_2024.json"))
@@ -772,7 +772,7 @@ async def test_r_sz_5_last_report_reads_back_as_it_was_recorded(
 # --- R-SZ-6, R-SZ-7 --------------------------------------------------------------------------
 
 
-async def test_r_sz_6_imported_records_are_accepted_and_service_sessions_kept(
+async def test_imported_records_are_accepted_and_service_sessions_kept_r_sz_6(
     store: Store, sim: SessionizeState, base_url: str, event: Event
 ) -> None:
     sim.load(ENDPOINT, fixture("all_2024.json"))
@@ -818,7 +818,7 @@ async def test_r_sz_6_imported_records_are_accepted_and_service_sessions_kept(
         ),
     ],
 )
-async def test_r_sz_7_times_are_placed_in_the_event_zone(
+async def test_times_are_placed_in_the_event_zone_r_sz_7(
     store: Store,
     sim: SessionizeState,
     base_url: str,
@@ -838,7 +838,7 @@ async def test_r_sz_7_times_are_placed_in_the_event_zone(
     }
 
 
-async def test_r_sz_7_a_utc_session_ending_after_the_last_day_is_left_out(
+async def test_a_utc_session_ending_after_the_last_day_is_left_out_r_sz_7(
     store: Store, sim: SessionizeState, base_url: str
 ) -> None:
     make_event(store, start=date(2027, 5, 12), end=date(2027, 5, 12))
@@ -853,7 +853,7 @@ async def test_r_sz_7_a_utc_session_ending_after_the_last_day_is_left_out(
     ]
 
 
-async def test_r_sz_7_bom_crlf_and_nulls_import_cleanly(
+async def test_bom_crlf_and_nulls_import_cleanly_r_sz_7(
     store: Store, sim: SessionizeState, base_url: str, event: Event
 ) -> None:
     sim.load(ENDPOINT, fixture("bom_crlf.json"))
@@ -874,7 +874,7 @@ async def test_r_sz_7_bom_crlf_and_nulls_import_cleanly(
 # --- R-SZ-8 ----------------------------------------------------------------------------------
 
 
-async def test_r_sz_8_placeholder_demo_data_is_refused(
+async def test_placeholder_demo_data_is_refused_r_sz_8(
     store: Store, sim: SessionizeState, base_url: str, event: Event
 ) -> None:
     sim.load(ENDPOINT, fixture("placeholder_demo.json"))
@@ -967,7 +967,7 @@ def _mutated(document: Any, mutations: list[tuple[tuple[Any, ...], Any]]) -> Any
     email_mutations=st.none()
     | st.lists(st.tuples(st.sampled_from(_paths(EMAILS)), json_values), max_size=2),
 )
-def test_r_sz_4_malformed_payloads_give_a_clear_error_or_a_clean_import(
+def test_malformed_payloads_give_a_clear_error_or_a_clean_import_r_sz_4(
     store: Store,
     feed_mutations: list[tuple[tuple[Any, ...], Any]],
     email_mutations: list[tuple[tuple[Any, ...], Any]] | None,

@@ -100,7 +100,7 @@ def minimal_feed(**session: Any) -> dict[str, Any]:
         ("https://sessionize.com/api/v2/op1603dq/view/SpeakersEmails?s=secret", "op1603dq"),
     ],
 )
-def test_r_sz_1_endpoint_id_or_pasted_url_accepted(text: str, expected: str) -> None:
+def test_endpoint_id_or_pasted_url_accepted_r_sz_1(text: str, expected: str) -> None:
     assert parse_endpoint_id(text) == expected
 
 
@@ -121,7 +121,7 @@ def test_r_sz_1_endpoint_id_or_pasted_url_accepted(text: str, expected: str) -> 
         "jl4ktls0 g4o6gyjr",
     ],
 )
-def test_r_sz_1_anything_else_refused_with_clear_message(text: str) -> None:
+def test_anything_else_refused_with_clear_message_r_sz_1(text: str) -> None:
     with pytest.raises(InvalidEndpointId) as info:
         parse_endpoint_id(text)
     message = str(info.value)
@@ -144,7 +144,7 @@ def test_r_sz_1_anything_else_refused_with_clear_message(text: str) -> None:
         ("bom_crlf.json", 1, 1, 1, 0, 0),
     ],
 )
-def test_r_sz_2_all_shapes_parse_with_exact_counts(
+def test_all_shapes_parse_with_exact_counts_r_sz_2(
     name: str, rooms: int, speakers: int, sessions: int, categories: int, unscheduled: int
 ) -> None:
     parsed = feed(name)
@@ -161,7 +161,7 @@ def test_r_sz_2_all_shapes_parse_with_exact_counts(
             assert session.starts_at.tzinfo == BERLIN
 
 
-def test_r_sz_2_rooms_ordered_by_sort_then_id() -> None:
+def test_rooms_ordered_by_sort_then_id_r_sz_2() -> None:
     parsed = feed("all_2024.json")
     assert [(r.id, r.name, r.sort) for r in parsed.rooms] == [
         ("101", "Saal Europa (400)", 1),
@@ -170,7 +170,7 @@ def test_r_sz_2_rooms_ordered_by_sort_then_id() -> None:
     ]
 
 
-def test_r_sz_2_rooms_with_numeric_ids_sort_numerically() -> None:
+def test_rooms_with_numeric_ids_sort_numerically_r_sz_2() -> None:
     data = minimal_feed(roomId=9)
     data["rooms"] = [
         {"id": 10, "name": "Ten", "sort": 1},
@@ -186,7 +186,7 @@ def test_r_sz_2_rooms_with_numeric_ids_sort_numerically() -> None:
     assert parsed.sessions[0].room_id == "9"
 
 
-def test_r_sz_2_empty_rooms_derive_nothing() -> None:
+def test_empty_rooms_derive_nothing_r_sz_2() -> None:
     data = minimal_feed(roomId=42)
     parsed = parse_all(dump(data), timezone=TZ)
     assert parsed.rooms == ()
@@ -194,7 +194,7 @@ def test_r_sz_2_empty_rooms_derive_nothing() -> None:
     assert parsed.warnings == ("sessions[0].roomId: room 42 is not in the feed; dropped",)
 
 
-def test_r_sz_2_speaker_fields_and_links_by_link_type() -> None:
+def test_speaker_fields_and_links_by_link_type_r_sz_2() -> None:
     parsed = feed("all_2024.json")
     asne = parsed.speaker(ASNE)
     assert asne is not None
@@ -241,7 +241,7 @@ def test_r_sz_2_speaker_fields_and_links_by_link_type() -> None:
     assert mei.tags == ()
 
 
-def test_r_sz_5_speaker_session_numbers_compared_as_strings() -> None:
+def test_speaker_session_numbers_compared_as_strings_r_sz_5() -> None:
     parsed = feed("all_2024.json")
     asne = parsed.speaker(ASNE)
     assert asne is not None
@@ -252,7 +252,7 @@ def test_r_sz_5_speaker_session_numbers_compared_as_strings() -> None:
     assert parsed.session(880001) is parsed.session("880001")
 
 
-def test_r_sz_2_session_fields_2024() -> None:
+def test_session_fields_2024_r_sz_2() -> None:
     parsed = feed("all_2024.json")
     talk = parsed.session("880001")
     assert talk is not None
@@ -288,7 +288,7 @@ def test_r_sz_2_session_fields_2024() -> None:
     ]
 
 
-def test_r_sz_6_service_and_plenum_sessions_flagged() -> None:
+def test_service_and_plenum_sessions_flagged_r_sz_6() -> None:
     parsed = feed("all_2024.json")
     lunch = parsed.session(LUNCH)
     assert lunch is not None
@@ -304,14 +304,14 @@ def test_r_sz_6_service_and_plenum_sessions_flagged() -> None:
     assert [s.id for s in parsed.sessions if s.is_plenum] == ["880005", LUNCH]
 
 
-def test_r_sz_2_multi_speaker_session_keeps_order() -> None:
+def test_multi_speaker_session_keeps_order_r_sz_2() -> None:
     workshop = feed("all_2024.json").session("880003")
     assert workshop is not None
     assert workshop.speaker_ids == (ASNE, JOSE)
     assert workshop.ends_at == berlin(2027, 5, 12, 16, 30)
 
 
-def test_r_sz_3_session_outside_event_dates_is_kept_for_the_importer() -> None:
+def test_session_outside_event_dates_is_kept_for_the_importer_r_sz_3() -> None:
     parsed = feed("all_2024.json")
     outside = [
         s.id
@@ -321,7 +321,7 @@ def test_r_sz_3_session_outside_event_dates_is_kept_for_the_importer() -> None:
     assert outside == ["880006"]
 
 
-def test_r_sz_7_2020_shape_missing_fields_are_absent() -> None:
+def test_2020_shape_missing_fields_are_absent_r_sz_7() -> None:
     parsed = feed("all_2020.json")
     session = parsed.sessions[0]
     assert (session.status, session.live_url, session.recording_url) == (None, None, None)
@@ -341,7 +341,7 @@ def test_r_sz_7_2020_shape_missing_fields_are_absent() -> None:
     assert chloe.facebook == "https://facebook.com/chloe.lefevre"
 
 
-def test_r_sz_7_2023_shape_has_status_but_no_informed_confirmed() -> None:
+def test_2023_shape_has_status_but_no_informed_confirmed_r_sz_7() -> None:
     parsed = feed("all_2023.json")
     first = parsed.sessions[0]
     assert first.status == "Accepted"
@@ -350,7 +350,7 @@ def test_r_sz_7_2023_shape_has_status_but_no_informed_confirmed() -> None:
     assert parsed.speakers[0].last_name == "Øvergård"
 
 
-def test_r_sz_7_only_id_and_title_required() -> None:
+def test_only_id_and_title_required_r_sz_7() -> None:
     data = {
         "sessions": [
             {"id": 7, "title": "Bare", "startsAt": "2027-05-12T10:00:00", "endsAt": None},
@@ -398,7 +398,7 @@ def test_r_sz_7_only_id_and_title_required() -> None:
 # R-SZ-7 times
 
 
-def test_r_sz_7_times_without_offset_are_event_local_time() -> None:
+def test_times_without_offset_are_event_local_time_r_sz_7() -> None:
     parsed = feed("all_2024.json")
     keynote = parsed.session("880005")
     assert keynote is not None
@@ -408,7 +408,7 @@ def test_r_sz_7_times_without_offset_are_event_local_time() -> None:
     assert keynote.starts_at.isoformat() == "2027-05-12T09:00:00+02:00"
 
 
-def test_r_sz_7_times_without_offset_follow_the_event_zone() -> None:
+def test_times_without_offset_follow_the_event_zone_r_sz_7() -> None:
     parsed = feed("all_2024.json", timezone="America/New_York")
     keynote = parsed.session("880005")
     assert keynote is not None
@@ -416,7 +416,7 @@ def test_r_sz_7_times_without_offset_follow_the_event_zone() -> None:
     assert keynote.starts_at.isoformat() == "2027-05-12T09:00:00-04:00"
 
 
-def test_r_sz_7_utc_z_times_converted_to_event_zone() -> None:
+def test_utc_z_times_converted_to_event_zone_r_sz_7() -> None:
     parsed = feed("all_utc_times.json")
     morning = parsed.session("301001")
     assert morning is not None
@@ -431,7 +431,7 @@ def test_r_sz_7_utc_z_times_converted_to_event_zone() -> None:
     assert late.ends_at.tzinfo == BERLIN
 
 
-def test_r_sz_7_offset_times_converted_to_event_zone() -> None:
+def test_offset_times_converted_to_event_zone_r_sz_7() -> None:
     offset = feed("all_utc_times.json").session("301002")
     assert offset is not None
     assert offset.starts_at is not None
@@ -439,19 +439,19 @@ def test_r_sz_7_offset_times_converted_to_event_zone() -> None:
     assert offset.ends_at == berlin(2027, 5, 12, 19, 15)
 
 
-def test_r_sz_7_local_time_in_dst_gap_moves_forward() -> None:
+def test_local_time_in_dst_gap_moves_forward_r_sz_7() -> None:
     data = minimal_feed(startsAt="2027-03-28T02:30:00", endsAt="2027-03-28T04:00:00")
     session = parse_all(dump(data), timezone=TZ).sessions[0]
     assert session.starts_at is not None
     assert session.starts_at.isoformat() == "2027-03-28T03:30:00+02:00"
 
 
-def test_r_sz_7_unknown_time_zone_is_a_caller_error() -> None:
+def test_unknown_time_zone_is_a_caller_error_r_sz_7() -> None:
     with pytest.raises(ValueError, match="unknown time zone"):
         parse_all(raw("all_2024.json"), timezone="Mars/Olympus_Mons")
 
 
-def test_r_sz_7_end_before_start_is_unscheduled_with_warning() -> None:
+def test_end_before_start_is_unscheduled_with_warning_r_sz_7() -> None:
     data = minimal_feed(startsAt="2027-05-12T10:00:00", endsAt="2027-05-12T09:00:00")
     data["sessions"].append(
         {"id": "2", "title": "ok", "startsAt": "2027-05-12T11:00", "endsAt": "2027-05-12T12:00"}
@@ -468,7 +468,7 @@ def test_r_sz_7_end_before_start_is_unscheduled_with_warning() -> None:
 
 
 @pytest.mark.parametrize("name", ["empty_with_questions.json", "empty_without_questions.json"])
-def test_r_sz_4_empty_feed_means_schedule_not_published(name: str) -> None:
+def test_empty_feed_means_schedule_not_published_r_sz_4(name: str) -> None:
     with pytest.raises(ScheduleNotPublished) as info:
         feed(name)
     assert (info.value.sessions, info.value.without_times) == (0, 0)
@@ -476,7 +476,7 @@ def test_r_sz_4_empty_feed_means_schedule_not_published(name: str) -> None:
     assert "no sessions" in str(info.value)
 
 
-def test_r_sz_4_accepted_but_unscheduled_names_how_many_lack_times() -> None:
+def test_accepted_but_unscheduled_names_how_many_lack_times_r_sz_4() -> None:
     with pytest.raises(ScheduleNotPublished) as info:
         feed("accepted_unscheduled.json")
     assert (info.value.sessions, info.value.without_times) == (3, 3)
@@ -485,7 +485,7 @@ def test_r_sz_4_accepted_but_unscheduled_names_how_many_lack_times() -> None:
     assert "3 of 3 sessions have no start and end time" in message
 
 
-def test_r_sz_4_only_service_sessions_with_times_is_not_published() -> None:
+def test_only_service_sessions_with_times_is_not_published_r_sz_4() -> None:
     data = load("accepted_unscheduled.json")
     data["sessions"].append(
         {
@@ -501,7 +501,7 @@ def test_r_sz_4_only_service_sessions_with_times_is_not_published() -> None:
     assert (info.value.sessions, info.value.without_times) == (4, 3)
 
 
-def test_r_sz_4_partly_scheduled_feed_returns_unscheduled_flagged() -> None:
+def test_partly_scheduled_feed_returns_unscheduled_flagged_r_sz_4() -> None:
     parsed = feed("all_2023.json")
     assert [s.id for s in parsed.unscheduled_sessions] == ["512303"]
     unscheduled = parsed.unscheduled_sessions[0]
@@ -513,14 +513,14 @@ def test_r_sz_4_partly_scheduled_feed_returns_unscheduled_flagged() -> None:
 # R-SZ-8 placeholder demo data
 
 
-def test_r_sz_8_placeholder_demo_data_refused() -> None:
+def test_placeholder_demo_data_refused_r_sz_8() -> None:
     with pytest.raises(PlaceholderData) as info:
         feed("placeholder_demo.json")
     assert info.value.speakers == 3
     assert "placeholder demo data" in str(info.value)
 
 
-def test_r_sz_8_one_real_speaker_is_not_placeholder_data() -> None:
+def test_one_real_speaker_is_not_placeholder_data_r_sz_8() -> None:
     data = load("placeholder_demo.json")
     data["speakers"][2]["id"] = "9a8b7c6d-5e4f-4321-8765-abcdef012345"
     data["sessions"][1]["speakers"][1] = "9a8b7c6d-5e4f-4321-8765-abcdef012345"
@@ -539,7 +539,7 @@ def test_r_sz_8_one_real_speaker_is_not_placeholder_data() -> None:
         ("1", False),
     ],
 )
-def test_r_sz_8_placeholder_speaker_ids(speaker_id: str, expected: bool) -> None:
+def test_placeholder_speaker_ids_r_sz_8(speaker_id: str, expected: bool) -> None:
     assert is_placeholder_speaker_id(speaker_id) is expected
 
 
@@ -582,7 +582,7 @@ def _set(data: dict[str, Any], path: list[Any], value: Any) -> dict[str, Any]:
         (["categories", 0, "type"], 1, "categories[0].type", "expected a string"),
     ],
 )
-def test_r_sz_4_malformed_payload_names_the_path(
+def test_malformed_payload_names_the_path_r_sz_4(
     path: list[Any], value: Any, expected_path: str, problem: str
 ) -> None:
     data = _set(load("all_2024.json"), path, value)
@@ -593,7 +593,7 @@ def test_r_sz_4_malformed_payload_names_the_path(
     assert f"{expected_path}: " in str(info.value)
 
 
-def test_r_sz_4_malformed_message_reads_like_the_spec() -> None:
+def test_malformed_message_reads_like_the_spec_r_sz_4() -> None:
     data = _set(load("all_2024.json"), ["sessions", 3, "speakers"], "x")
     with pytest.raises(MalformedPayload, match=r"sessions\[3\]\.speakers: expected a list"):
         parse_all(dump(data), timezone=TZ)
@@ -617,7 +617,7 @@ def test_r_sz_4_malformed_message_reads_like_the_spec() -> None:
         (b"[" * 100_000, "$", "not valid JSON"),
     ],
 )
-def test_r_sz_4_malformed_bodies(body: bytes, path: str, problem: str) -> None:
+def test_malformed_bodies_r_sz_4(body: bytes, path: str, problem: str) -> None:
     with pytest.raises(MalformedPayload) as info:
         parse_all(body, timezone=TZ)
     assert info.value.path == path
@@ -633,7 +633,7 @@ def test_r_sz_4_malformed_bodies(body: bytes, path: str, problem: str) -> None:
         b"window.sessionize = window.sessionize || {};",
     ],
 )
-def test_r_sz_4_html_or_javascript_body_is_not_json(body: bytes) -> None:
+def test_html_or_javascript_body_is_not_json_r_sz_4(body: bytes) -> None:
     with pytest.raises(NotJson, match="set the endpoint's format to JSON"):
         parse_all(body, timezone=TZ)
 
@@ -711,7 +711,7 @@ def test_huge_strings_are_kept_intact() -> None:
 # R-SZ-5 content hash, BOM and CRLF
 
 
-def test_r_sz_5_bom_and_crlf_parse_and_hash_without_bom() -> None:
+def test_bom_and_crlf_parse_and_hash_without_bom_r_sz_5() -> None:
     body = raw("bom_crlf.json")
     assert body.startswith(b"\xef\xbb\xbf")
     assert b"\r\n" in body
@@ -724,7 +724,7 @@ def test_r_sz_5_bom_and_crlf_parse_and_hash_without_bom() -> None:
     assert content_hash(body) == parsed.content_hash
 
 
-def test_r_sz_5_content_hash_stable_and_sensitive() -> None:
+def test_content_hash_stable_and_sensitive_r_sz_5() -> None:
     body = raw("all_2024.json")
     first = parse_all(body, timezone=TZ)
     second = parse_all(body, timezone=TZ)
@@ -739,7 +739,7 @@ def test_r_sz_5_content_hash_stable_and_sensitive() -> None:
 # R-SZ-2 category map
 
 
-def test_r_sz_2_default_category_map_by_title_keyword() -> None:
+def test_default_category_map_by_title_keyword_r_sz_2() -> None:
     parsed = feed("all_2024.json")
     assert default_category_map(parsed.categories) == {
         "Which track does your session best fit into?": Dimension.TRACKS,
@@ -773,13 +773,13 @@ def test_r_sz_2_default_category_map_by_title_keyword() -> None:
         ("Track", "speaker", Dimension.TAGS),
     ],
 )
-def test_r_sz_2_default_dimension_keywords(
+def test_default_dimension_keywords_r_sz_2(
     title: str, category_type: str, expected: Dimension
 ) -> None:
     assert default_dimension(title, category_type) is expected
 
 
-def test_r_sz_2_override_map_wins_over_default() -> None:
+def test_override_map_wins_over_default_r_sz_2() -> None:
     parsed = feed("all_2024.json")
     mapping = default_category_map(
         parsed.categories,
@@ -802,12 +802,12 @@ def test_r_sz_2_override_map_wins_over_default() -> None:
     assert taxonomy.tags == ("Introductory and overview",)
 
 
-def test_r_sz_2_override_with_unknown_dimension_refused() -> None:
+def test_override_with_unknown_dimension_refused_r_sz_2() -> None:
     with pytest.raises(ValueError, match="not one of tracks, levels, format, language, tags"):
         default_category_map(feed("all_2024.json").categories, overrides={"Level": "speed"})
 
 
-def test_r_sz_2_classify_session_dimensions() -> None:
+def test_classify_session_dimensions_r_sz_2() -> None:
     parsed = feed("all_2024.json")
     mapping = default_category_map(parsed.categories)
     sessions = {s.id: s for s in parsed.sessions}
@@ -844,7 +844,7 @@ def test_r_sz_2_classify_session_dimensions() -> None:
     )
 
 
-def test_r_sz_2_classify_without_map_uses_defaults() -> None:
+def test_classify_without_map_uses_defaults_r_sz_2() -> None:
     parsed = feed("all_2020.json")
     taxonomy = classify_session(parsed.sessions[1], {})
     assert (taxonomy.format, taxonomy.levels) == ("Demo", ("Expert",))
@@ -906,7 +906,7 @@ def test_r_sz_2_classify_without_map_uses_defaults() -> None:
         ("English and German", None),
     ],
 )
-def test_r_sz_2_language_names_become_iso_codes(name: str, code: str | None) -> None:
+def test_language_names_become_iso_codes_r_sz_2(name: str, code: str | None) -> None:
     assert language_code(name) == code
 
 
@@ -914,7 +914,7 @@ def test_r_sz_2_language_names_become_iso_codes(name: str, code: str | None) -> 
 # Speaker emails view
 
 
-def test_r_sz_2_parse_speaker_emails() -> None:
+def test_parse_speaker_emails_r_sz_2() -> None:
     assert parse_emails(raw("speakers_emails.json")) == {
         ASNE: "asne@fjordtech.no",
         JOSE: "Jose.Nunez@pipelines.example.com",
@@ -933,7 +933,7 @@ def test_r_sz_2_parse_speaker_emails() -> None:
         (b"[", "$"),
     ],
 )
-def test_r_sz_4_malformed_emails_payload(body: bytes, path: str) -> None:
+def test_malformed_emails_payload_r_sz_4(body: bytes, path: str) -> None:
     with pytest.raises(MalformedPayload) as info:
         parse_emails(body)
     assert info.value.path == path
@@ -1102,13 +1102,13 @@ PROPERTY_SETTINGS = settings(
 
 @PROPERTY_SETTINGS
 @given(json_values)
-def test_r_sz_4_random_json_never_raises_another_exception(value: Any) -> None:
+def test_random_json_never_raises_another_exception_r_sz_4(value: Any) -> None:
     _parse_or_error(json.dumps(value).encode("utf-8"))
 
 
 @PROPERTY_SETTINGS
 @given(shaped_feed)
-def test_r_sz_4_shaped_garbage_never_raises_another_exception(value: Any) -> None:
+def test_shaped_garbage_never_raises_another_exception_r_sz_4(value: Any) -> None:
     _parse_or_error(json.dumps(value, ensure_ascii=False).encode("utf-8"))
 
 
@@ -1117,7 +1117,7 @@ def test_r_sz_4_shaped_garbage_never_raises_another_exception(value: Any) -> Non
     st.lists(st.tuples(st.sampled_from(FIXTURE_PATHS), json_values), min_size=1, max_size=3),
     st.sampled_from(SESSION_KEYS),
 )
-def test_r_sz_4_mutated_real_feed_never_raises_another_exception(
+def test_mutated_real_feed_never_raises_another_exception_r_sz_4(
     mutations: list[tuple[tuple[Any, ...], Any]], dropped_key: str
 ) -> None:
     data = copy.deepcopy(FIXTURE_2024)
@@ -1135,7 +1135,7 @@ def test_r_sz_4_mutated_real_feed_never_raises_another_exception(
 
 @PROPERTY_SETTINGS
 @given(st.binary(max_size=200))
-def test_r_sz_4_random_bytes_never_raise_another_exception(body: bytes) -> None:
+def test_random_bytes_never_raise_another_exception_r_sz_4(body: bytes) -> None:
     _parse_or_error(body)
     with contextlib.suppress(SessionizeError):
         parse_emails(body)
@@ -1143,7 +1143,7 @@ def test_r_sz_4_random_bytes_never_raise_another_exception(body: bytes) -> None:
 
 @PROPERTY_SETTINGS
 @given(st.text(max_size=60))
-def test_r_sz_1_parse_endpoint_id_returns_id_or_invalid(text: str) -> None:
+def test_parse_endpoint_id_returns_id_or_invalid_r_sz_1(text: str) -> None:
     try:
         endpoint_id = parse_endpoint_id(text)
     except InvalidEndpointId:

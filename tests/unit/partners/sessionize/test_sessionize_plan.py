@@ -55,7 +55,7 @@ def applied(result: ImportPlan) -> EventContent:
     return result.changes.model_copy(deep=True)
 
 
-def test_r_sz_5_planning_again_changes_nothing_and_leaves_its_input_alone() -> None:
+def test_planning_again_changes_nothing_and_leaves_its_input_alone_r_sz_5() -> None:
     stored = applied(plan(feed_2024()))
     before = stored.model_copy(deep=True)
     again = plan(feed_2024(), stored)
@@ -68,7 +68,7 @@ def test_r_sz_5_planning_again_changes_nothing_and_leaves_its_input_alone() -> N
     assert (again.changes.sessions, again.changes.speakers, again.changes.taxonomy) == ([], [], [])
 
 
-def test_r_sz_2_two_feed_speakers_offered_one_email_the_first_keeps_it() -> None:
+def test_two_feed_speakers_offered_one_email_the_first_keeps_it_r_sz_2() -> None:
     emails = {ASNE: "team@example.com", JOSE: "TEAM@example.com"}
     result = plan(feed_2024(), emails=emails)
     by_id = {s.sessionize_id: s.email for s in result.changes.speakers}
@@ -79,7 +79,7 @@ def test_r_sz_2_two_feed_speakers_offered_one_email_the_first_keeps_it() -> None
     )
 
 
-def test_r_sz_2_hub_email_is_kept_unless_the_emails_view_gives_one() -> None:
+def test_hub_email_is_kept_unless_the_emails_view_gives_one_r_sz_2() -> None:
     stored = applied(plan(feed_2024()))
     stored.speakers = [
         s.model_copy(update={"email": f"{s.first_name.lower()}@hub.example"})
@@ -92,7 +92,7 @@ def test_r_sz_2_hub_email_is_kept_unless_the_emails_view_gives_one() -> None:
     ]
 
 
-def test_r_sz_2_email_clash_keeps_the_speakers_own_email() -> None:
+def test_email_clash_keeps_the_speakers_own_email_r_sz_2() -> None:
     stored = applied(plan(feed_2024()))
     hub = Speaker(first_name="Hub", last_name="Person", email="taken@example.com")
     stored.speakers = [
@@ -110,7 +110,7 @@ def test_r_sz_2_email_clash_keeps_the_speakers_own_email() -> None:
     )
 
 
-def test_r_sz_3_a_session_ending_when_it_starts_is_left_out_as_unscheduled() -> None:
+def test_a_session_ending_when_it_starts_is_left_out_as_unscheduled_r_sz_3() -> None:
     def zero_length(data: dict[str, Any]) -> None:
         talk = next(s for s in data["sessions"] if s["id"] == "880002")
         talk["endsAt"] = talk["startsAt"]
@@ -125,7 +125,7 @@ def test_r_sz_3_a_session_ending_when_it_starts_is_left_out_as_unscheduled() -> 
     )
 
 
-def test_r_sz_7_values_the_hub_cannot_store_are_fixed_and_reported() -> None:
+def test_values_the_hub_cannot_store_are_fixed_and_reported_r_sz_7() -> None:
     def dirty(data: dict[str, Any]) -> None:
         talk = next(s for s in data["sessions"] if s["id"] == "880001")
         talk["title"] = "T\x00" * 300  # NUL characters dropped, then 300 characters remain
@@ -146,7 +146,7 @@ def test_r_sz_7_values_the_hub_cannot_store_are_fixed_and_reported() -> None:
     )
 
 
-def test_r_sz_4_an_id_the_store_cannot_hold_is_a_malformed_feed() -> None:
+def test_an_id_the_store_cannot_hold_is_a_malformed_feed_r_sz_4() -> None:
     def long_id(data: dict[str, Any]) -> None:
         data["sessions"][1]["id"] = "9" * 501
 
@@ -154,7 +154,7 @@ def test_r_sz_4_an_id_the_store_cannot_hold_is_a_malformed_feed() -> None:
         plan(feed_2024(long_id))
 
 
-def test_r_sz_5_fingerprint_follows_the_feed_the_emails_and_the_event_settings() -> None:
+def test_fingerprint_follows_the_feed_the_emails_and_the_event_settings_r_sz_5() -> None:
     body = feed_2024()
     base = import_fingerprint(body, None, EVENT)
     assert import_fingerprint(body, None, copy.deepcopy(EVENT)) == base
