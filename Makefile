@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint install clean
+.PHONY: demo test lint install browser clean
 
 $(BIN)/agendasync: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,12 +16,23 @@ install: $(BIN)/agendasync
 demo: install
 	$(BIN)/agendasync --db sqlite:///demo.db demo
 
+# The browser tests drive Debian's Chromium (never a downloaded one): installed here when
+# missing and we are root (CI); otherwise say how, and those tests skip (or fail under CI).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	  else \
+	    echo "Chromium is missing: sudo apt-get install -y chromium (for tests/e2e)"; \
+	  fi; \
+	fi
+
 lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy src
 
-test: lint
+test: lint browser
 	$(BIN)/pytest -q
 
 clean:

@@ -68,17 +68,24 @@ def _response(error: ApiError) -> JSONResponse:
     return JSONResponse(body.model_dump(), status_code=error.status, headers=error.headers)
 
 
-def _place(location: Sequence[Any]) -> str:
+# How `InvalidContent` names a problem of the whole record rather than of one field.
+_WHOLE = "(document)"
+
+
+def _place(location: Sequence[Any]) -> str | None:
     # ("body", "people", 0, "speaker") -> "people.0.speaker"; ("query", "limit") -> "limit"
     parts = [str(part) for part in location]
     if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
         parts = parts[1:]
-    return ".".join(parts) or "(body)"
+    return ".".join(parts) or None
 
 
 def invalid(problems: Sequence[tuple[str | None, str]]) -> ApiError:
-    message = "; ".join(f"{field}: {text}" if field else text for field, text in problems)
-    return ApiError(422, "invalid", message, problems=problems)
+    """422 naming each field; a problem of the whole record (an end before the start) names
+    none."""
+    named = [(None if field == _WHOLE else field, text) for field, text in problems]
+    message = "; ".join(f"{field}: {text}" if field else text for field, text in named)
+    return ApiError(422, "invalid", message, problems=named)
 
 
 # One refusal -> one status; the message is the service's own, written for people.
@@ -100,11 +107,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ValidationError)
     async def model_invalid(_: Request, exc: ValidationError) -> JSONResponse:
-        return _response(invalid(InvalidContent.from_validation(exc).problems))  # type: ignore[arg-type]
+        return _response(invalid(InvalidContent.from_validation(exc).problems))
 
     @app.exception_handler(InvalidContent)
     async def content_invalid(_: Request, exc: InvalidContent) -> JSONResponse:
-        return _response(invalid(exc.problems))  # type: ignore[arg-type]
+        return _response(invalid(exc.problems))
 
     @app.exception_handler(FieldConflict)
     async def field_conflict(_: Request, exc: FieldConflict) -> JSONResponse:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, Optional, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from agendasync.domain.accounts import Role, Scope
+from agendasync.domain.accounts import Scope
 from agendasync.domain.integrations import Integration, RunStatus, SyncRun
 from agendasync.domain.integrations import Mapping as EventMapping
 from agendasync.domain.models import EventFields, NonEmpty
@@ -27,7 +27,7 @@ def patch_model(model: type[BaseModel], name: str) -> type[BaseModel]:
     Only the keys a client sends are changed; the values are checked when laid over the
     record (`services.records.merged`), with the record's own rules."""
     fields: dict[str, Any] = {
-        field_name: (info.annotation | None, Field(None, description=info.description))
+        field_name: (Optional[info.annotation], Field(None, description=info.description))  # noqa: UP045
         for field_name, info in model.model_fields.items()
         if field_name not in _STAMPS
     }
@@ -42,10 +42,18 @@ class PageOut(BaseModel, Generic[T]):
 
     @classmethod
     def of(cls, page: Page[Any], items: list[Any]) -> PageOut[Any]:
-        return cls(items=items, total=page.total, limit=page.request.limit, offset=page.request.offset)
+        return cls(
+            items=items, total=page.total, limit=page.request.limit, offset=page.request.offset
+        )
 
 
 # --- organisations, tokens -------------------------------------------------------------------
+
+
+class SessionOut(BaseModel):
+    email: str | None = Field(description="The signed-in person, if a person is calling.")
+    token: str | None = Field(description="The API token's name, if a token is calling.")
+    csrf_token: str | None = Field(description="Send it as X-CSRF-Token with changes.")
 
 
 class OrgIn(BaseModel):
@@ -80,10 +88,6 @@ class IssuedTokenOut(TokenOut):
     token: str = Field(description="The token itself: shown this once, never again.")
 
 
-class RoleOut(BaseModel):
-    role: Role
-
-
 # --- events ----------------------------------------------------------------------------------
 
 
@@ -94,7 +98,7 @@ class EventOut(EventFields):
     updated_at: datetime | None = None
 
 
-EventPatch = patch_model(EventFields, "EventPatch")
+EventPatch: Any = patch_model(EventFields, "EventPatch")
 
 
 class ImportOut(BaseModel):

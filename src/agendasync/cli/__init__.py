@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from agendasync.cli import content, demo, jobs, sessionize, syncing
+from agendasync.cli import content, demo, jobs, sessionize, syncing, web
 from agendasync.cli.base import state
 
 app = typer.Typer(help="agendasync: keep event content in one place, sync it everywhere.")
@@ -26,6 +26,9 @@ app.command("runs")(syncing.runs)
 syncing.mappings_app.command("continuous")(jobs.mappings_continuous)
 app.command("worker")(jobs.worker)
 app.command("jobs")(jobs.jobs)
+app.command("serve")(web.serve)
+app.add_typer(web.user_app, name="user")
+app.add_typer(web.token_app, name="token")
 
 
 @app.callback()

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 from datetime import date
 
 from agendasync import demo_data
 from agendasync.cli.base import console, store, transaction
 from agendasync.cli.content import find_or_create_org, print_event_summary
 from agendasync.cli.syncing import print_report, progress_bar
+from agendasync.domain.accounts import Role
 from agendasync.eventfile import import_document
 from agendasync.partners import image_host
 from agendasync.partners.simserver import serve_in_thread
 from agendasync.partners.swoogo.simulator import SwoogoSimulator, SwoogoState
 from agendasync.secrets import load_box
 from agendasync.services import integrations as service
+from agendasync.services.accounts import Accounts
 from agendasync.services.syncing import run_sync
 from agendasync.store import integrations as repo
 from agendasync.store.content import load_event_content, save_event_content
@@ -22,6 +25,7 @@ from agendasync.store.events import find_event
 from agendasync.store.exceptions import StoreError
 
 ORG = "Demo Organisation"
+DEMO_EMAIL = "demo@example.com"
 
 
 def demo() -> None:
@@ -59,6 +63,23 @@ def demo() -> None:
         "      --secret demo-secret --base-url http://127.0.0.1:8765/api/v1\n"
         f"  agendasync sync {slug} --to swoogo --dry-run"
     )
+    password = _demo_login()
+    console.print(
+        "\n[bold]The pages and the API[/]\n"
+        f"  agendasync --db {store().url} serve        then open http://127.0.0.1:8000/\n"
+        f"  sign in as {DEMO_EMAIL} with password {password}   (API docs: /api/docs)",
+        soft_wrap=True,
+    )
+
+
+def _demo_login() -> str:
+    """The demo organisation's admin, with a new password each demo (printed here, kept only
+    as its hash)."""
+    password = secrets.token_urlsafe(9)
+    accounts = Accounts(store())
+    accounts.create_user(DEMO_EMAIL, password, org=ORG, role=Role.ADMIN)
+    accounts.set_password(DEMO_EMAIL, password)  # an earlier demo's user gets it too
+    return password
 
 
 async def _connect_sync_edit_resync(slug: str, swoogo_url: str, partner_event: str) -> None:

@@ -52,6 +52,7 @@ class RunSummary:
     status: RunStatus
     message: str | None
     tallies: tuple[Tally, ...]
+    dry_run: bool = False
 
     @property
     def has_issues(self) -> bool:
@@ -63,12 +64,15 @@ class RunSummary:
         """`title` names the action for people: "Sync to Swoogo"."""
         if self.status is RunStatus.FAILED:
             return f"{title} failed: {self.message or 'see the report'}"
+        phrases = " and ".join(t.phrase() for t in self.tallies) or "nothing"
+        skipped = sum(t.skipped for t in self.tallies)
+        failed = sum(t.failed for t in self.tallies)
+        if self.dry_run:
+            left_out = f" ({skipped} would be skipped)" if skipped else ""
+            return f"{title} would sync {phrases}{left_out}."
         if not self.has_issues:
             synced = " and ".join(f"{t.synced} {t.kind}" for t in self.tallies)
             return f"{title} finished: data has been synced ({synced or 'nothing to send'})."
-        phrases = " and ".join(t.phrase() for t in self.tallies)
-        skipped = sum(t.skipped for t in self.tallies)
-        failed = sum(t.failed for t in self.tallies)
         problems = [f"{skipped} skipped"] if skipped else []
         problems += [f"{failed} failed"] if failed else []
         detail = f" ({', '.join(problems)})" if problems else ""
@@ -83,4 +87,5 @@ def summarise(run: SyncRun) -> RunSummary:
         status=run.status,
         message=run.message,
         tallies=tuple(_tally(kind, counts.get(kind, {})) for kind in kinds),
+        dry_run=run.dry_run,
     )

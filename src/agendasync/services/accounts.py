@@ -41,6 +41,7 @@ from agendasync.domain.exceptions import InvalidContent
 from agendasync.store import Store
 from agendasync.store import accounts as repo
 from agendasync.store.events import find_organisation
+from agendasync.store.exceptions import NotFound
 
 MIN_PASSWORD_LENGTH = 8
 TOKEN_PREFIX = "agst_"  # makes a leaked token recognisable to secret scanners and people
@@ -133,6 +134,14 @@ class Accounts:
                 connection, Membership(user_id=existing.id, org_id=owner.id, role=role)
             )
         return existing
+
+    def set_password(self, email: str, password: str) -> None:
+        _check_password(password)
+        with self.store.transaction() as connection:
+            user = repo.find_user(connection, email)
+            if user is None:
+                raise NotFound(f"no user with email {email!r}")
+            repo.set_password_hash(connection, user.id, self.hasher.hash(password))
 
     def authenticate(self, email: str, password: str) -> User:
         """The user, if the password is theirs; raises `LoginThrottled` or `LoginRefused`."""

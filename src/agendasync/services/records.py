@@ -213,9 +213,13 @@ def _write(connection: Connection, event: Event, kind: RecordKind[E, R], entry: 
     try:
         content = from_document(document, org_id=event.org_id, known=known)
     except InvalidContent as exc:
-        prefix = f"{kind.name}.0."
+        # The document held this one record: name its fields as the record's own.
+        record = f"{kind.name}.0"
         raise InvalidContent(
-            [(place.removeprefix(prefix), message) for place, message in exc.problems]
+            [
+                ("(document)" if place == record else place.removeprefix(f"{record}."), message)
+                for place, message in exc.problems
+            ]
         ) from exc
     new_items = [i for i in content.taxonomy if (i.kind, i.name) not in known.taxonomy]
     changes = content.model_copy(update={"event": event, "taxonomy": new_items})

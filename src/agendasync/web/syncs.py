@@ -21,11 +21,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from sqlalchemy import Connection
+
 from agendasync.domain.integrations import Mapping as EventMapping
 from agendasync.domain.integrations import SyncRun
+from agendasync.domain.models import Event
+from agendasync.partners.base import Partner, get_partner
 from agendasync.secrets import SecretBox
 from agendasync.services.syncing import run_sync
 from agendasync.store import Store
+from agendasync.store.integrations import find_mapping
 from agendasync.store.records import latest_run_since
 
 logger = logging.getLogger(__name__)
@@ -107,3 +112,43 @@ class Pending:
         with store.transaction() as connection:
             run = latest_run_since(connection, self.mapping_id, self.action, self.since)
         return run if run is not None and run.finished_at is not None else None
+
+
+class SyncRefused(Exception):
+    """A sync that cannot be asked for; `field` names what is wrong, `status` the HTTP answer."""
+
+    def __init__(self, status: int, field: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.field = field
+
+
+def sync_target(
+    connection: Connection, event: Event, partner_name: str, action: str
+) -> tuple[Partner, EventMapping]:
+    """The partner and the event's mapping to it: a sync exists only for a mapped event
+    (R-MAP-3), and only for what the partner declares (content, sponsors...)."""
+    try:
+        partner = get_partner(partner_name)
+    except LookupError as exc:
+        raise SyncRefused(422, "partner", str(exc)) from exc
+    actions = ["content", *partner.spec.actions]
+    if action not in actions:
+        raise SyncRefused(
+            422, "action", f"{partner.spec.title} syncs {' or '.join(actions)}, not {action!r}"
+        )
+    mapping = find_mapping(connection, event.id, partner.spec.name)
+    if mapping is None:
+        raise SyncRefused(
+            409,
+            "partner",
+            f"event {event.slug!r} is not mapped to {partner.spec.title}; add a mapping first",
+        )
+    return partner, mapping
+
+
+def action_title(partner_title: str, action: str) -> str:
+    """How people call a sync: "Sync to Swoogo", "Sponsor sync to Swoogo"."""
+    if action == "content":
+        return f"Sync to {partner_title}"
+    return f"{action.removesuffix('s').capitalize()} sync to {partner_title}"

@@ -1,0 +1,383 @@
+"""Events and their records: sessions, speakers, sponsors, exhibitors and taxonomy.
+
+Records are read and written in the event JSON format's shape (docs/event-json.md). The four
+record kinds share one set of routes, made by `_record_routes`.
+"""
+
+# No `from __future__ import annotations` here: the record routes are built at import time
+# with each kind's own models, which FastAPI reads from the functions' annotations.
+
+import uuid
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Query, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Connection
+
+from agendasync.api.deps import App, Caller, Paging
+from agendasync.api.routes_orgs import mappings_out
+from agendasync.api.schemas import (
+    EventOut,
+    EventPatch,
+    ImportOut,
+    MappingOut,
+    PageOut,
+    patch_model,
+)
+from agendasync.domain.accounts import Access
+from agendasync.domain.event_json import EventDocument, parse_document
+from agendasync.domain.models import (
+    Event,
+    EventFields,
+    SessionStatus,
+    SpeakerStatus,
+    TaxonomyItem,
+    TaxonomyKind,
+)
+from agendasync.eventfile import export_document, import_document
+from agendasync.services import access
+from agendasync.services import records as service
+from agendasync.services.records import EXHIBITORS, SESSIONS, SPEAKERS, SPONSORS, RecordKind
+from agendasync.store import records as rows
+from agendasync.store.events import get_organisation
+from agendasync.store.records import (
+    ExhibitorFilter,
+    Page,
+    PageRequest,
+    SessionFilter,
+    SpeakerFilter,
+    SponsorFilter,
+)
+
+router = APIRouter()
+
+
+def _event_out(event: Event, org_slug: str) -> EventOut:
+    return EventOut(**event.model_dump(exclude={"org_id"}), org=org_slug)
+
+
+# --- events ----------------------------------------------------------------------------------
+
+
+@router.get("/orgs/{org}/events", tags=["events"], summary="Events, a page at a time")
+def list_events(
+    org: str,
+    app: App,
+    principal: Caller,
+    paging: Paging,
+    q: Annotated[str | None, Query(description="In the name or slug.")] = None,
+) -> PageOut[EventOut]:
+    with app.store.transaction() as connection:
+        found = access.organisation(connection, principal, org)
+        page = rows.page_events(connection, found.id, paging, q=q)
+    return PageOut.of(page, [_event_out(event, found.slug) for event in page.items])
+
+
+@router.post(
+    "/orgs/{org}/events",
+    tags=["events"],
+    status_code=status.HTTP_201_CREATED,
+    summary="Create an event",
+)
+def create_event(org: str, body: EventFields, app: App, principal: Caller) -> EventOut:
+    with app.store.transaction() as connection:
+        found = access.organisation(connection, principal, org, Access.WRITE)
+        return _event_out(service.create_event(connection, found, body), found.slug)
+
+
+@router.post(
+    "/orgs/{org}/events/import",
+    tags=["events"],
+    summary="Import an event JSON document (again: updates, creates nothing twice)",
+)
+def import_event(
+    org: str, document: dict[str, Any], app: App, principal: Caller, response: Response
+) -> ImportOut:
+    with app.store.transaction() as connection:
+        found = access.organisation(connection, principal, org, Access.WRITE)
+        result = import_document(connection, parse_document(document), org=found)
+    if result.event_created:
+        response.status_code = status.HTTP_201_CREATED
+    return ImportOut(
+        event=result.event.slug,
+        event_created=result.event_created,
+        records={
+            name: {"created": c.created, "updated": c.updated, "unchanged": c.unchanged}
+            for name, c in result.summary.counts.items()
+        },
+    )
+
+
+def _org_slug(connection: Connection, event: Event) -> str:
+    return get_organisation(connection, event.org_id).slug
+
+
+@router.get("/events/{event}", tags=["events"], summary="One event")
+def get_event(event: str, app: App, principal: Caller) -> EventOut:
+    with app.store.transaction() as connection:
+        found = access.event(connection, principal, event, Access.READ)
+        return _event_out(found, _org_slug(connection, found))
+
+
+@router.patch("/events/{event}", tags=["events"], summary="Change an event: keys left out stay")
+def patch_event(event: str, body: EventPatch, app: App, principal: Caller) -> EventOut:
+    with app.store.transaction() as connection:
+        found = access.event(connection, principal, event, Access.WRITE)
+        changed = service.update_event(connection, found, body.model_dump(exclude_unset=True))
+        return _event_out(changed, _org_slug(connection, found))
+
+
+@router.delete(
+    "/events/{event}",
+    tags=["events"],
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete the event and all it holds (data on partners stays there)",
+)
+def delete_event(event: str, app: App, principal: Caller) -> Response:
+    with app.store.transaction() as connection:
+        service.remove_event(connection, access.event(connection, principal, event, Access.WRITE))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/events/{event}/export", tags=["events"], summary="The event as a JSON document")
+def export_event(event: str, app: App, principal: Caller) -> EventDocument:
+    with app.store.transaction() as connection:
+        found = access.event(connection, principal, event, Access.READ)
+        return export_document(connection, found.slug)
+
+
+@router.get(
+    "/events/{event}/mappings",
+    tags=["mappings"],
+    summary="The partners this event is mapped to (a sync needs one, R-MAP-3)",
+)
+def event_mappings(event: str, app: App, principal: Caller) -> list[MappingOut]:
+    with app.store.transaction() as connection:
+        found = access.event(connection, principal, event, Access.READ)
+        return mappings_out(connection, found.org_id, event_id=found.id)
+
+
+# --- sessions, speakers, sponsors, exhibitors ----------------------------------------------------
+
+
+def session_filter(
+    status: SessionStatus | None = None,
+    q: Annotated[str | None, Query(description="In the title.")] = None,
+    track: str | None = None,
+    location: Annotated[str | None, Query(description="A room's name.")] = None,
+    tag: str | None = None,
+    level: str | None = None,
+    format: str | None = None,
+    speaker: Annotated[uuid.UUID | None, Query(description="On the session in any role.")] = None,
+) -> SessionFilter:
+    return SessionFilter(
+        status=status.value if status else None,
+        q=q,
+        track=track,
+        location=location,
+        tag=tag,
+        level=level,
+        format=format,
+        speaker=speaker,
+    )
+
+
+def speaker_filter(
+    status: SpeakerStatus | None = None,
+    q: Annotated[str | None, Query(description="In the names or the email.")] = None,
+    email: str | None = None,
+    tag: str | None = None,
+) -> SpeakerFilter:
+    return SpeakerFilter(status=status.value if status else None, q=q, email=email, tag=tag)
+
+
+def sponsor_filter(
+    q: Annotated[str | None, Query(description="In the name.")] = None, tier: str | None = None
+) -> SponsorFilter:
+    return SponsorFilter(q=q, tier=tier)
+
+
+def exhibitor_filter(
+    q: Annotated[str | None, Query(description="In the name.")] = None,
+) -> ExhibitorFilter:
+    return ExhibitorFilter(q=q)
+
+
+def _record_routes(
+    kind: RecordKind[Any, Any],
+    filters: Callable[..., Any],
+    page: Callable[[Connection, uuid.UUID, PageRequest, Any], Page[Any]],
+) -> None:
+    """GET list, POST, GET one, PATCH, DELETE for one kind of record."""
+    entry: Any = kind.entry
+    patch: Any = patch_model(kind.entry, f"{kind.entry.__name__.removesuffix('Entry')}Patch")
+    collection = f"/events/{{event}}/{kind.name}"
+    one = f"{collection}/{{record_id}}"
+    tag = kind.name
+
+    def list_records(
+        event: str,
+        app: App,
+        principal: Caller,
+        paging: Paging,
+        where: Annotated[Any, Depends(filters)],
+    ) -> PageOut[entry]:
+        with app.store.transaction() as connection:
+            found = access.event(connection, principal, event, Access.READ)
+            result = page(connection, found.id, paging, where)
+        return PageOut.of(result, [kind.to_entry(record, found) for record in result.items])
+
+    def create_record(
+        event: str, body: Annotated[entry, Body()], app: App, principal: Caller
+    ) -> entry:
+        with app.store.transaction() as connection:
+            found = access.event(connection, principal, event, Access.WRITE)
+            return service.create_record(connection, found, kind, body)
+
+    def get_record(event: str, record_id: uuid.UUID, app: App, principal: Caller) -> entry:
+        with app.store.transaction() as connection:
+            found = access.event(connection, principal, event, Access.READ)
+            return service.get_record(connection, found, kind, record_id)
+
+    def patch_record(
+        event: str,
+        record_id: uuid.UUID,
+        body: Annotated[patch, Body()],
+        app: App,
+        principal: Caller,
+    ) -> entry:
+        with app.store.transaction() as connection:
+            found = access.event(connection, principal, event, Access.WRITE)
+            changes = body.model_dump(exclude_unset=True)
+            return service.update_record(connection, found, kind, record_id, changes)
+
+    def delete_record(event: str, record_id: uuid.UUID, app: App, principal: Caller) -> Response:
+        with app.store.transaction() as connection:
+            found = access.event(connection, principal, event, Access.WRITE)
+            service.delete_record(connection, found, kind, record_id)
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+    what = kind.what
+    router.add_api_route(
+        collection, list_records, methods=["GET"], tags=[tag], summary=f"List {kind.name}"
+    )
+    router.add_api_route(
+        collection,
+        create_record,
+        methods=["POST"],
+        tags=[tag],
+        status_code=status.HTTP_201_CREATED,
+        summary=f"Create a {what}",
+    )
+    router.add_api_route(one, get_record, methods=["GET"], tags=[tag], summary=f"One {what}")
+    router.add_api_route(
+        one,
+        patch_record,
+        methods=["PATCH"],
+        tags=[tag],
+        summary=f"Change a {what}: keys left out stay; a list given replaces ([] clears)",
+    )
+    router.add_api_route(
+        one,
+        delete_record,
+        methods=["DELETE"],
+        tags=[tag],
+        status_code=status.HTTP_204_NO_CONTENT,
+        summary=f"Delete a {what}",
+    )
+
+
+_record_routes(SESSIONS, session_filter, rows.page_sessions)
+_record_routes(SPEAKERS, speaker_filter, rows.page_speakers)
+_record_routes(SPONSORS, sponsor_filter, rows.page_sponsors)
+_record_routes(EXHIBITORS, exhibitor_filter, rows.page_exhibitors)
+
+
+# --- taxonomy ------------------------------------------------------------------------------
+
+
+class TaxonomyIn(BaseModel):
+    """A taxonomy item to create: a tag, track, location (room), level or format."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: TaxonomyKind
+    name: str
+    colour: str | None = Field(None, description="#RRGGBB")
+    id: uuid.UUID | None = None
+
+
+class TaxonomyPatch(BaseModel):
+    """A new name or colour; an item keeps its kind (sessions hold it in that field)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = None
+    colour: str | None = None
+
+
+@router.get(
+    "/events/{event}/taxonomy",
+    tags=["taxonomy"],
+    summary="Tags, tracks, locations (rooms), levels and formats",
+)
+def list_taxonomy(
+    event: str,
+    app: App,
+    principal: Caller,
+    paging: Paging,
+    kind: TaxonomyKind | None = None,
+    q: Annotated[str | None, Query(description="In the name.")] = None,
+) -> PageOut[TaxonomyItem]:
+    with app.store.transaction() as connection:
+        found = access.event(connection, principal, event, Access.READ)
+        result = rows.page_taxonomy(connection, found.id, paging, kind=kind, q=q)
+    return PageOut.of(result, result.items)
+
+
+@router.post(
+    "/events/{event}/taxonomy",
+    tags=["taxonomy"],
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a taxonomy item",
+)
+def create_taxonomy_item(event: str, body: TaxonomyIn, app: App, principal: Caller) -> TaxonomyItem:
+    values = body.model_dump(exclude_none=True)
+    with app.store.transaction() as connection:
+        found = access.event(connection, principal, event, Access.WRITE)
+        return service.create_taxonomy_item(connection, found, values)
+
+
+@router.get("/events/{event}/taxonomy/{item_id}", tags=["taxonomy"], summary="One taxonomy item")
+def get_taxonomy_item(event: str, item_id: uuid.UUID, app: App, principal: Caller) -> TaxonomyItem:
+    with app.store.transaction() as connection:
+        found = access.event(connection, principal, event, Access.READ)
+        return rows.taxonomy_item(connection, found.id, item_id)
+
+
+@router.patch(
+    "/events/{event}/taxonomy/{item_id}",
+    tags=["taxonomy"],
+    summary="Rename or recolour (a renamed item is renamed on partners too, R-TX-7)",
+)
+def patch_taxonomy_item(
+    event: str, item_id: uuid.UUID, body: TaxonomyPatch, app: App, principal: Caller
+) -> TaxonomyItem:
+    with app.store.transaction() as connection:
+        found = access.event(connection, principal, event, Access.WRITE)
+        changes = body.model_dump(exclude_unset=True)
+        return service.update_taxonomy_item(connection, found, item_id, changes)
+
+
+@router.delete(
+    "/events/{event}/taxonomy/{item_id}",
+    tags=["taxonomy"],
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a taxonomy item (sessions and speakers lose it)",
+)
+def delete_taxonomy_item(event: str, item_id: uuid.UUID, app: App, principal: Caller) -> Response:
+    with app.store.transaction() as connection:
+        found = access.event(connection, principal, event, Access.WRITE)
+        service.delete_taxonomy_item(connection, found, item_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,101 @@
+"""`agendasync serve` (the pages and the API), `agendasync user create`, `agendasync token
+create`."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+import typer
+
+from agendasync.cli.base import OrgOption, console, fail, store
+from agendasync.domain.accounts import Role, Scope
+from agendasync.domain.exceptions import InvalidContent
+from agendasync.secrets import SecretBox, SecretsError, load_box
+from agendasync.services.accounts import Accounts
+from agendasync.store.events import find_organisation
+from agendasync.store.exceptions import StoreError
+
+user_app = typer.Typer(help="People who sign in to the pages.")
+token_app = typer.Typer(help="API tokens of an organisation.")
+
+
+def _box() -> SecretBox:
+    try:
+        return load_box()
+    except SecretsError as exc:
+        fail(str(exc))
+        raise AssertionError("unreachable") from exc
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    secure_cookies: Annotated[
+        bool,
+        typer.Option(
+            "--secure-cookies",
+            envvar="AGENDASYNC_SECURE_COOKIES",
+            help="Send the session cookie over https only (turn on behind https).",
+        ),
+    ] = False,
+) -> None:
+    """Serve the admin pages and the REST API (OpenAPI at /api/docs)."""
+    import uvicorn
+
+    from agendasync.web.app import create_app
+    from agendasync.web.context import WebSettings
+    from agendasync.web.logs import quiet_http_client, uvicorn_log_config
+
+    app = create_app(store(), _box(), settings=WebSettings(secure_cookies=secure_cookies))
+    console.print(f"agendasync at [bold]http://{host}:{port}/[/] (API docs: /api/docs)")
+    logging.basicConfig(level=logging.INFO)
+    quiet_http_client()
+    uvicorn.run(app, host=host, port=port, log_config=uvicorn_log_config(), proxy_headers=True)
+
+
+def _accounts() -> Accounts:
+    return Accounts(store())
+
+
+@user_app.command("create")
+def user_create(
+    email: Annotated[str, typer.Argument(help="Their email: what they sign in with.")],
+    org: OrgOption,
+    role: Annotated[Role, typer.Option(help="admin, editor or viewer.")] = Role.ADMIN,
+    password: Annotated[
+        str | None,
+        typer.Option(help="For scripts; without it the password is asked for (not echoed)."),
+    ] = None,
+) -> None:
+    """Create a person who signs in to the pages (or give an existing one a role)."""
+    if password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = _accounts().create_user(email, password, org=org, role=role)
+    except InvalidContent as exc:
+        fail("; ".join(f"{place}: {message}" for place, message in exc.problems))
+        return
+    except StoreError as exc:
+        fail(str(exc))
+        return
+    console.print(f"{user.email} is {role.value} of {org}")
+
+
+@token_app.command("create")
+def token_create(
+    org: OrgOption,
+    name: Annotated[str, typer.Option(help="What the token is for.")],
+    scope: Annotated[Scope, typer.Option(help="read, or write (read and change).")] = Scope.READ,
+) -> None:
+    """Issue an API token; it is printed this once and stored only as a hash."""
+    scopes = [Scope.READ, Scope.WRITE] if scope is Scope.WRITE else [Scope.READ]
+    try:
+        with store().transaction() as connection:
+            owner = find_organisation(connection, org)
+        issued = _accounts().issue_token(owner.id, name, scopes)
+    except StoreError as exc:
+        fail(str(exc))
+        return
+    console.print(f"token [bold]{name}[/] ({', '.join(s.value for s in scopes)}), shown once:")
+    typer.echo(issued.secret)

@@ -1,0 +1,138 @@
+"""Form fields as data, rendered by the one `form` macro (templates/macros.html).
+
+The Connect form and the mapping form are generated from what each partner declares
+(`PartnerSpec.credential_fields`, `mapping_params`), so a new partner appears on the pages
+without a page change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from agendasync.domain.models import Event
+from agendasync.partners.base import PartnerEvent, PartnerSpec
+
+FieldKind = Literal["text", "password", "email", "select", "checkbox", "hidden"]
+
+
+@dataclass(frozen=True)
+class FormField:
+    name: str
+    label: str
+    kind: FieldKind = "text"
+    value: str = ""
+    required: bool = False
+    options: Sequence[tuple[str, str]] = ()  # (value, label) for a select
+    placeholder: str = ""
+    help: str = ""
+    autocomplete: str = "off"
+
+
+def credential_fields(spec: PartnerSpec, given: dict[str, str] | None = None) -> list[FormField]:
+    """The Connect form: the partner's credentials, and its API address.
+
+    After a refusal only the non-secret values are shown again: a secret never goes back
+    into a page."""
+    given = given or {}
+    fields = [
+        FormField(
+            name=f"credential_{field.name}",
+            label=field.label,
+            kind="password" if field.secret else "text",
+            value="" if field.secret else given.get(field.name, ""),
+            required=True,
+            autocomplete="new-password" if field.secret else "off",
+        )
+        for field in spec.credential_fields
+    ]
+    fields.append(
+        FormField(
+            name="base_url",
+            label="API address",
+            value=given.get("base_url", ""),
+            required=spec.base_url_required,
+            placeholder=spec.default_base_url or "https://…",
+            help="" if spec.base_url_required else "Leave empty for the usual address.",
+        )
+    )
+    return fields
+
+
+def mapping_fields(
+    spec: PartnerSpec, partner_events: Iterable[PartnerEvent], events: Iterable[Event]
+) -> list[FormField]:
+    """The mapping window's form: the partner's event, ours, and the partner's parameters."""
+    return [
+        FormField(
+            name="partner_event_id",
+            label=f"{spec.title} event",
+            kind="select",
+            required=True,
+            options=[(e.id, _partner_event_label(e)) for e in partner_events],
+        ),
+        FormField(
+            name="event",
+            label="Our event",
+            kind="select",
+            required=True,
+            options=[(e.slug, f"{e.name} ({e.timezone})") for e in events],
+        ),
+        *(
+            FormField(name=f"param_{p.name}", label=p.label, required=True)
+            for p in spec.mapping_params
+        ),
+        FormField(
+            name="continuous", label="Continuous sync (about every 30 minutes)", kind="checkbox"
+        ),
+    ]
+
+
+def _partner_event_label(event: PartnerEvent) -> str:
+    zone = f", {event.timezone}" if event.timezone else ""
+    return f"{event.name} (#{event.id}{zone})"
+
+
+LOGIN_FIELDS = [
+    FormField(name="email", label="Email", kind="email", required=True, autocomplete="username"),
+    FormField(
+        name="password",
+        label="Password",
+        kind="password",
+        required=True,
+        autocomplete="current-password",
+    ),
+]
+
+TOKEN_FIELDS = [
+    FormField(name="name", label="Name", required=True, placeholder="e.g. website build"),
+    FormField(
+        name="scope",
+        label="Scope",
+        kind="select",
+        options=[("read", "read: look only"), ("write", "write: read and change")],
+    ),
+]
+
+
+def sessionize_fields(endpoint_id: str | None) -> list[FormField]:
+    return [
+        FormField(
+            name="endpoint_id",
+            label="Sessionize API ID",
+            value=endpoint_id or "",
+            placeholder="e.g. jl4ktls0",
+            help="Only the ID from the event's API / Embed page in Sessionize "
+            "(a pasted endpoint URL works too).",
+        )
+    ]
+
+
+EMAILS_KEY_FIELD = FormField(
+    name="emails_key",
+    label="Speaker emails key",
+    kind="password",
+    help="From Sessionize support; fills in speakers' emails. It is not kept.",
+    autocomplete="new-password",
+)

@@ -1,0 +1,79 @@
+"""Signing in and out, and the start page (the organisations one belongs to)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from agendasync.domain.accounts import Access
+from agendasync.services.accounts import LoginRefused, LoginThrottled
+from agendasync.store.events import list_organisations
+from agendasync.web.forms import LOGIN_FIELDS, FormField
+from agendasync.web.render import App, User, redirect, render, safe_back
+from agendasync.web.session import log_in, log_out, user_id_of
+
+router = APIRouter()
+
+_ROLE_NAMES = {Access.READ: "viewer", Access.WRITE: "editor", Access.ADMIN: "admin"}
+
+
+def _login_page(
+    request: Request,
+    next_path: str,
+    *,
+    email: str = "",
+    error: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    fields = [
+        FormField(**{**vars(LOGIN_FIELDS[0]), "value": email}),
+        LOGIN_FIELDS[1],
+    ]
+    context = {"fields": fields, "next": next_path, "error": error}
+    return render(request, "login.html", context, status_code=status)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str = "/") -> Response:
+    if user_id_of(request) is not None:
+        return redirect(safe_back(next, "/"))
+    return _login_page(request, safe_back(next, "/"))
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    app: App,
+    email: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    back = safe_back(next, "/")
+    try:
+        user = app.accounts.authenticate(email, password)
+    except LoginThrottled as exc:
+        response = _login_page(request, back, email=email, error=str(exc), status=429)
+        response.headers["Retry-After"] = str(int(exc.retry_after_s) + 1)
+        return response
+    except LoginRefused as exc:
+        return _login_page(request, back, email=email, error=str(exc), status=401)
+    log_in(request, user.id)
+    return redirect(back)
+
+
+@router.post("/logout")
+def logout(request: Request) -> RedirectResponse:
+    log_out(request)
+    return redirect("/login")
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, app: App, principal: User) -> Response:
+    with app.store.transaction() as connection:
+        orgs = [org for org in list_organisations(connection) if principal.sees(org.id)]
+    if len(orgs) == 1:
+        return redirect(f"/orgs/{orgs[0].slug}")
+    roles = {org.id: _ROLE_NAMES[principal.grants[org.id]] for org in orgs}
+    return render(request, "home.html", {"orgs": orgs, "roles": roles}, principal=principal)

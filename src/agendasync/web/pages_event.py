@@ -1,0 +1,329 @@
+"""Event pages: Sessions -> Agenda, Speakers, Sponsors, Sync history and reports, the
+Sessionize settings; syncing and previewing from them."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import Connection
+
+from agendasync.domain.accounts import Access, Principal
+from agendasync.domain.integrations import SyncRun
+from agendasync.domain.models import Event, SessionStatus
+from agendasync.domain.run_summary import summarise
+from agendasync.partners.base import PartnerSpec, get_partner
+from agendasync.partners.sessionize.exceptions import SessionizeError
+from agendasync.partners.sessionize.feed import parse_endpoint_id
+from agendasync.partners.sessionize.importer import (
+    ImportStatus,
+    import_sessionize,
+    last_import_report,
+)
+from agendasync.services import access
+from agendasync.services.syncing import run_sync
+from agendasync.store import integrations as repo
+from agendasync.store import records as rows
+from agendasync.store.content import load_speakers
+from agendasync.store.events import get_organisation, save_event
+from agendasync.web.forms import EMAILS_KEY_FIELD, sessionize_fields
+from agendasync.web.render import App, User, redirect, remember_sync, render, safe_back
+from agendasync.web.session import Flash, flash
+from agendasync.web.syncs import Pending, SyncRefused, action_title, sync_target
+
+router = APIRouter()
+
+
+def _event_context(
+    connection: Connection,
+    principal: Principal,
+    slug: str,
+    tab: str,
+    needed: Access = Access.READ,
+) -> tuple[Event, dict[str, Any]]:
+    event = access.event(connection, principal, slug, needed)
+    org = get_organisation(connection, event.org_id)
+    context = {
+        "event": event,
+        "org": org,
+        "tab": tab,
+        "section": "events",
+        "can_write": principal.can(org.id, Access.WRITE),
+    }
+    return event, context
+
+
+@dataclass(frozen=True)
+class _SyncAction:
+    partner: str
+    title: str
+    action: str
+
+
+def _sync_actions(connection: Connection, event: Event, action: str) -> list[_SyncAction]:
+    """One per partner this event is mapped to and that syncs `action` (R-MAP-3)."""
+    integrations = {i.id: i.partner for i in repo.list_integrations(connection, event.org_id)}
+    actions = []
+    for mapping in repo.list_mappings(connection, event_id=event.id):
+        spec = get_partner(integrations[mapping.integration_id]).spec
+        if action == "content" or action in spec.actions:
+            actions.append(_SyncAction(spec.name, spec.title, action))
+    return actions
+
+
+@router.get("/events/{event}", response_class=HTMLResponse)
+def event_home(event: str) -> Response:
+    return redirect(f"/events/{event}/agenda")
+
+
+@router.get("/events/{event}/agenda", response_class=HTMLResponse)
+def agenda(
+    request: Request,
+    event: str,
+    app: App,
+    principal: User,
+    status: SessionStatus | None = None,
+    offset: int = 0,
+) -> Response:
+    with app.store.transaction() as connection:
+        found, context = _event_context(connection, principal, event, "agenda")
+        page = rows.page_sessions(
+            connection,
+            found.id,
+            rows.PageRequest(app.settings.page_size, offset),
+            rows.SessionFilter(status=status.value if status else None),
+        )
+        speaker_ids = list({p.speaker_id for s in page.items for p in s.people})
+        speakers = load_speakers(connection, found.id, speaker_ids)
+        syncs = _sync_actions(connection, found, "content")
+    context |= {
+        "page": page,
+        "status": status.value if status else None,
+        "statuses": [s.value for s in SessionStatus],
+        "names": {s.id: f"{s.first_name} {s.last_name}" for s in speakers},
+        "syncs": syncs,
+    }
+    return render(request, "agenda.html", context, principal=principal)
+
+
+@router.get("/events/{event}/speakers", response_class=HTMLResponse)
+def speakers(request: Request, event: str, app: App, principal: User, offset: int = 0) -> Response:
+    with app.store.transaction() as connection:
+        found, context = _event_context(connection, principal, event, "speakers")
+        page = rows.page_speakers(
+            connection,
+            found.id,
+            rows.PageRequest(app.settings.page_size, offset),
+            rows.SpeakerFilter(),
+        )
+    context |= {
+        "page": page,
+        "portal_links": {s.id: f"/portal/speakers/{app.portal.token(s.id)}" for s in page.items},
+    }
+    return render(request, "speakers.html", context, principal=principal)
+
+
+@router.get("/events/{event}/sponsors", response_class=HTMLResponse)
+def sponsors(request: Request, event: str, app: App, principal: User, offset: int = 0) -> Response:
+    with app.store.transaction() as connection:
+        found, context = _event_context(connection, principal, event, "sponsors")
+        page = rows.page_sponsors(
+            connection,
+            found.id,
+            rows.PageRequest(app.settings.page_size, offset),
+            rows.SponsorFilter(),
+        )
+        syncs = _sync_actions(connection, found, "sponsors")
+    context |= {"page": page, "syncs": syncs}
+    return render(request, "sponsors.html", context, principal=principal)
+
+
+# --- syncing -------------------------------------------------------------------------------
+
+
+@router.post("/events/{event}/sync")
+async def sync(
+    request: Request,
+    event: str,
+    app: App,
+    principal: User,
+    partner: Annotated[str, Form()],
+    action: Annotated[str, Form()] = "content",
+    back: Annotated[str, Form()] = "",
+) -> Response:
+    """Start the sync in the background and return at once; the next pages say when it
+    finished (see `render._report_finished_syncs`). Async: the sync starts on this loop."""
+    target = safe_back(back, f"/events/{event}/agenda")
+    with app.store.transaction() as connection:
+        found = access.event(connection, principal, event, Access.WRITE)
+        try:
+            chosen, mapping = sync_target(connection, found, partner, action)
+        except SyncRefused as exc:
+            flash(request, Flash("error", str(exc)))
+            return redirect(target)
+    title = action_title(chosen.spec.title, action)
+    since = datetime.now(UTC)
+    app.syncs.start(mapping, action=action, trigger="web")
+    remember_sync(request, Pending(mapping.id, action, since, title, found.slug))
+    flash(request, Flash("info", f"{title} started. A message will say when it has finished."))
+    return redirect(target)
+
+
+@router.post("/events/{event}/preview", response_class=HTMLResponse)
+async def preview(
+    request: Request,
+    event: str,
+    app: App,
+    principal: User,
+    partner: Annotated[str, Form()],
+    action: Annotated[str, Form()] = "content",
+) -> Response:
+    """A dry run (R-SYNC-9): what a sync would create, update and skip, and why."""
+    with app.store.transaction() as connection:
+        found, context = _event_context(connection, principal, event, "runs")
+        try:
+            chosen, mapping = sync_target(connection, found, partner, action)
+        except SyncRefused as exc:
+            flash(request, Flash("error", str(exc)))
+            return redirect(f"/events/{event}/agenda")
+    run = await run_sync(app.store, app.box, mapping, action=action, dry_run=True, trigger="web")
+    title = action_title(chosen.spec.title, action)
+    context |= _run_context(run, chosen.spec, f"Preview: {title}")
+    return render(request, "run.html", context, principal=principal)
+
+
+def _run_context(run: SyncRun, spec: PartnerSpec, heading: str) -> dict[str, Any]:
+    return {
+        "run": run,
+        "heading": heading,
+        "partner_title": spec.title,
+        "sentence": summarise(run).sentence(heading.removeprefix("Preview: ")),
+    }
+
+
+def _spec(name: str) -> PartnerSpec:
+    try:
+        return get_partner(name).spec
+    except LookupError:
+        # A run of a partner no longer installed still shows, under its own name.
+        return PartnerSpec(name=name, title=name, credential_fields=(), default_base_url=None)
+
+
+@dataclass(frozen=True)
+class _RunRow:
+    run: SyncRun
+    partner_title: str
+    what: str
+    sentence: str
+
+
+_WHAT = {"content": "Sessions and speakers", "sponsors": "Sponsors", "exhibitors": "Exhibitors"}
+
+
+@router.get("/events/{event}/runs", response_class=HTMLResponse)
+def runs(request: Request, event: str, app: App, principal: User, offset: int = 0) -> Response:
+    with app.store.transaction() as connection:
+        found, context = _event_context(connection, principal, event, "runs")
+        page = rows.page_runs(
+            connection, found.id, rows.PageRequest(app.settings.page_size, offset)
+        )
+    context |= {
+        "page": page,
+        "rows": [
+            _RunRow(
+                run,
+                _spec(run.partner).title,
+                _WHAT.get(run.action, run.action),
+                summarise(run).sentence(action_title(_spec(run.partner).title, run.action)),
+            )
+            for run in page.items
+        ],
+    }
+    return render(request, "runs.html", context, principal=principal)
+
+
+@router.get("/events/{event}/runs/{run_id}", response_class=HTMLResponse)
+def run_report(
+    request: Request, event: str, run_id: uuid.UUID, app: App, principal: User
+) -> Response:
+    with app.store.transaction() as connection:
+        found, context = _event_context(connection, principal, event, "runs")
+        run = rows.get_run(connection, found.id, run_id)
+    spec = _spec(run.partner)
+    context |= _run_context(run, spec, action_title(spec.title, run.action))
+    return render(request, "run.html", context, principal=principal)
+
+
+# --- Sessionize ----------------------------------------------------------------------------
+
+
+@router.get("/events/{event}/settings/sessionize", response_class=HTMLResponse)
+def sessionize_page(request: Request, event: str, app: App, principal: User) -> Response:
+    with app.store.transaction() as connection:
+        found, context = _event_context(connection, principal, event, "sessionize")
+        report = last_import_report(connection, found.id)
+    context |= {
+        "fields": sessionize_fields(found.sessionize_endpoint_id),
+        "emails_key_field": EMAILS_KEY_FIELD,
+        "report": report,
+    }
+    return render(request, "sessionize.html", context, principal=principal)
+
+
+@router.post("/events/{event}/settings/sessionize")
+def save_sessionize_id(
+    request: Request,
+    event: str,
+    app: App,
+    principal: User,
+    endpoint_id: Annotated[str, Form()] = "",
+) -> Response:
+    page = f"/events/{event}/settings/sessionize"
+    try:
+        endpoint = parse_endpoint_id(endpoint_id) if endpoint_id.strip() else None
+    except SessionizeError as exc:
+        flash(request, Flash("error", str(exc)))
+        return redirect(page)
+    with app.store.transaction() as connection:
+        found = access.event(connection, principal, event, Access.WRITE)
+        save_event(connection, found.model_copy(update={"sessionize_endpoint_id": endpoint}))
+    saved = f"Sessionize API ID {endpoint} saved." if endpoint else "Sessionize API ID removed."
+    flash(request, Flash("success", saved))
+    return redirect(page)
+
+
+@router.post("/events/{event}/sessionize/sync")
+async def sync_sessionize(
+    request: Request,
+    event: str,
+    app: App,
+    principal: User,
+    emails_key: Annotated[str, Form()] = "",
+) -> Response:
+    """Sync Sessionize: import the feed now (a large one takes seconds) and show its report."""
+    with app.store.transaction() as connection:
+        found = access.event(connection, principal, event, Access.WRITE)
+    try:
+        report = await import_sessionize(
+            app.store,
+            found.id,
+            emails_key=emails_key.strip() or None,
+            base_url=app.settings.sessionize_base_url,
+        )
+    except SessionizeError as exc:
+        flash(request, Flash("error", f"Sessionize was not imported: {exc}"))
+    else:
+        if report.status is ImportStatus.UNCHANGED:
+            text = "Sessionize has not changed since the last import: nothing to do."
+        else:
+            s, p = report.sessions, report.speakers
+            text = (
+                f"Sessionize imported: sessions {s.created} new, {s.updated + s.restored} "
+                f"changed; speakers {p.created} new, {p.updated + p.restored} changed."
+            )
+        flash(request, Flash("success", text))
+    return redirect(f"/events/{found.slug}/settings/sessionize")

@@ -1,0 +1,233 @@
+"""Syncs, dry runs and run reports through the API (Swoogo simulator), and the Sessionize
+import (its simulator): R-MAP-3, R-SYNC-5, R-SYNC-9, R-SZ-4 over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from agendasync.partners.sessionize.simulator import SessionizeState, create_app
+from agendasync.partners.simserver import serve_in_thread
+from agendasync.web.syncs import BackgroundSyncs
+from conftest import Api, problem
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "sessionize"
+ENDPOINT = "jl4ktls0"
+
+
+async def test_a_sync_needs_a_mapping_r_map_3(api: Api) -> None:
+    answer = await api.client.post(
+        "/api/events/acme-conf/syncs", json={"partner": "swoogo"}, headers=api.acme.write
+    )
+    assert answer.status_code == 409
+    assert answer.json()["error"] == "not_mapped"
+    assert problem(answer) == (
+        "partner",
+        "event 'acme-conf' is not mapped to Swoogo; add a mapping first",
+    )
+
+
+async def test_a_bad_sync_request_names_the_field(api: Api) -> None:
+    await api.map_swoogo(api.acme)
+    for body, field in [
+        ({"partner": "myspace"}, "partner"),
+        ({"partner": "swoogo", "action": "exhibitors"}, "action"),
+        ({"partner": "swoogo", "dry_run": "maybe"}, "dry_run"),
+        ({"partner": "swoogo", "session": "not-a-uuid"}, "session"),
+    ]:
+        answer = await api.client.post(
+            "/api/events/acme-conf/syncs", json=body, headers=api.acme.write
+        )
+        assert answer.status_code == 422, (body, answer.text)
+        assert problem(answer)[0] == field, body
+
+
+async def test_a_dry_run_reports_and_sends_nothing_r_sync_9(api: Api) -> None:
+    await api.map_swoogo(api.acme)
+    answer = await api.client.post(
+        "/api/events/acme-conf/syncs",
+        json={"partner": "swoogo", "dry_run": True},
+        headers=api.acme.read,  # a preview only reads
+    )
+    assert answer.status_code == 200
+    run = answer.json()
+    assert run["dry_run"] is True
+    assert run["status"] == "succeeded"
+    assert run["report"]["counts"]["sessions"]["created"] > 0
+    assert api.swoogo.state.sessions == {}
+    runs = await api.client.get("/api/events/acme-conf/runs", headers=api.acme.read)
+    assert runs.json()["total"] == 0  # not recorded
+
+
+async def test_a_sync_starts_in_the_background_and_its_report_is_kept_r_sync_5(api: Api) -> None:
+    await api.map_swoogo(api.acme)
+    started = await api.client.post(
+        "/api/events/acme-conf/syncs", json={"partner": "swoogo"}, headers=api.acme.write
+    )
+    assert started.status_code == 202
+    assert started.json() == {
+        "status": "started",
+        "partner": "swoogo",
+        "action": "content",
+        "runs": "/api/events/acme-conf/runs?partner=swoogo",
+    }
+    syncs = api.services.syncs
+    assert isinstance(syncs, BackgroundSyncs)
+    await syncs.drain()
+
+    runs = await api.client.get(started.json()["runs"], headers=api.acme.read)
+    assert runs.json()["total"] == 1
+    run = runs.json()["items"][0]
+    assert (run["status"], run["trigger"]) == ("succeeded", "api")
+    report = run["report"]
+    assert report["counts"]["sessions"]["created"] == len(api.swoogo.state.sessions) > 0
+    assert all(p["reason"] for p in report["skipped"])  # every skip says why
+
+    one = await api.client.get(f"/api/events/acme-conf/runs/{run['id']}", headers=api.acme.read)
+    assert one.json() == run
+    assert "api-secret" not in one.text
+
+
+async def test_a_waited_sync_answers_with_its_run_and_sponsors_have_their_own_r_sync_1(
+    api: Api,
+) -> None:
+    await api.map_swoogo(api.acme)
+    content = await api.client.post(
+        "/api/events/acme-conf/syncs",
+        json={"partner": "swoogo", "wait": True},
+        headers=api.acme.write,
+    )
+    assert content.status_code == 200
+    assert content.json()["status"] == "succeeded"
+    sponsors = await api.client.post(
+        "/api/events/acme-conf/syncs",
+        json={"partner": "swoogo", "action": "sponsors", "wait": True},
+        headers=api.acme.write,
+    )
+    assert sponsors.json()["report"]["counts"]["sponsors"]["created"] > 0
+    failed = await api.client.get("/api/events/acme-conf/runs?status=failed", headers=api.acme.read)
+    assert failed.json()["total"] == 0
+    both = await api.client.get("/api/events/acme-conf/runs?limit=1", headers=api.acme.read)
+    assert both.json()["total"] == 2
+    assert [r["action"] for r in both.json()["items"]] == ["sponsors"]  # newest first
+
+
+async def test_one_session_syncs_on_its_own_r_sync_2(api: Api) -> None:
+    await api.map_swoogo(api.acme)
+    sessions = await api.client.get(
+        "/api/events/acme-conf/sessions?status=accepted&limit=1", headers=api.acme.read
+    )
+    session = sessions.json()["items"][0]
+    answer = await api.client.post(
+        "/api/events/acme-conf/syncs",
+        json={"partner": "swoogo", "session": session["id"]},
+        headers=api.acme.write,
+    )
+    assert answer.json()["scope"] == session["id"]
+    assert [row["name"] for row in api.swoogo.state.sessions.values()] == [session["title"]]
+
+
+async def test_another_organisations_syncs_and_runs_are_out_of_reach(api: Api) -> None:
+    await api.map_swoogo(api.rival)
+    run = await api.client.post(
+        "/api/events/rival-conf/syncs",
+        json={"partner": "swoogo", "wait": True},
+        headers=api.rival.write,
+    )
+    run_id = run.json()["id"]
+    for method, path, body in [
+        ("POST", "/api/events/rival-conf/syncs", {"partner": "swoogo"}),
+        ("POST", "/api/events/rival-conf/syncs", {"partner": "swoogo", "dry_run": True}),
+        ("GET", "/api/events/rival-conf/runs", None),
+        ("GET", f"/api/events/rival-conf/runs/{run_id}", None),
+        ("GET", f"/api/events/acme-conf/runs/{run_id}", None),  # their run under our event
+        ("GET", "/api/events/rival-conf/sessionize", None),
+        ("POST", "/api/events/rival-conf/sessionize/imports", {"endpoint_id": ENDPOINT}),
+        ("GET", "/api/events/rival-conf/sessionize/imports", None),
+    ]:
+        answer = await api.client.request(method, path, json=body, headers=api.acme.write)
+        assert answer.status_code == 404, (method, path, answer.text)
+
+
+# --- Sessionize ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sessionize() -> Iterator[tuple[SessionizeState, str]]:
+    state = SessionizeState()
+    with serve_in_thread(create_app(state)) as url:
+        yield state, url
+
+
+@pytest.fixture
+def sessionize_url(api: Api, sessionize: tuple[SessionizeState, str]) -> Iterator[str]:
+    state, url = sessionize
+    state.endpoints.clear()
+    state.load(ENDPOINT, (FIXTURES / "all_2024.json").read_bytes())
+    settings = api.services.settings
+    api.services.settings = settings.__class__(**{**vars(settings), "sessionize_base_url": url})
+    yield url
+    api.services.settings = settings
+
+
+async def _may_2027_event(api: Api) -> None:
+    created = await api.client.post(
+        "/api/orgs/acme/events",
+        json={
+            "slug": "meetup-27",
+            "name": "Meetup",
+            "timezone": "Europe/Berlin",
+            "start_date": "2027-05-11",
+            "end_date": "2027-05-13",
+        },
+        headers=api.acme.write,
+    )
+    assert created.status_code == 201
+
+
+async def test_sessionize_import_reports_and_remembers_the_endpoint_r_sz_1(
+    api: Api, sessionize_url: str
+) -> None:
+    await _may_2027_event(api)
+    imported = await api.client.post(
+        "/api/events/meetup-27/sessionize/imports",
+        json={"endpoint_id": f"https://sessionize.com/api/v2/{ENDPOINT}/view/All"},
+        headers=api.acme.write,
+    )
+    assert imported.status_code == 200, imported.text
+    report = imported.json()
+    assert report["status"] == "imported"
+    assert report["counts"]["sessions"]["created"] == 8
+    settings = await api.client.get("/api/events/meetup-27/sessionize", headers=api.acme.read)
+    assert settings.json()["endpoint_id"] == ENDPOINT
+    assert settings.json()["last_import"]["status"] == "imported"
+
+    again = await api.client.post(
+        "/api/events/meetup-27/sessionize/imports", json={}, headers=api.acme.write
+    )
+    assert again.json()["status"] == "unchanged"
+    history = await api.client.get(
+        "/api/events/meetup-27/sessionize/imports", headers=api.acme.read
+    )
+    assert [r["status"] for r in history.json()] == ["unchanged", "imported"]
+
+
+async def test_sessionize_import_errors_are_422_with_their_code_r_sz_4(
+    api: Api, sessionize_url: str
+) -> None:
+    await _may_2027_event(api)
+    for endpoint_id, error in [
+        ("nothere1", "sessionize.endpoint_not_found"),
+        ("not an id", "sessionize.invalid_endpoint_id"),
+        (None, "sessionize.endpoint_id_missing"),
+    ]:
+        answer = await api.client.post(
+            "/api/events/meetup-27/sessionize/imports",
+            json={"endpoint_id": endpoint_id},
+            headers=api.acme.write,
+        )
+        assert answer.status_code == 422, (endpoint_id, answer.text)
+        assert answer.json()["error"] == error
+        assert problem(answer)[0] == "endpoint_id"
