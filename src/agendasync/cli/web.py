@@ -43,12 +43,34 @@ def serve(
     """Serve the admin pages and the REST API (OpenAPI at /api/docs)."""
     import uvicorn
 
+    from agendasync.jobs.embedded import EmbeddedDispatcher
+    from agendasync.jobs.worker import QueuedSyncs, procrastinate_app
+    from agendasync.services.syncing import mapping_runner
     from agendasync.web.app import create_app
     from agendasync.web.context import WebSettings
     from agendasync.web.logs import quiet_http_client, uvicorn_log_config
 
-    app = create_app(store(), _box(), settings=WebSettings(secure_cookies=secure_cookies))
-    console.print(f"agendasync at [bold]http://{host}:{port}/[/] (API docs: /api/docs)")
+    settings = WebSettings(secure_cookies=secure_cookies)
+    box = _box()
+    if store().engine.dialect.name == "postgresql":
+        # Workers (`agendasync worker`) run syncs and keep the schedule; pages queue jobs.
+        queued = QueuedSyncs(procrastinate_app(store().url))
+        app = create_app(
+            store(), box, settings=settings, sync_starter=queued, lifespan_tasks=[queued.serve]
+        )
+        schedule = "syncs run on the workers (agendasync worker)"
+    else:
+        # One process does it all: the pages, and the continuous-sync schedule (R-MAP-4).
+        dispatcher = EmbeddedDispatcher(store(), mapping_runner(store(), box))
+        app = create_app(
+            store(),
+            box,
+            settings=settings,
+            sync_starter=dispatcher,
+            lifespan_tasks=[dispatcher.run],
+        )
+        schedule = "continuous sync runs in this process"
+    console.print(f"agendasync at [bold]http://{host}:{port}/[/] (API docs: /api/docs); {schedule}")
     logging.basicConfig(level=logging.INFO)
     quiet_http_client()
     uvicorn.run(app, host=host, port=port, log_config=uvicorn_log_config(), proxy_headers=True)

@@ -1,9 +1,10 @@
 """The in-process dispatcher of `agendasync serve` on SQLite: no other service needed.
 
 Every tick (a minute) it claims the continuous mappings that are due and queues their syncs;
-manual requests join the same queue. A request for a mapping whose sync is already queued is
-merged into it (R-SYNC-6); one whose sync is running waits as a single follow-up, so changes
-made during a run are sent by the next. One mapping's runs never overlap.
+syncs asked for on the pages or through the API (`start`) join the same queue. A request for
+a mapping whose sync is already queued is merged into it (R-SYNC-6); one whose sync is running
+waits as a single follow-up, so changes made during a run are sent by the next. One mapping's
+runs never overlap.
 """
 
 from __future__ import annotations
@@ -12,17 +13,19 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from agendasync.domain.integrations import Mapping as EventMapping
 from agendasync.domain.integrations import SyncRun
 from agendasync.store import Store
 from agendasync.store.scheduling import claim_due
 
 logger = logging.getLogger(__name__)
 
-RunSync = Callable[[uuid.UUID, str, str], Awaitable[SyncRun]]
+RunSync = Callable[[uuid.UUID, str, str], Awaitable[SyncRun | None]]
 TICK_S = 60.0
 
 
@@ -40,10 +43,11 @@ class EmbeddedDispatcher:
     concurrency: int = 4
     tick_s: float = TICK_S
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
-    runs: list[SyncRun] = field(default_factory=list)  # finished runs, newest last
+    runs: deque[SyncRun] = field(default_factory=lambda: deque(maxlen=100))  # the latest
     _queued: dict[tuple[uuid.UUID, str], Request] = field(default_factory=dict)
     _locks: dict[uuid.UUID, asyncio.Lock] = field(default_factory=dict)
     _queue: asyncio.Queue[Request] | None = None
+    _workers: list[asyncio.Task[None]] = field(default_factory=list)
 
     def request(
         self, mapping_id: uuid.UUID, action: str = "content", trigger: str = "manual"
@@ -56,6 +60,11 @@ class EmbeddedDispatcher:
         self._queued[key] = request
         self._queue_of().put_nowait(request)
         return True
+
+    def start(self, mapping: EventMapping, *, action: str, trigger: str) -> None:
+        """Have the mapping synced soon (the pages' and the API's way in); returns at once."""
+        self.request(mapping.id, action, trigger)
+        self._ensure_workers()
 
     def tick(self) -> list[uuid.UUID]:
         """Queue the syncs of the continuous mappings that are due; answers their ids."""
@@ -79,37 +88,40 @@ class EmbeddedDispatcher:
                 async with lock:
                     # Leaving the queue when it starts: a request from now on is a follow-up.
                     self._queued.pop((request.mapping_id, request.action), None)
-                    self.runs.append(
-                        await self.run_sync(request.mapping_id, request.action, request.trigger)
-                    )
+                    run = await self.run_sync(request.mapping_id, request.action, request.trigger)
+                    if run is not None:
+                        self.runs.append(run)
             except Exception:
                 logger.exception("sync of mapping %s failed", request.mapping_id)
             finally:
                 queue.task_done()
 
-    @contextlib.asynccontextmanager
-    async def _working(self) -> AsyncIterator[None]:
-        workers = [asyncio.create_task(self._work()) for _ in range(self.concurrency)]
-        try:
-            yield
-        finally:
-            for worker in workers:
-                worker.cancel()
-            for worker in workers:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await worker
+    def _ensure_workers(self) -> None:
+        if not self._workers:
+            self._workers = [asyncio.create_task(self._work()) for _ in range(self.concurrency)]
 
-    async def run_queued(self) -> None:
-        """Run every queued sync, then return."""
-        async with self._working():
-            await self._queue_of().join()
+    async def drain(self) -> None:
+        """Run every queued sync; return when none is left."""
+        self._ensure_workers()
+        await self._queue_of().join()
+
+    async def aclose(self) -> None:
+        for worker in self._workers:
+            worker.cancel()
+        for worker in self._workers:
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
+        self._workers = []
 
     async def run(self) -> None:
-        """Tick and work until cancelled."""
-        async with self._working():
+        """Tick until cancelled (the syncs run on the dispatcher's workers)."""
+        self._ensure_workers()
+        try:
             while True:
                 try:
                     self.tick()
                 except Exception:
                     logger.exception("the continuous-sync tick failed; trying again next tick")
                 await asyncio.sleep(self.tick_s)
+        finally:
+            await self.aclose()

@@ -16,22 +16,21 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-import httpx
 import procrastinate
 from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 
+from agendasync.domain.integrations import Mapping as EventMapping
+from agendasync.jobs.embedded import RunSync
 from agendasync.partners.budget import SharedBudgets
-from agendasync.secrets import SecretBox, load_box
+from agendasync.secrets import load_box
 from agendasync.services.integrations import http_client
-from agendasync.services.syncing import run_sync
+from agendasync.services.syncing import mapping_runner
 from agendasync.store import Store
-from agendasync.store import integrations as repo
-from agendasync.store.exceptions import NotFound
 from agendasync.store.scheduling import claim_due
 
 logger = logging.getLogger(__name__)
@@ -42,37 +41,31 @@ SYNC_TASK = "agendasync:sync_mapping"
 MAX_BUDGET_WAIT_S = 120.0
 
 
-@dataclass
-class Runtime:
-    """What a worker's jobs need, made once per worker."""
-
-    store: Store
-    box: SecretBox
-    http: httpx.AsyncClient
-    budgets: SharedBudgets
-
-    async def sync(self, mapping_id: uuid.UUID, action: str, trigger: str) -> None:
-        with self.store.transaction() as connection:
-            try:
-                mapping = repo.get_mapping(connection, mapping_id)
-            except NotFound:
-                return  # removed since the sync was asked for
-        await run_sync(
-            self.store,
-            self.box,
-            mapping,
-            action=action,
-            trigger=trigger,
-            http=self.http,
-            budgets=self.budgets,
-        )
-
-
 async def sync_mapping(
     context: procrastinate.JobContext, mapping_id: str, action: str, trigger: str
 ) -> None:
-    runtime: Runtime = context.additional_context["runtime"]
-    await runtime.sync(uuid.UUID(mapping_id), action, trigger)
+    run: RunSync = context.additional_context["run_sync"]
+    await run(uuid.UUID(mapping_id), action, trigger)
+
+
+@dataclass
+class QueuedSyncs:
+    """The web process's way to start a sync on PostgreSQL: a job for the workers."""
+
+    app: procrastinate.App
+    _tasks: set[asyncio.Task[bool]] = field(default_factory=set)
+
+    def start(self, mapping: EventMapping, *, action: str, trigger: str) -> None:
+        task = asyncio.get_running_loop().create_task(
+            defer_sync(self.app, mapping.id, action, trigger)
+        )
+        self._tasks.add(task)  # the loop holds tasks weakly
+        task.add_done_callback(self._tasks.discard)
+
+    async def serve(self) -> None:
+        """Keep the queue's connection open while the web process runs."""
+        async with self.app.open_async():
+            await asyncio.Event().wait()
 
 
 def conninfo(url: str) -> str:
@@ -155,14 +148,15 @@ async def run_worker(
     if store.engine.dialect.name != "postgresql":
         raise ValueError("workers need a PostgreSQL store; on SQLite, `agendasync serve` syncs")
     budgets = SharedBudgets(store, max_wait_s=MAX_BUDGET_WAIT_S)
-    runtime = Runtime(store, load_box(), http_client(), budgets)
+    http = http_client()
+    run = mapping_runner(store, load_box(), http=http, budgets=budgets)
     app = procrastinate_app(url)
     async with app.open_async():
         maintenance = asyncio.create_task(_maintain(app, store, maintenance_s, stalled_after_s))
         try:
             await app.run_worker_async(
                 concurrency=concurrency,
-                additional_context={"runtime": runtime},
+                additional_context={"run_sync": run},
                 update_heartbeat_interval=heartbeat_s,
                 stalled_worker_timeout=stalled_after_s,
                 # Reports live in sync_runs; finished jobs would only slow the queue down.
@@ -170,5 +164,5 @@ async def run_worker(
             )
         finally:
             maintenance.cancel()
-            await runtime.http.aclose()
+            await http.aclose()
             store.close()

@@ -33,6 +33,7 @@ from agendasync.services.integrations import http_client
 from agendasync.store import Store
 from agendasync.store import integrations as repo
 from agendasync.store.content import load_event_content
+from agendasync.store.exceptions import NotFound
 from agendasync.store.locks import mapping_lock
 from agendasync.sync.engine import Engine, KindPlan, Progress, RetryPolicy
 from agendasync.sync.model import Action, LedgerEntry, Op, SyncReport
@@ -61,6 +62,23 @@ class _StoreLedger:
     def forget(self, entry: LedgerEntry) -> None:
         with self.store.transaction() as connection:
             repo.delete_ledger_entry(connection, self.mapping_id, entry)
+
+
+def mapping_runner(
+    store: Store, box: SecretBox, **options: Any
+) -> Callable[[uuid.UUID, str, str], Coroutine[Any, Any, SyncRun | None]]:
+    """`run_sync` by mapping id, for queues that carry ids (the dispatcher, the workers);
+    a mapping removed since its sync was asked for is not synced."""
+
+    async def run(mapping_id: uuid.UUID, action: str, trigger: str) -> SyncRun | None:
+        with store.transaction() as connection:
+            try:
+                mapping = repo.get_mapping(connection, mapping_id)
+            except NotFound:
+                return None
+        return await run_sync(store, box, mapping, action=action, trigger=trigger, **options)
+
+    return run
 
 
 def budget_of(partner: Partner) -> Budget | None:

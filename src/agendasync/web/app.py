@@ -4,13 +4,13 @@
 
 Hooks for the processes that share the web process:
 
-* `sync_starter`: what starts a sync asked for on a page or through the API. By default a
-  `BackgroundSyncs` (an asyncio task per sync on this process's loop). The continuous-sync
-  dispatcher can take the manual requests into its own queue by passing itself, wrapped in
-  anything with `start(mapping, *, action, trigger)`.
+* `sync_starter`: what starts a sync asked for on a page or through the API (anything with
+  `start(mapping, *, action, trigger)`). By default the in-process dispatcher
+  (`jobs.embedded.EmbeddedDispatcher`); on PostgreSQL, `serve` passes a job queue for the
+  workers (`jobs.worker.QueuedSyncs`).
 * `lifespan_tasks`: coroutine functions started when the server starts and cancelled when it
-  stops (the continuous-sync dispatcher's `run`). They run only under a server that runs the
-  ASGI lifespan (`agendasync serve` does).
+  stops (the dispatcher's schedule, or the job queue's connection). They run only under a
+  server that runs the ASGI lifespan (`agendasync serve` does).
 """
 
 from __future__ import annotations
@@ -28,16 +28,18 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agendasync.api.app import create_api
+from agendasync.jobs.embedded import EmbeddedDispatcher
 from agendasync.secrets import SecretBox
 from agendasync.services.access import Forbidden
 from agendasync.services.accounts import Accounts
+from agendasync.services.syncing import mapping_runner
 from agendasync.store import Store
 from agendasync.store.exceptions import NotFound
 from agendasync.web import pages_account, pages_event, pages_org, portal
 from agendasync.web.context import PortalLinks, Services, WebSettings
 from agendasync.web.render import TEMPLATES, LoginRequired, login_redirect, render
 from agendasync.web.session import CsrfRefused, check_csrf
-from agendasync.web.syncs import BackgroundSyncs, SyncStarter
+from agendasync.web.syncs import SyncStarter
 
 LifespanTask = Callable[[], Coroutine[Any, Any, None]]
 SESSION_COOKIE = "agendasync_session"
@@ -92,7 +94,7 @@ def create_app(
         store=store,
         box=box,
         accounts=accounts or Accounts(store),
-        syncs=sync_starter or BackgroundSyncs(store, box),
+        syncs=sync_starter or EmbeddedDispatcher(store, mapping_runner(store, box)),
         settings=settings,
         portal=PortalLinks(box.derive("agendasync.portal-links")),
     )
@@ -108,7 +110,7 @@ def create_app(
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
-            if isinstance(services.syncs, BackgroundSyncs):
+            if isinstance(services.syncs, EmbeddedDispatcher):
                 await services.syncs.aclose()
 
     app = FastAPI(

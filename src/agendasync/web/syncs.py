@@ -1,10 +1,10 @@
 """Starting syncs from the web process, and telling people when they finished.
 
-Pages and the API only ask for a sync to start (`SyncStarter.start`) and return at once. The
-default starter, `BackgroundSyncs`, runs each sync as an asyncio task on the web process's
-event loop (the sync engine is asyncio already, and one loop keeps the per-process rate budgets
-and mapping locks in one place). `run_sync` keeps one mapping's runs from overlapping. The
-continuous-sync dispatcher can take over by passing its own starter to `create_app`.
+Pages and the API only ask for a sync to start (`SyncStarter.start`) and return at once. On
+SQLite the starter is the in-process dispatcher (`jobs.embedded`), which also runs the
+continuous-sync schedule: manual and scheduled syncs take one path. On PostgreSQL it queues a
+job for the workers (`jobs.worker.QueuedSyncs`). `run_sync` keeps one mapping's runs from
+overlapping.
 
 Whoever runs it, a sync records its run in `sync_runs`; a page finds "the run my request
 became" as the first run of that mapping and action started after the request (`Pending`), so
@@ -13,13 +13,10 @@ the "finished" message works whichever process ran the sync.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlalchemy import Connection
 
@@ -27,56 +24,15 @@ from agendasync.domain.integrations import Mapping as EventMapping
 from agendasync.domain.integrations import SyncRun
 from agendasync.domain.models import Event
 from agendasync.partners.base import Partner, get_partner
-from agendasync.secrets import SecretBox
-from agendasync.services.syncing import run_sync
 from agendasync.store import Store
 from agendasync.store.integrations import find_mapping
 from agendasync.store.records import latest_run_since
-
-logger = logging.getLogger(__name__)
 
 
 class SyncStarter(Protocol):
     def start(self, mapping: EventMapping, *, action: str, trigger: str) -> None:
         """Have the mapping synced soon; return at once."""
         ...
-
-
-@dataclass
-class BackgroundSyncs:
-    store: Store
-    box: SecretBox
-    run_options: dict[str, Any] = field(default_factory=dict)  # tests: retry policy, client
-    _tasks: set[asyncio.Task[SyncRun]] = field(default_factory=set)
-
-    def start(self, mapping: EventMapping, *, action: str, trigger: str) -> None:
-        task = asyncio.get_running_loop().create_task(
-            run_sync(
-                self.store, self.box, mapping, action=action, trigger=trigger, **self.run_options
-            ),
-            name=f"sync {mapping.id} {action}",
-        )
-        # The loop keeps only weak references to tasks: hold each until it is done.
-        self._tasks.add(task)
-        task.add_done_callback(self._finished)
-
-    def _finished(self, task: asyncio.Task[SyncRun]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            # The run's own record says what went wrong for people; this is for operators.
-            logger.error("sync task %s failed: %r", task.get_name(), task.exception())
-
-    async def drain(self) -> None:
-        """Wait for every sync started so far (tests, and shutting down gracefully)."""
-        while self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
-
-    async def aclose(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        for task in list(self._tasks):
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
 
 
 @dataclass(frozen=True)

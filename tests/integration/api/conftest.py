@@ -19,17 +19,17 @@ from fastapi import FastAPI
 from agendasync.demo_data import demo_event
 from agendasync.domain.accounts import Role, Scope
 from agendasync.eventfile import import_document
+from agendasync.jobs.embedded import EmbeddedDispatcher
 from agendasync.partners import image_host
 from agendasync.partners.simserver import serve_in_thread
 from agendasync.partners.swoogo.simulator import SwoogoSimulator
 from agendasync.secrets import SecretBox
 from agendasync.services.accounts import Accounts
-from agendasync.services.syncing import BUDGETS
+from agendasync.services.syncing import BUDGETS, mapping_runner
 from agendasync.store import Store
 from agendasync.store.events import create_organisation
 from agendasync.web.app import create_app
 from agendasync.web.context import Services, WebSettings
-from agendasync.web.syncs import BackgroundSyncs
 
 IN_A_MONTH = date.today() + timedelta(days=30)
 PASSWORD = "a long enough password"
@@ -177,7 +177,7 @@ async def api(
     services: Services = app.state.services
     services.store = store
     services.accounts = Accounts(store, hasher=CHEAP_HASHER)
-    services.syncs = syncs = BackgroundSyncs(store, services.box)
+    services.syncs = syncs = EmbeddedDispatcher(store, mapping_runner(store, services.box))
     acme = _org(
         store, services.accounts, "Acme", "acme-conf", seed=1, sessions=6, pictures=pictures
     )
@@ -189,6 +189,7 @@ async def api(
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield Api(client, services, acme, rival, simulator, swoogo_url, partner_event)
         await syncs.drain()
+        await syncs.aclose()
 
 
 def problem(answer: httpx.Response) -> tuple[str | None, str]:

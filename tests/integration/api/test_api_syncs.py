@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from agendasync.jobs.embedded import EmbeddedDispatcher
 from agendasync.partners.sessionize.simulator import SessionizeState, create_app
 from agendasync.partners.simserver import serve_in_thread
-from agendasync.web.syncs import BackgroundSyncs
 from conftest import Api, problem
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "sessionize"
@@ -74,7 +74,7 @@ async def test_a_sync_starts_in_the_background_and_its_report_is_kept_r_sync_5(a
         "runs": "/api/events/acme-conf/runs?partner=swoogo",
     }
     syncs = api.services.syncs
-    assert isinstance(syncs, BackgroundSyncs)
+    assert isinstance(syncs, EmbeddedDispatcher)
     await syncs.drain()
 
     runs = await api.client.get(started.json()["runs"], headers=api.acme.read)

@@ -12,11 +12,11 @@ from cryptography.fernet import Fernet
 from sqlalchemy import insert, select
 
 from agendasync.domain.accounts import Role
+from agendasync.jobs.embedded import EmbeddedDispatcher
 from agendasync.secrets import SecretBox
 from agendasync.store import tables as t
 from agendasync.web.app import create_app
 from agendasync.web.context import WebSettings
-from agendasync.web.syncs import BackgroundSyncs
 from conftest import PASSWORD, Api
 
 
@@ -154,7 +154,7 @@ async def test_sync_flashes_started_then_finished_with_a_link_to_the_report(api:
     page = await api.client.get("/events/acme-conf/agenda")
     assert "Sync to Swoogo started." in page.text
     syncs = api.services.syncs
-    assert isinstance(syncs, BackgroundSyncs)
+    assert isinstance(syncs, EmbeddedDispatcher)
     await syncs.drain()
 
     finished = await api.client.get("/events/acme-conf/agenda")

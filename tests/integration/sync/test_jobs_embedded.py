@@ -6,6 +6,7 @@ import asyncio
 import itertools
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from agendasync.jobs.embedded import EmbeddedDispatcher
@@ -23,6 +24,13 @@ def _dispatcher(world) -> EmbeddedDispatcher:
     return EmbeddedDispatcher(world.store, sync)
 
 
+@pytest.fixture
+async def dispatcher(world):
+    dispatcher = _dispatcher(world)
+    yield dispatcher
+    await dispatcher.aclose()
+
+
 async def _two_mappings(world):
     world.add_event("one")
     world.add_event("two", seed=2)
@@ -31,14 +39,13 @@ async def _two_mappings(world):
     return await world.map("one"), await world.map("two", other)
 
 
-async def test_dispatcher_runs_due_mappings_and_skips_others_r_map_4(world) -> None:
+async def test_dispatcher_runs_due_mappings_and_skips_others_r_map_4(world, dispatcher) -> None:
     continuous, manual_only = await _two_mappings(world)
     with world.store.transaction() as connection:
         repo.set_continuous(connection, continuous.id, True)
-    dispatcher = _dispatcher(world)
 
     due = dispatcher.tick()
-    await asyncio.wait_for(dispatcher.run_queued(), timeout=30)
+    await asyncio.wait_for(dispatcher.drain(), timeout=30)
 
     assert due == [continuous.id]
     assert [(r.mapping_id, r.trigger) for r in dispatcher.runs] == [(continuous.id, "schedule")]
@@ -52,28 +59,29 @@ async def test_dispatcher_runs_due_mappings_and_skips_others_r_map_4(world) -> N
     assert manual_only.id not in {r.mapping_id for r in dispatcher.runs}
 
 
-async def test_switching_off_stops_the_schedule_r_map_4(world) -> None:
+async def test_switching_off_stops_the_schedule_r_map_4(world, dispatcher) -> None:
     continuous, _ = await _two_mappings(world)
     with world.store.transaction() as connection:
         repo.set_continuous(connection, continuous.id, True)
         repo.set_continuous(connection, continuous.id, False)
 
-    assert _dispatcher(world).tick() == []
+    assert dispatcher.tick() == []
 
 
-async def test_requests_merge_while_queued_and_runs_never_overlap_r_sync_6(world) -> None:
+async def test_requests_merge_while_queued_and_runs_never_overlap_r_sync_6(
+    world, dispatcher
+) -> None:
     mapping, _ = await _two_mappings(world)
-    dispatcher = _dispatcher(world)
 
     accepted = [dispatcher.request(mapping.id) for _ in range(5)]
-    await asyncio.wait_for(dispatcher.run_queued(), timeout=30)
+    await asyncio.wait_for(dispatcher.drain(), timeout=30)
 
     assert accepted == [True, False, False, False, False]
     assert len(dispatcher.runs) == 1
     # Two requests in flight at once still run one after the other.
     dispatcher.request(mapping.id)
     dispatcher.request(mapping.id, action="sponsors")
-    await asyncio.wait_for(dispatcher.run_queued(), timeout=30)
+    await asyncio.wait_for(dispatcher.drain(), timeout=30)
     runs = sorted(dispatcher.runs, key=lambda r: r.started_at)
     assert len(runs) == 3
     for earlier, later in itertools.pairwise(runs):
