@@ -251,6 +251,7 @@ async def run_sync(
         else:
             if sending:
                 with store.transaction() as connection:
+                    repo.close_interrupted_runs(connection, mapping.id, run.started_at)
                     repo.insert_run(connection, run)
                 recorded = True
             engine = Engine(

@@ -297,6 +297,23 @@ def delete_ledger_entry(connection: Connection, mapping_id: uuid.UUID, entry: Le
 # --- runs --------------------------------------------------------------------------------------
 
 
+def close_interrupted_runs(connection: Connection, mapping_id: uuid.UUID, now: datetime) -> None:
+    """Runs of the mapping still marked running were cut short (a killed process): the caller
+    holds the mapping's lock, so none can still be going on."""
+    connection.execute(
+        update(t.sync_runs)
+        .where(
+            t.sync_runs.c.mapping_id == mapping_id,
+            t.sync_runs.c.status == RunStatus.RUNNING.value,
+        )
+        .values(
+            status=RunStatus.FAILED.value,
+            finished_at=now,
+            message="interrupted before it finished; the next run went on from where it stopped",
+        )
+    )
+
+
 def insert_run(connection: Connection, run: SyncRun) -> None:
     connection.execute(insert(t.sync_runs).values(**run.model_dump()))
 

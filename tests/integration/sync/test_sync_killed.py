@@ -81,4 +81,8 @@ async def test_killed_at_many_points_then_resumed_holds_everything_once_r_sync_7
     world.assert_all_on_swoogo_once()
     with world.store.transaction() as connection:
         ledger = repo.load_ledger(connection, world.mapping.id)
+        runs = repo.list_runs(connection, world.mapping.event_id)
     assert {entry.state for entry in ledger.values()} == {LedgerState.SYNCED}
+    # The killed runs are closed as interrupted; none is left "running".
+    assert {run.status.value for run in runs[1:]} <= {"failed"}
+    assert runs[0].status.value == "succeeded"
