@@ -11,7 +11,6 @@ engine only ever calls this interface.
 from __future__ import annotations
 
 import enum
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -185,10 +184,3 @@ def all_partners() -> list[Partner]:
     from agendasync.partners import registry  # noqa: F401
 
     return [_REGISTRY[name] for name in sorted(_REGISTRY)]
-
-
-def record_uuid(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None

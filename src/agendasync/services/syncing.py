@@ -19,7 +19,6 @@ from agendasync.domain.integrations import Mapping as EventMapping
 from agendasync.domain.integrations import RunStatus, SyncRun
 from agendasync.domain.models import EventContent
 from agendasync.partners.base import (
-    Adopt,
     Budget,
     Connector,
     Partner,
@@ -35,7 +34,7 @@ from agendasync.store import integrations as repo
 from agendasync.store.content import load_event_content
 from agendasync.store.exceptions import NotFound
 from agendasync.store.locks import mapping_lock
-from agendasync.sync.engine import Engine, KindPlan, Progress, RetryPolicy
+from agendasync.sync.engine import Engine, Progress, RetryPolicy
 from agendasync.sync.model import Action, LedgerEntry, Op, SyncReport
 from agendasync.sync.plan import plan
 from agendasync.sync.select import focus, select
@@ -89,17 +88,6 @@ def budget_of(partner: Partner) -> Budget | None:
         return partner.spec.budget
     credits, _, seconds = setting.partition("/")
     return Budget(int(credits), float(seconds))
-
-
-def _kinds(partner: Partner, action: str) -> list[KindPlan]:
-    return [
-        KindPlan(
-            spec.name,
-            adopt_always=spec.adopt is Adopt.ALWAYS,
-            adopt_on_first_sync=spec.adopt is Adopt.FIRST_SYNC,
-        )
-        for spec in partner.spec.kinds(action)
-    ]
 
 
 def _plan(
@@ -265,7 +253,7 @@ async def run_sync(
                 policy=policy,
                 progress=progress,
             )
-            await engine.run(ops, _kinds(partner, action))
+            await engine.run(ops, partner.spec.kinds(action))
             run.status = RunStatus.PARTIAL if report.total_failed else RunStatus.SUCCEEDED
     except* BudgetExhausted as group:
         run.status, run.message = RunStatus.PARTIAL, str(group.exceptions[0])

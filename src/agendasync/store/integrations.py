@@ -335,14 +335,3 @@ def list_runs(connection: Connection, event_id: uuid.UUID, *, limit: int = 50) -
         SyncRun.model_construct(**(row._asdict() | {"status": RunStatus(row.status)}))
         for row in rows
     ]
-
-
-def running_run(connection: Connection, mapping_id: uuid.UUID, action: str) -> SyncRun | None:
-    row = connection.execute(
-        select(t.sync_runs).where(
-            t.sync_runs.c.mapping_id == mapping_id,
-            t.sync_runs.c.action == action,
-            t.sync_runs.c.status.in_([RunStatus.QUEUED.value, RunStatus.RUNNING.value]),
-        )
-    ).first()
-    return SyncRun.model_construct(**row._asdict()) if row else None

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMappi
 from dataclasses import dataclass, replace
 from typing import Any, Protocol, TypeVar
 
+from agendasync.partners.base import Adopt, Connector, KindSpec
 from agendasync.partners.exceptions import (
     AuthFailed,
     OutcomeUnknown,
@@ -37,40 +38,12 @@ from agendasync.sync.model import (
 T = TypeVar("T")
 
 
-class Connector(Protocol):
-    """The part of `partners.base.Connector` the engine uses."""
-
-    async def create(self, item: Item) -> Resolved: ...
-
-    async def update(self, item: Item, entry: LedgerEntry) -> Resolved: ...
-
-    async def delete(self, entry: LedgerEntry) -> None: ...
-
-    async def find(self, item: Item) -> Resolved | None: ...
-
-    async def index(self, kind: str) -> Mapping[tuple[str, str], Resolved]: ...
-
-
 class LedgerWriter(Protocol):
     def save(self, entry: LedgerEntry) -> None: ...
 
     def save_many(self, entries: list[LedgerEntry]) -> None: ...
 
     def forget(self, entry: LedgerEntry) -> None: ...
-
-
-@dataclass(frozen=True)
-class KindPlan:
-    """How the engine treats one kind: look for it on the partner before creating it?"""
-
-    name: str
-    adopt_always: bool = False  # taxonomy, matched by name (R-TX-7)
-    adopt_on_first_sync: bool = True  # nothing of this kind in the ledger yet (R-INT-6)
-
-    @property
-    def repeatable(self) -> bool:
-        """Creating it twice is harmless (adding links, uploading a picture)."""
-        return not (self.adopt_always or self.adopt_on_first_sync)
 
 
 @dataclass(frozen=True)
@@ -130,7 +103,7 @@ class Engine:
         self.sleep = sleep
         self._found: dict[str, Mapping[tuple[str, str], Resolved]] = {}
 
-    async def run(self, ops: list[Op], kinds: Iterable[KindPlan]) -> None:
+    async def run(self, ops: list[Op], kinds: Iterable[KindSpec]) -> None:
         """Send `ops` kind by kind (a kind may point at the ones before it)."""
         semaphore = asyncio.Semaphore(self.concurrency)
         for kind in kinds:
@@ -152,20 +125,21 @@ class Engine:
                 for op in of_kind:
                     group.create_task(one(op))
 
-    async def _prepare_creates(self, kind: KindPlan, ops: list[Op]) -> None:
+    async def _prepare_creates(self, kind: KindSpec, ops: list[Op]) -> None:
         """Look for records already on the partner, then write ahead every create of the kind.
 
         The partner is listed once when its records are matched by name (R-TX-7), when this
         mapping holds none of the kind yet (R-INT-6), or when several creates of an earlier run
         never got their answers (one listing costs less than a search each, R-SYNC-7)."""
         creates = [op for op in ops if op.action is Action.CREATE]
-        if not creates or kind.repeatable:
+        if not creates or kind.adopt is Adopt.NEVER:  # creating twice is harmless
             return
         first_sync = not any(key[0] == kind.name for key in self.ledger)
         unanswered = sum(
             op.entry is not None and op.entry.state is LedgerState.CREATING for op in creates
         )
-        if kind.adopt_always or (kind.adopt_on_first_sync and first_sync) or unanswered > 1:
+        adopt = kind.adopt is Adopt.ALWAYS or (kind.adopt is Adopt.FIRST_SYNC and first_sync)
+        if adopt or unanswered > 1:
             self._found[kind.name] = await self._retrying(lambda: self.connector.index(kind.name))
         # Write-ahead, one transaction for the kind: should an answer be lost (crash, kill,
         # timeout), the next attempt or run looks for the record before creating it again.
