@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from agendasync.domain.models import Event
-from agendasync.partners.sessionize.importer import ImportReport, import_sessionize
-from agendasync.partners.sessionize.simulator import SessionizeState, create_app
-from agendasync.partners.simserver import serve_in_thread
+from agendasync.simulators.server import serve_in_thread
+from agendasync.sources.sessionize.importer import ImportReport, import_sessionize
+from agendasync.sources.sessionize.simulator import SessionizeState, create_app
 from agendasync.store import Store
 from agendasync.store.events import create_organisation, save_event
 

@@ -38,16 +38,16 @@ from agendasync.domain.models import (
     TaxonomyKind,
 )
 from agendasync.jobs.worker import apply_schema
-from agendasync.partners.base import TransformContext, get_partner
-from agendasync.partners.simserver import serve_in_process
-from agendasync.secrets import SecretBox
 from agendasync.services import integrations as service
+from agendasync.simulators.server import serve_in_process
 from agendasync.store import Store
 from agendasync.store import integrations as repo
 from agendasync.store import tables as t
 from agendasync.store.content import save_event_content
 from agendasync.store.events import create_organisation, save_event
+from agendasync.store.secrets import SecretBox
 from agendasync.sync.model import LedgerState
+from agendasync.sync.partner import TransformContext, get_partner
 from agendasync.sync.plan import plan
 from agendasync.sync.select import select
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from agendasync.demo_data import demo_event
-from agendasync.eventfile import import_document
+from agendasync.sources.demo_data import demo_event
+from agendasync.sources.eventfile import import_document
 from agendasync.store import Store
 from agendasync.store.content import load_event_content
 from agendasync.store.events import create_organisation

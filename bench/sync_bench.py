@@ -20,19 +20,19 @@ from typing import Any
 import httpx
 from cryptography.fernet import Fernet
 
-from agendasync.demo_data import demo_event
 from agendasync.domain.event_json import SponsorEntry
 from agendasync.domain.integrations import SyncRun
-from agendasync.eventfile import import_document
-from agendasync.partners.budget import SlidingWindowBudget
-from agendasync.partners.simserver import serve_in_process
 from agendasync.partners.swoogo.client import LIST_COST
-from agendasync.secrets import SecretBox
 from agendasync.services import integrations as service
 from agendasync.services.syncing import run_sync
+from agendasync.simulators.server import serve_in_process
+from agendasync.sources.demo_data import demo_event
+from agendasync.sources.eventfile import import_document
 from agendasync.store import Store
 from agendasync.store.content import load_event_content, save_event_content
 from agendasync.store.events import create_organisation
+from agendasync.store.secrets import SecretBox
+from agendasync.sync.budget import SlidingWindowBudget
 
 BUDGET, WINDOW_S = 2000, 10.0
 # Name-matched lists the first sync cannot avoid: rooms, tracks and the sponsor tier field.
@@ -68,7 +68,7 @@ async def main(sessions: int, speakers: int, sponsors: int, latency_ms: float) -
     knobs = {"window_seconds": WINDOW_S, "budget": BUDGET, "latency_ms": latency_ms}
     with (
         tempfile.TemporaryDirectory() as folder,
-        serve_in_process("agendasync.partners.image_host:create_app") as pictures,
+        serve_in_process("agendasync.simulators.pictures:create_app") as pictures,
         serve_in_process(
             "agendasync.partners.swoogo.simulator:create_app", options=knobs
         ) as swoogo,

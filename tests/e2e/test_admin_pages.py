@@ -23,21 +23,21 @@ import pytest
 from argon2 import PasswordHasher
 from cryptography.fernet import Fernet
 
-from agendasync.demo_data import demo_event
 from agendasync.domain.accounts import Role
 from agendasync.domain.models import Event
-from agendasync.eventfile import import_document
-from agendasync.partners import image_host
-from agendasync.partners.sessionize.simulator import SessionizeState
-from agendasync.partners.sessionize.simulator import create_app as sessionize_app
-from agendasync.partners.simserver import serve_in_thread
 from agendasync.partners.swoogo.simulator import SwoogoSimulator
-from agendasync.secrets import SecretBox
+from agendasync.server import create_app
 from agendasync.services.accounts import Accounts
+from agendasync.services.context import WebSettings
+from agendasync.simulators import pictures as image_host
+from agendasync.simulators.server import serve_in_thread
+from agendasync.sources.demo_data import demo_event
+from agendasync.sources.eventfile import import_document
+from agendasync.sources.sessionize.simulator import SessionizeState
+from agendasync.sources.sessionize.simulator import create_app as sessionize_app
 from agendasync.store import Store
 from agendasync.store.events import create_organisation, save_event
-from agendasync.web.app import create_app
-from agendasync.web.context import WebSettings
+from agendasync.store.secrets import SecretBox
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from agendasync.secrets import SecretBox, SecretsError, load_box, mask
+from agendasync.store.secrets import SecretBox, SecretsError, load_box, mask
 
 CREDENTIALS = {"key": "consumer-key-1234", "secret": "s3cr3t-swoogo-3f9a"}
 WRONG_KEY_MESSAGE = (

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from agendasync.api import errors, routes_events, routes_orgs, routes_syncs
-from agendasync.web.context import Services
+from agendasync.services.context import Services
 
 DESCRIPTION = """\
 Organisations, events and their sessions, speakers, sponsors, exhibitors and taxonomy;

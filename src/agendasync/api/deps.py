@@ -14,9 +14,9 @@ from fastapi import Depends, Query, Request
 
 from agendasync.api.errors import ApiError, unauthorized
 from agendasync.domain.accounts import Principal
+from agendasync.services.browser_session import CSRF_HEADER, csrf_token_of, user_id_of
+from agendasync.services.context import Services, services
 from agendasync.store.records import PageRequest
-from agendasync.web.context import Services, services
-from agendasync.web.session import CSRF_HEADER, csrf_token_of, user_id_of
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

@@ -18,10 +18,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
 from agendasync.domain.exceptions import InvalidContent
-from agendasync.partners.sessionize.exceptions import SessionizeError
 from agendasync.services.access import Forbidden
 from agendasync.services.integrations import IntegrationError
 from agendasync.services.records import FieldConflict
+from agendasync.sources.sessionize.exceptions import SessionizeError
 from agendasync.store.exceptions import Conflict, NotFound
 
 

@@ -35,10 +35,10 @@ from agendasync.domain.models import (
     TaxonomyItem,
     TaxonomyKind,
 )
-from agendasync.eventfile import export_document, import_document
 from agendasync.services import access
 from agendasync.services import records as service
 from agendasync.services.records import EXHIBITORS, SESSIONS, SPEAKERS, SPONSORS, RecordKind
+from agendasync.sources.eventfile import export_document, import_document
 from agendasync.store import records as rows
 from agendasync.store.events import get_organisation
 from agendasync.store.records import (

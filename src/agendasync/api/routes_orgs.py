@@ -29,9 +29,10 @@ from agendasync.api.schemas import (
 )
 from agendasync.domain.accounts import Access, Membership, Principal, Role
 from agendasync.domain.models import Organisation
-from agendasync.partners.base import all_partners, get_partner
+from agendasync.partners.registry import all_partners, get_partner
 from agendasync.services import access
 from agendasync.services import integrations as service
+from agendasync.services.browser_session import csrf_token
 from agendasync.services.integrations import IntegrationError
 from agendasync.store import accounts as accounts_repo
 from agendasync.store import integrations as repo
@@ -44,7 +45,6 @@ from agendasync.store.events import (
     rename_organisation,
 )
 from agendasync.store.exceptions import NotFound
-from agendasync.web.session import csrf_token
 
 router = APIRouter()
 

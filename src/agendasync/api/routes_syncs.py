@@ -15,16 +15,16 @@ from agendasync.domain.accounts import Access
 from agendasync.domain.integrations import Mapping as EventMapping
 from agendasync.domain.integrations import RunStatus
 from agendasync.domain.models import Event
-from agendasync.partners.base import Partner
-from agendasync.partners.sessionize.importer import (
+from agendasync.services import access
+from agendasync.services.sync_requests import SyncRefused, sync_target
+from agendasync.services.syncing import run_sync
+from agendasync.sources.sessionize.importer import (
     import_history,
     import_sessionize,
     last_import_report,
 )
-from agendasync.services import access
-from agendasync.services.syncing import run_sync
 from agendasync.store import records as rows
-from agendasync.web.syncs import SyncRefused, sync_target
+from agendasync.sync.partner import Partner
 
 router = APIRouter()
 

@@ -13,8 +13,8 @@ from agendasync.domain.accounts import Scope
 from agendasync.domain.integrations import Integration, RunStatus, SyncRun
 from agendasync.domain.integrations import Mapping as EventMapping
 from agendasync.domain.models import EventFields, NonEmpty
-from agendasync.partners.base import Partner, PartnerEvent
 from agendasync.store.records import Page
+from agendasync.sync.partner import Partner, PartnerEvent
 
 T = TypeVar("T")
 
@@ -141,7 +141,7 @@ class PartnerOut(BaseModel):
                 CredentialFieldOut(name=p.name, label=p.label, secret=False)
                 for p in spec.mapping_params
             ],
-            actions=["content", *spec.actions],
+            actions=spec.action_names,
         )
 
 
@@ -246,7 +246,9 @@ class SyncIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     partner: str
-    action: str = Field("content", description="content (sessions and speakers), or sponsors.")
+    action: str = Field(
+        "content", description="content (sessions and speakers), sponsors or exhibitors."
+    )
     dry_run: bool = Field(False, description="Report what a sync would do; send nothing.")
     session: uuid.UUID | None = Field(None, description="Sync only this session.")
     speaker: uuid.UUID | None = Field(None, description="Sync only this speaker.")

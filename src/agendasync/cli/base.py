@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
@@ -14,6 +15,7 @@ from rich.table import Table
 from sqlalchemy import Connection
 
 from agendasync.domain.exceptions import InvalidContent
+from agendasync.services.syncing import SyncSettings, budget_overrides
 from agendasync.store import Store
 from agendasync.store.exceptions import StoreError
 
@@ -70,3 +72,9 @@ def table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
 
 
 OrgOption = Annotated[str, typer.Option("--org", help="Organisation name or slug.")]
+
+
+def sync_settings() -> SyncSettings:
+    """How this process syncs: a partner's budget can be raised with
+    `AGENDASYNC_BUDGET_<PARTNER>=credits/seconds` (a bigger plan)."""
+    return SyncSettings(budget_overrides=budget_overrides(os.environ))

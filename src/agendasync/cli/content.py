@@ -11,7 +11,6 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy import Connection
 
-from agendasync import demo_data
 from agendasync.cli.base import (
     JsonFlag,
     OrgOption,
@@ -24,7 +23,13 @@ from agendasync.cli.base import (
 )
 from agendasync.domain.exceptions import InvalidContent
 from agendasync.domain.models import Event, EventFields, Organisation, Session
-from agendasync.eventfile import ImportResult, export_document, import_document, read_document
+from agendasync.sources import demo_data
+from agendasync.sources.eventfile import (
+    ImportResult,
+    export_document,
+    import_document,
+    read_document,
+)
 from agendasync.store import Store
 from agendasync.store.content import load_event_content
 from agendasync.store.events import (

@@ -6,23 +6,23 @@ import asyncio
 import secrets
 from datetime import date
 
-from agendasync import demo_data
-from agendasync.cli.base import console, store, transaction
+from agendasync.cli.base import console, store, sync_settings, transaction
 from agendasync.cli.content import find_or_create_org, print_event_summary
 from agendasync.cli.syncing import print_report, progress_bar
 from agendasync.domain.accounts import Role
-from agendasync.eventfile import import_document
-from agendasync.partners import image_host
-from agendasync.partners.simserver import serve_in_thread
 from agendasync.partners.swoogo.simulator import SwoogoSimulator, SwoogoState
-from agendasync.secrets import load_box
 from agendasync.services import integrations as service
 from agendasync.services.accounts import Accounts
 from agendasync.services.syncing import run_sync
+from agendasync.simulators import pictures as image_host
+from agendasync.simulators.server import serve_in_thread
+from agendasync.sources import demo_data
+from agendasync.sources.eventfile import import_document
 from agendasync.store import integrations as repo
 from agendasync.store.content import load_event_content, save_event_content
 from agendasync.store.events import find_event
 from agendasync.store.exceptions import StoreError
+from agendasync.store.secrets import load_box
 
 ORG = "Demo Organisation"
 DEMO_EMAIL = "demo@example.com"
@@ -98,14 +98,16 @@ async def _connect_sync_edit_resync(slug: str, swoogo_url: str, partner_event: s
     )
     console.print(f"mapped {slug} to Swoogo event {partner_event}\n")
     with progress_bar() as progress:
-        first = await run_sync(store(), box, mapping, progress=progress)
+        first = await run_sync(store(), box, mapping, progress=progress, settings=sync_settings())
     print_report(first, limit=5)
 
     with store().transaction() as connection:
         content = load_event_content(connection, mapping.event_id)
         on_swoogo = {
             record
-            for kind, record in repo.load_ledger(connection, mapping.id)
+            for kind, record in repo.load_ledger(
+                connection, repo.ledger_scope(connection, mapping.id)
+            )
             if kind == "sessions"
         }
         synced = next(s for s in content.sessions if s.id in on_swoogo)
@@ -113,5 +115,5 @@ async def _connect_sync_edit_resync(slug: str, swoogo_url: str, partner_event: s
         save_event_content(connection, content.model_copy(update={"sessions": [synced]}))
     console.print(f"\nedited one session: [bold]{synced.title}[/]; syncing again\n")
     with progress_bar() as progress:
-        second = await run_sync(store(), box, mapping, progress=progress)
+        second = await run_sync(store(), box, mapping, progress=progress, settings=sync_settings())
     print_report(second, limit=5)

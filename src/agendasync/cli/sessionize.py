@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 
 from agendasync.cli.base import JsonFlag, console, fail, print_json, store, table
-from agendasync.partners.sessionize.client import DEFAULT_BASE_URL
-from agendasync.partners.sessionize.exceptions import SessionizeError
-from agendasync.partners.sessionize.importer import ImportReport, ImportStatus, import_sessionize
+from agendasync.sources.sessionize.client import DEFAULT_BASE_URL
+from agendasync.sources.sessionize.exceptions import SessionizeError
+from agendasync.sources.sessionize.importer import ImportReport, ImportStatus, import_sessionize
 from agendasync.store.exceptions import StoreError
 
 import_app = typer.Typer(help="Import content from other systems.")

@@ -20,19 +20,20 @@ from agendasync.cli.base import (
     fail,
     print_json,
     store,
+    sync_settings,
     table,
     transaction,
 )
 from agendasync.domain.integrations import SyncRun
-from agendasync.partners.base import get_partner
-from agendasync.partners.simserver import serve_in_thread
-from agendasync.secrets import SecretBox, SecretsError, load_box
+from agendasync.partners.registry import get_partner
 from agendasync.services import integrations as service
 from agendasync.services.integrations import IntegrationError
 from agendasync.services.syncing import run_sync
+from agendasync.simulators.server import serve_in_thread
 from agendasync.store import integrations as repo
 from agendasync.store.events import find_event, find_organisation, list_events
 from agendasync.store.exceptions import StoreError
+from agendasync.store.secrets import SecretBox, SecretsError, load_box
 
 integrations_app = typer.Typer(help="Partner integrations of an organisation.")
 mappings_app = typer.Typer(help="Event mappings: which partner event gets which event.")
@@ -292,7 +293,17 @@ def _sync(
         service.mapping_for, store=store(), event_slug=slug, partner_name=chosen.spec.name
     )
     if as_json:
-        run = _run(run_sync(store(), _box(), mapping, action=action, dry_run=dry_run, scope=scope))
+        run = _run(
+            run_sync(
+                store(),
+                _box(),
+                mapping,
+                action=action,
+                dry_run=dry_run,
+                scope=scope,
+                settings=sync_settings(),
+            )
+        )
         print_json(run.model_dump(mode="json"))
     else:
         with progress_bar() as progress:
@@ -305,6 +316,7 @@ def _sync(
                     dry_run=dry_run,
                     scope=scope,
                     progress=progress,
+                    settings=sync_settings(),
                 )
             )
         print_report(run)

@@ -8,13 +8,13 @@ from typing import Annotated
 
 import typer
 
-from agendasync.cli.base import OrgOption, console, fail, store
+from agendasync.cli.base import OrgOption, console, fail, store, sync_settings
 from agendasync.domain.accounts import Role, Scope
 from agendasync.domain.exceptions import InvalidContent
-from agendasync.secrets import SecretBox, SecretsError, load_box
 from agendasync.services.accounts import Accounts
 from agendasync.store.events import find_organisation
 from agendasync.store.exceptions import StoreError
+from agendasync.store.secrets import SecretBox, SecretsError, load_box
 
 user_app = typer.Typer(help="People who sign in to the pages.")
 token_app = typer.Typer(help="API tokens of an organisation.")
@@ -45,9 +45,9 @@ def serve(
 
     from agendasync.jobs.embedded import EmbeddedDispatcher
     from agendasync.jobs.worker import QueuedSyncs, procrastinate_app
+    from agendasync.server import create_app
+    from agendasync.services.context import WebSettings
     from agendasync.services.syncing import mapping_runner
-    from agendasync.web.app import create_app
-    from agendasync.web.context import WebSettings
     from agendasync.web.logs import quiet_http_client, uvicorn_log_config
 
     settings = WebSettings(secure_cookies=secure_cookies)
@@ -61,7 +61,9 @@ def serve(
         schedule = "syncs run on the workers (agendasync worker)"
     else:
         # One process does it all: the pages, and the continuous-sync schedule (R-MAP-4).
-        dispatcher = EmbeddedDispatcher(store(), mapping_runner(store(), box))
+        dispatcher = EmbeddedDispatcher(
+            store(), mapping_runner(store(), box, settings=sync_settings())
+        )
         app = create_app(
             store(),
             box,

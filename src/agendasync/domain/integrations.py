@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,15 @@ class Integration(BaseModel):
     created_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class FieldSpec:
+    """One pair of a field map (SPEC §6): `hub` field -> `partner` field."""
+
+    hub: str
+    partner: str
+    required: bool = False
+
+
 class Mapping(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -30,6 +40,9 @@ class Mapping(BaseModel):
     partner_event_id: str
     partner_event_name: str
     params: dict[str, str] = Field(default_factory=dict)
+    # The mapping's field maps per kind ("sessions", "speakers"); a kind not here uses the
+    # partner's defaults.
+    field_maps: dict[str, tuple[FieldSpec, ...]] = Field(default_factory=dict)
     continuous: bool = False
     created_at: datetime | None = None
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,12 +27,12 @@ from sqlalchemy.engine import make_url
 
 from agendasync.domain.integrations import Mapping as EventMapping
 from agendasync.jobs.embedded import RunSync
-from agendasync.partners.budget import SharedBudgets
-from agendasync.secrets import load_box
 from agendasync.services.integrations import http_client
-from agendasync.services.syncing import mapping_runner
+from agendasync.services.syncing import SyncSettings, budget_overrides, mapping_runner
 from agendasync.store import Store
+from agendasync.store.budgets import SharedBudgets
 from agendasync.store.scheduling import claim_due
+from agendasync.store.secrets import load_box
 
 logger = logging.getLogger(__name__)
 
@@ -149,7 +150,12 @@ async def run_worker(
         raise ValueError("workers need a PostgreSQL store; on SQLite, `agendasync serve` syncs")
     budgets = SharedBudgets(store, max_wait_s=MAX_BUDGET_WAIT_S)
     http = http_client()
-    run = mapping_runner(store, load_box(), http=http, budgets=budgets)
+    run = mapping_runner(
+        store,
+        load_box(),
+        http=http,
+        settings=SyncSettings(budgets=budgets, budget_overrides=budget_overrides(os.environ)),
+    )
     app = procrastinate_app(url)
     async with app.open_async():
         maintenance = asyncio.create_task(_maintain(app, store, maintenance_s, stalled_after_s))

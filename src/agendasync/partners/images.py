@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import httpx
 from PIL import Image, UnidentifiedImageError
 
-from agendasync.partners.exceptions import Rejected
+from agendasync.sync.errors import Rejected
 
 _FORMATS = {
     "JPEG": ("jpg", "image/jpeg"),

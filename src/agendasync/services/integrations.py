@@ -11,14 +11,15 @@ import httpx
 
 from agendasync.domain.integrations import Integration
 from agendasync.domain.integrations import Mapping as EventMapping
-from agendasync.partners.base import Partner, PartnerEvent, get_partner
-from agendasync.partners.exceptions import AuthFailed, PartnerError, Transient
+from agendasync.partners.registry import get_partner
 from agendasync.partners.urls import InvalidBaseUrl, normalise_base_url
-from agendasync.secrets import SecretBox, mask
 from agendasync.store import Store
 from agendasync.store import integrations as repo
 from agendasync.store.events import find_event, find_organisation
 from agendasync.store.exceptions import NotFound
+from agendasync.store.secrets import SecretBox, mask
+from agendasync.sync.errors import AuthFailed, PartnerError, Transient
+from agendasync.sync.partner import Partner, PartnerEvent
 
 
 class IntegrationError(Exception):

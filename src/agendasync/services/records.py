@@ -46,7 +46,7 @@ from agendasync.domain.models import (
     Record,
     TaxonomyItem,
 )
-from agendasync.eventfile import known_ids
+from agendasync.sources.eventfile import known_ids
 from agendasync.store import records as rows
 from agendasync.store import tables as t
 from agendasync.store.content import (

@@ -1,42 +1,48 @@
-"""One sync run of one mapping: load, check, select, transform, plan, execute, report.
+"""One sync run of one mapping: load, execute, record.
 
-The stages are the pure functions of `agendasync.sync`; this module does the I/O around them
-and records the run. It never names a partner: the mapping's integration says which.
+`load` reads what a run needs in one transaction; `execute` selects, transforms, plans and
+sends through the engine (the pure stages of `agendasync.sync`); `record` writes the run and
+its report. It never names a partner: the mapping's integration says which. Budgets, retries
+and the HTTP client are passed in by the caller (`SyncSettings`), never read here.
 """
 
 from __future__ import annotations
 
-import os
 import uuid
-from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Concatenate, ParamSpec
+from typing import Any
 
 import httpx
 
+from agendasync.domain.integrations import Integration, RunStatus, SyncRun
 from agendasync.domain.integrations import Mapping as EventMapping
-from agendasync.domain.integrations import RunStatus, SyncRun
 from agendasync.domain.models import EventContent
-from agendasync.partners.base import (
-    Budget,
-    Connector,
-    Partner,
-    TransformContext,
-    get_partner,
-)
-from agendasync.partners.budget import BudgetExhausted, Budgets, BudgetSource, RateBudget
-from agendasync.partners.exceptions import AuthFailed, PartnerError
-from agendasync.secrets import SecretBox
+from agendasync.partners.registry import get_partner
 from agendasync.services.integrations import http_client
 from agendasync.store import Store
 from agendasync.store import integrations as repo
 from agendasync.store.content import load_event_content
 from agendasync.store.exceptions import NotFound
 from agendasync.store.locks import mapping_lock
-from agendasync.sync.engine import Engine, Progress, RetryPolicy
-from agendasync.sync.model import Action, LedgerEntry, Op, SyncReport
+from agendasync.store.records import save_share_links
+from agendasync.store.secrets import SecretBox
+from agendasync.sync.budget import BudgetExhausted, Budgets, BudgetSource, RateBudget
+from agendasync.sync.engine import Engine, Progress
+from agendasync.sync.errors import AuthFailed, PartnerError
+from agendasync.sync.fields import FIELD_KINDS, FieldMaps
+from agendasync.sync.model import Action, LedgerEntry, Op, ShareLink, SyncReport
+from agendasync.sync.partner import (
+    Budget,
+    Connector,
+    Partner,
+    SyncAction,
+    Target,
+    TransformContext,
+)
 from agendasync.sync.plan import plan
+from agendasync.sync.retry import Retrier, RetryPolicy
 from agendasync.sync.select import focus, select
 from agendasync.sync.timezones import same_rules
 
@@ -44,23 +50,80 @@ from agendasync.sync.timezones import same_rules
 BUDGETS = Budgets()
 
 
+@dataclass(frozen=True)
+class SyncSettings:
+    """How runs behave, set by whoever runs them (the CLI, `serve`, a worker, a test)."""
+
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    budgets: BudgetSource = BUDGETS
+    # Per partner name: a bigger plan than the declared budget (or a compressed window).
+    budget_overrides: Mapping[str, Budget] = field(default_factory=dict)
+
+    def budget_of(self, partner: Partner) -> Budget | None:
+        return self.budget_overrides.get(partner.spec.name, partner.spec.budget)
+
+
+def budget_overrides(environ: Mapping[str, str]) -> dict[str, Budget]:
+    """`AGENDASYNC_BUDGET_<PARTNER>=credits/seconds` settings, for the processes' start-up."""
+    found: dict[str, Budget] = {}
+    prefix = "AGENDASYNC_BUDGET_"
+    for name, value in environ.items():
+        if name.startswith(prefix) and value:
+            credits, _, seconds = value.partition("/")
+            found[name.removeprefix(prefix).lower()] = Budget(int(credits), float(seconds))
+    return found
+
+
 @dataclass
 class _StoreLedger:
     """Writes each outcome in its own transaction, as it lands."""
 
     store: Store
+    scope: repo.LedgerScope
     mapping_id: uuid.UUID
 
-    def save(self, entry: LedgerEntry) -> None:
-        self.save_many([entry])
-
-    def save_many(self, entries: list[LedgerEntry]) -> None:
+    def save(self, entries: list[LedgerEntry]) -> None:
         with self.store.transaction() as connection:
-            repo.save_ledger_entries(connection, self.mapping_id, entries)
+            repo.save_ledger_entries(connection, self.scope, entries)
 
-    def forget(self, entry: LedgerEntry) -> None:
+    def forget(self, entries: list[LedgerEntry]) -> None:
         with self.store.transaction() as connection:
-            repo.delete_ledger_entry(connection, self.mapping_id, entry)
+            repo.delete_ledger_entries(connection, self.scope, entries)
+
+    def share_links(self, record_id: uuid.UUID, links: tuple[ShareLink, ...]) -> None:
+        with self.store.transaction() as connection:
+            save_share_links(
+                connection, self.mapping_id, record_id, [(link.title, link.url) for link in links]
+            )
+
+
+@dataclass
+class Loaded:
+    """What one run works on, read in one transaction."""
+
+    mapping: EventMapping
+    integration: Integration
+    credentials: dict[str, str]
+    partner: Partner
+    content: EventContent
+    scope: repo.LedgerScope
+    ledger: dict[tuple[str, uuid.UUID], LedgerEntry]
+
+
+def load(store: Store, box: SecretBox, mapping: EventMapping, action: str) -> Loaded:
+    with store.transaction() as connection:
+        integration, sealed = repo.integration_with_credentials(connection, mapping.integration_id)
+        content = load_event_content(
+            connection,
+            mapping.event_id,
+            sponsors=action == SyncAction.SPONSORS,
+            exhibitors=action == SyncAction.EXHIBITORS,
+        )
+        scope = repo.LedgerScope(integration.org_id, integration.partner, mapping.partner_event_id)
+        ledger = repo.load_ledger(connection, scope)
+    partner = get_partner(integration.partner)
+    partner.spec.action(action)  # an action the partner does not offer is refused here
+    return Loaded(mapping, integration, box.open(sealed), partner, content, scope, dict(ledger))
 
 
 def mapping_runner(
@@ -80,28 +143,30 @@ def mapping_runner(
     return run
 
 
-def budget_of(partner: Partner) -> Budget | None:
-    """The partner's declared rate budget, or the one `AGENDASYNC_BUDGET_<PARTNER>` sets as
-    `credits/seconds` (a bigger plan; tests and benchmarks compress the window)."""
-    setting = os.environ.get(f"AGENDASYNC_BUDGET_{partner.spec.name.upper()}")
-    if not setting:
-        return partner.spec.budget
-    credits, _, seconds = setting.partition("/")
-    return Budget(int(credits), float(seconds))
+async def _field_maps(loaded: Loaded, connector: Connector, retrying: Retrier) -> FieldMaps:
+    """The mapping's field maps; the partner is asked which of its fields exist only when a
+    map has pairs beyond the partner's defaults (R-FLD-2, checked at sync time)."""
+    maps = loaded.mapping.field_maps
+    defaults = loaded.partner.spec.fields
+    available = {}
+    for kind in FIELD_KINDS:
+        default_partner = {pair.partner for pair in defaults.get(kind, ())}
+        if any(pair.partner not in default_partner for pair in maps.get(kind, ())):
+            available[kind] = await retrying(lambda kind=kind: connector.fields(kind))  # type: ignore[misc]
+    return FieldMaps(maps=maps, available=available)
 
 
 def _plan(
-    partner: Partner,
+    loaded: Loaded,
     action: str,
-    content: EventContent,
-    mapping: EventMapping,
-    ledger: dict[tuple[str, uuid.UUID], LedgerEntry],
+    field_maps: FieldMaps,
     scope: uuid.UUID | None,
     now: datetime,
 ) -> tuple[list[Op], SyncReport]:
     """Select, transform and plan; the report starts with every record left out and why."""
+    partner, content, mapping = loaded.partner, loaded.content, loaded.mapping
     selection = select(content, partner.spec.eligibility, now)
-    context = TransformContext(mapping.partner_event_id, mapping.params, now)
+    context = TransformContext(Target(mapping.partner_event_id, mapping.params), field_maps, now)
     transformed = partner.transform(action, selection, content, context)
     items, skipped = transformed.items, transformed.skipped
     if scope is not None:  # R-SYNC-2: one session or speaker, through the same path
@@ -113,7 +178,7 @@ def _plan(
         report.skip(skip)
     ops = plan(
         items,
-        ledger,
+        loaded.ledger,
         deletes_propagate=partner.spec.deletes_propagate and scope is None,
         kinds=[kind.name for kind in partner.spec.kinds(action)],
     )
@@ -121,10 +186,10 @@ def _plan(
 
 
 async def _time_zone_problem(
-    partner: Partner, connector: Connector, content: EventContent
+    partner: Partner, connector: Connector, content: EventContent, retrying: Retrier
 ) -> str | None:
     """R-MAP-8: the partner event's zone must be our event's, by its rules."""
-    remote = await connector.event()
+    remote = await retrying(connector.event)
     event = content.event
     if remote.timezone is None or same_rules(remote.timezone, event.timezone, event.start_date):
         return None
@@ -153,57 +218,68 @@ def dry_run_report(ops: list[Op], report: SyncReport) -> SyncReport:
     return report
 
 
-P = ParamSpec("P")
+def _record(store: Store, run: SyncRun, *, first: bool) -> None:
+    with store.transaction() as connection:
+        if first:
+            repo.close_interrupted_runs(connection, run.mapping_id, run.started_at)  # type: ignore[arg-type]
+            repo.insert_run(connection, run)
+        else:
+            repo.update_run(connection, run)
 
 
-def _one_run_per_mapping(
-    run: Callable[Concatenate[Store, SecretBox, EventMapping, P], Coroutine[Any, Any, SyncRun]],
-) -> Callable[Concatenate[Store, SecretBox, EventMapping, P], Coroutine[Any, Any, SyncRun]]:
-    """R-SYNC-6: a run waits while another run of the same mapping is going on."""
-
-    async def exclusive(
-        store: Store, box: SecretBox, mapping: EventMapping, /, *args: P.args, **kwargs: P.kwargs
-    ) -> SyncRun:
-        async with mapping_lock(store, mapping.id):
-            return await run(store, box, mapping, *args, **kwargs)
-
-    exclusive.__doc__ = run.__doc__
-    return exclusive
-
-
-@_one_run_per_mapping
 async def run_sync(
     store: Store,
     box: SecretBox,
     mapping: EventMapping,
     *,
-    action: str = "content",
+    action: str = SyncAction.CONTENT,
     dry_run: bool = False,
     scope: uuid.UUID | None = None,
     trigger: str = "manual",
+    settings: SyncSettings | None = None,
     http: httpx.AsyncClient | None = None,
     progress: Progress | None = None,
-    policy: RetryPolicy | None = None,
     budget: RateBudget | None = None,
-    budgets: BudgetSource | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> SyncRun:
     """Sync one mapping and return its run (recorded unless it is a dry run).
 
-    Budgets come from `budgets` (this process's by default; the workers' are shared through
-    PostgreSQL); `budget` replaces the partner's declared one (benchmarks compress its window).
+    R-SYNC-6: a run waits while another run of the same mapping goes on, in any process.
+    `budget` replaces the partner's declared one (benchmarks compress its window).
     """
-    with store.transaction() as connection:
-        integration, sealed = repo.integration_with_credentials(connection, mapping.integration_id)
-        content = load_event_content(
-            connection,
-            mapping.event_id,
-            sponsors=action == "sponsors",
-            exhibitors=action == "exhibitors",
+    async with mapping_lock(store, mapping.id):
+        loaded = load(store, box, mapping, action)
+        run = await execute(
+            store,
+            loaded,
+            action=action,
+            dry_run=dry_run,
+            scope=scope,
+            trigger=trigger,
+            settings=settings or SyncSettings(),
+            http=http,
+            progress=progress,
+            budget=budget,
+            now=now,
         )
-        ledger = repo.load_ledger(connection, mapping.id)
-    credentials = box.open(sealed)
-    partner = get_partner(integration.partner)
+    return run
+
+
+async def execute(
+    store: Store,
+    loaded: Loaded,
+    *,
+    action: str,
+    dry_run: bool,
+    scope: uuid.UUID | None,
+    trigger: str,
+    settings: SyncSettings,
+    http: httpx.AsyncClient | None,
+    progress: Progress | None,
+    budget: RateBudget | None,
+    now: Callable[[], datetime],
+) -> SyncRun:
+    partner, mapping, integration = loaded.partner, loaded.mapping, loaded.integration
     run = SyncRun(
         mapping_id=mapping.id,
         event_id=mapping.event_id,
@@ -216,21 +292,30 @@ async def run_sync(
         started_at=now(),
     )
     recorded = False  # a run that sends something is recorded when it starts, others when done
-
     report = SyncReport()
-    limit = budget_of(partner)
+    limit = settings.budget_of(partner)
     if budget is None and limit:
-        budget = (budgets or BUDGETS).get(str(integration.id), limit.credits, limit.window_s)
+        budget = settings.budgets.get(str(integration.id), limit.credits, limit.window_s)
+    retrying = Retrier(settings.retry)
     own_http = http is None
     client = http or http_client()
     connector = partner.connector(
-        client, credentials, integration.base_url, mapping.partner_event_id, budget=budget
+        client,
+        loaded.credentials,
+        integration.base_url,
+        Target(mapping.partner_event_id, mapping.params),
+        budget=budget,
     )
     try:
-        ops, report = _plan(partner, action, content, mapping, ledger, scope, now())
+        field_maps = await _field_maps(loaded, connector, retrying)
+        ops, report = _plan(loaded, action, field_maps, scope, now())
         sending = any(op.action not in (Action.UNCHANGED, Action.BLOCKED) for op in ops)
         # Nothing to send, nothing to check: a resync without changes makes no partner call.
-        problem = await _time_zone_problem(partner, connector, content) if sending else None
+        problem = (
+            await _time_zone_problem(partner, connector, loaded.content, retrying)
+            if sending
+            else None
+        )
         if problem:
             run.status, run.message = RunStatus.FAILED, problem
         elif dry_run:
@@ -238,19 +323,17 @@ async def run_sync(
             run.status = RunStatus.SUCCEEDED
         else:
             if sending:
-                with store.transaction() as connection:
-                    repo.close_interrupted_runs(connection, mapping.id, run.started_at)
-                    repo.insert_run(connection, run)
+                _record(store, run, first=True)
                 recorded = True
             engine = Engine(
                 connector,
-                ledger,
-                _StoreLedger(store, mapping.id),
+                loaded.ledger,
+                _StoreLedger(store, loaded.scope, mapping.id),
                 report,
                 partner_title=partner.spec.title,
-                recreate_deleted=partner.spec.deletes_propagate,
+                recreate_deleted=partner.spec.recreate_deleted,
                 concurrency=partner.spec.concurrency,
-                policy=policy,
+                retrier=retrying,
                 progress=progress,
             )
             await engine.run(ops, partner.spec.kinds(action))
@@ -271,6 +354,5 @@ async def run_sync(
     run.report = report.as_dict()
     run.finished_at = now()
     if not dry_run:
-        with store.transaction() as connection:
-            (repo.update_run if recorded else repo.insert_run)(connection, run)
+        _record(store, run, first=not recorded)
     return run

@@ -5,17 +5,18 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Mapping as MappingType
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Row, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from agendasync.domain.integrations import Integration, Mapping, RunStatus, SyncRun
+from agendasync.domain.integrations import FieldSpec, Integration, Mapping, RunStatus, SyncRun
 from agendasync.store import tables as t
 from agendasync.store.exceptions import Conflict, NotFound
-from agendasync.sync.model import LedgerEntry, LedgerState
+from agendasync.sync.model import LedgerEntry, LedgerState, Origin
 
 
 def _now() -> datetime:
@@ -31,7 +32,18 @@ def _integration(row: Row[Any]) -> Integration:
 
 def _mapping(row: Row[Any]) -> Mapping:
     values = row._asdict()
+    values["field_maps"] = {
+        kind: tuple(FieldSpec(*pair) for pair in pairs)
+        for kind, pairs in (values["field_maps"] or {}).items()
+    }
     return Mapping.model_construct(**{k: values[k] for k in Mapping.model_fields})
+
+
+def _field_maps_json(mapping: Mapping) -> dict[str, list[list[Any]]] | None:
+    maps = mapping.field_maps
+    if not maps:
+        return None
+    return {kind: [[p.hub, p.partner, p.required] for p in pairs] for kind, pairs in maps.items()}
 
 
 # --- integrations ------------------------------------------------------------------------------
@@ -166,7 +178,8 @@ def add_mapping(
     )
     connection.execute(
         insert(t.mappings).values(
-            **mapping.model_dump(),
+            **mapping.model_dump(exclude={"field_maps"}),
+            field_maps=_field_maps_json(mapping),
             updated_at=mapping.created_at,
             next_run_at=mapping.created_at if continuous else None,
         )
@@ -230,12 +243,39 @@ def set_continuous(connection: Connection, mapping_id: uuid.UUID, on: bool) -> N
 # --- ledger ------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class LedgerScope:
+    """Whose ledger: one partner event of one organisation's integration (not one mapping, so
+    a mapping removed and added again finds what it synced, R-INT-6)."""
+
+    org_id: uuid.UUID
+    partner: str
+    partner_event_id: str
+
+    def where(self) -> list[ColumnElement[bool]]:
+        c = t.sync_ledger.c
+        return [
+            c.org_id == self.org_id,
+            c.partner == self.partner,
+            c.partner_event_id == self.partner_event_id,
+        ]
+
+
+def ledger_scope(connection: Connection, mapping_id: uuid.UUID) -> LedgerScope:
+    row = connection.execute(
+        select(t.integrations.c.org_id, t.integrations.c.partner, t.mappings.c.partner_event_id)
+        .join(t.integrations)
+        .where(t.mappings.c.id == mapping_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"no mapping with id {mapping_id}")
+    return LedgerScope(row.org_id, row.partner, row.partner_event_id)
+
+
 def load_ledger(
-    connection: Connection, mapping_id: uuid.UUID
+    connection: Connection, scope: LedgerScope
 ) -> dict[tuple[str, uuid.UUID], LedgerEntry]:
-    rows = connection.execute(
-        select(t.sync_ledger).where(t.sync_ledger.c.mapping_id == mapping_id)
-    ).all()
+    rows = connection.execute(select(t.sync_ledger).where(*scope.where())).all()
     return {
         (row.kind, row.record_id): LedgerEntry(
             kind=row.kind,
@@ -245,30 +285,37 @@ def load_ledger(
             content_hash=row.content_hash,
             detail=row.detail,
             extra=row.extra,
+            origin=Origin(row.origin),
         )
         for row in rows
     }
 
 
+_LEDGER_KEY = ("org_id", "partner", "partner_event_id", "kind", "record_id")
+
+
 @functools.cache
 def _ledger_upsert(dialect: str) -> Any:
-    """Insert, or update the row of the same (mapping, kind, record): built once per dialect,
+    """Insert, or update the row of the same (scope, kind, record): built once per dialect,
     since a sync runs it for every record."""
     statement = (postgres_insert if dialect == "postgresql" else sqlite_insert)(t.sync_ledger)
-    key = ("mapping_id", "kind", "record_id")
     return statement.on_conflict_do_update(
-        index_elements=list(key),
-        set_={c.name: statement.excluded[c.name] for c in t.sync_ledger.c if c.name not in key},
+        index_elements=list(_LEDGER_KEY),
+        set_={
+            c.name: statement.excluded[c.name] for c in t.sync_ledger.c if c.name not in _LEDGER_KEY
+        },
     )
 
 
 def save_ledger_entries(
-    connection: Connection, mapping_id: uuid.UUID, entries: list[LedgerEntry]
+    connection: Connection, scope: LedgerScope, entries: list[LedgerEntry]
 ) -> None:
     now = _now()
     rows = [
         {
-            "mapping_id": mapping_id,
+            "org_id": scope.org_id,
+            "partner": scope.partner,
+            "partner_event_id": scope.partner_event_id,
             "kind": entry.kind,
             "record_id": entry.record_id,
             "state": entry.state.value,
@@ -276,6 +323,7 @@ def save_ledger_entries(
             "content_hash": entry.content_hash,
             "detail": entry.detail,
             "extra": dict(entry.extra),
+            "origin": entry.origin.value,
             "updated_at": now,
         }
         for entry in entries
@@ -284,14 +332,16 @@ def save_ledger_entries(
         connection.execute(_ledger_upsert(connection.dialect.name), rows)
 
 
-def delete_ledger_entry(connection: Connection, mapping_id: uuid.UUID, entry: LedgerEntry) -> None:
-    connection.execute(
-        delete(t.sync_ledger).where(
-            t.sync_ledger.c.mapping_id == mapping_id,
-            t.sync_ledger.c.kind == entry.kind,
-            t.sync_ledger.c.record_id == entry.record_id,
+def delete_ledger_entries(
+    connection: Connection, scope: LedgerScope, entries: list[LedgerEntry]
+) -> None:
+    """Forget records the hub itself deleted on the partner (a purge, a mirrored delete)."""
+    c = t.sync_ledger.c
+    for kind in {entry.kind for entry in entries}:
+        ids = [entry.record_id for entry in entries if entry.kind == kind]
+        connection.execute(
+            delete(t.sync_ledger).where(*scope.where(), c.kind == kind, c.record_id.in_(ids))
         )
-    )
 
 
 # --- runs --------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import (
@@ -20,6 +21,7 @@ from sqlalchemy import (
     delete,
     exists,
     func,
+    insert,
     or_,
     select,
 )
@@ -400,20 +402,52 @@ def latest_run_since(
 
 
 @dataclass(frozen=True)
-class ShareLink:
-    partner: str
+class PersonShareLink:
+    partner: str  # its title, for people: "Gleanin"
+    title: str
     url: str
 
 
-def share_links_of(connection: Connection, speaker_id: uuid.UUID) -> list[ShareLink]:
-    """R-SPK-2: the speaker's personal share links from partners (Gleanin)."""
-    links = t.share_links
+def share_links_of(connection: Connection, person_id: uuid.UUID) -> list[PersonShareLink]:
+    """R-SPK-2: a speaker's or team member's personal share links, per mapped partner."""
+    links, mappings, integrations = t.share_links, t.mappings, t.integrations
     rows = connection.execute(
-        select(links.c.partner, links.c.url)
-        .where(links.c.speaker_id == speaker_id)
-        .order_by(links.c.partner)
+        select(integrations.c.partner, links.c.title, links.c.url)
+        .join(mappings, mappings.c.id == links.c.mapping_id)
+        .join(integrations, integrations.c.id == mappings.c.integration_id)
+        .where(links.c.person_id == person_id)
+        .order_by(integrations.c.partner, links.c.position)
     )
-    return [ShareLink(row.partner, row.url) for row in rows]
+    return [PersonShareLink(row.partner, row.title, row.url) for row in rows]
+
+
+def save_share_links(
+    connection: Connection,
+    mapping_id: uuid.UUID,
+    person_id: uuid.UUID,
+    links: Sequence[tuple[str, str]],
+) -> None:
+    """Replace the (title, url) share links a mapping's partner made for one person."""
+    table = t.share_links
+    connection.execute(
+        delete(table).where(table.c.mapping_id == mapping_id, table.c.person_id == person_id)
+    )
+    if links:
+        now = datetime.now(UTC)
+        connection.execute(
+            insert(table),
+            [
+                {
+                    "mapping_id": mapping_id,
+                    "person_id": person_id,
+                    "position": position,
+                    "title": title,
+                    "url": url,
+                    "updated_at": now,
+                }
+                for position, (title, url) in enumerate(links)
+            ],
+        )
 
 
 def event_of_speaker(connection: Connection, speaker_id: uuid.UUID) -> uuid.UUID | None:

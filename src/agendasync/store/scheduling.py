@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select, update
 
-from agendasync.jobs.schedule import next_run
+from agendasync.domain.schedule import next_run
 from agendasync.store import tables as t
 
 

@@ -318,6 +318,8 @@ mappings = Table(
     Column("partner_event_id", String(200), nullable=False),
     Column("partner_event_name", String(500), nullable=False),
     Column("params", JSON(), nullable=False),
+    # SPEC §6: {"sessions": [[hub, partner, required], ...], "speakers": ...}; null: defaults.
+    Column("field_maps", JSON()),
     Column("continuous", Boolean(), nullable=False),
     # Continuous sync (R-MAP-4): when the dispatcher next runs it (null: not scheduled).
     Column("next_run_at", UTCDateTime(), index=True),
@@ -326,11 +328,15 @@ mappings = Table(
     UniqueConstraint("integration_id", "event_id"),
 )
 
-# What each partner holds for each record of a mapping (the sync ledger).
+# What each partner event holds for each record (the sync ledger), kept per (organisation,
+# partner, partner event) rather than per mapping: removing and re-adding a mapping of the same
+# pair finds it again (R-INT-6), and what was deleted on the partner stays blocked (R-SYNC-4).
 sync_ledger = Table(
-    "sync_ledger",
+    "partner_ledger",
     metadata,
-    _owner("mapping"),
+    Column("org_id", Id(), ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column("partner", String(32), nullable=False),
+    Column("partner_event_id", String(200), nullable=False),
     Column("kind", String(32), nullable=False),
     Column("record_id", Id(), nullable=False),
     Column("state", String(24), nullable=False),
@@ -338,8 +344,9 @@ sync_ledger = Table(
     Column("content_hash", String(64)),
     Column("detail", Text()),
     Column("extra", JSON(), nullable=False),
+    Column("origin", String(16), nullable=False),  # created or adopted (a purge deletes created)
     Column("updated_at", UTCDateTime(), nullable=False),
-    UniqueConstraint("mapping_id", "kind", "record_id"),
+    UniqueConstraint("org_id", "partner", "partner_event_id", "kind", "record_id"),
 )
 
 # One row per sync run, with its report (R-SYNC-5). Kept when the mapping goes.
@@ -409,9 +416,12 @@ api_tokens = Table(
 share_links = Table(
     "share_links",
     metadata,
-    _owner("speaker"),
-    Column("partner", String(32), nullable=False),
-    Column("url", String(1000), nullable=False),
+    _owner("mapping"),
+    # A speaker's id, or an exhibitor team member's (R-SPK-2); it goes with its record.
+    Column("person_id", Id(), nullable=False, index=True),
+    Column("position", Integer(), nullable=False),
+    Column("title", String(500), nullable=False),
+    Column("url", String(2000), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
-    UniqueConstraint("speaker_id", "partner"),
+    UniqueConstraint("mapping_id", "person_id", "position"),
 )

@@ -2,25 +2,25 @@
 idempotent recovery; every outcome is written to the ledger as it lands (R-SYNC-3..8).
 
 The engine knows no partner: it calls the `Connector` of the partner interface and acts on the
-`partners.exceptions` tree.
+`sync.errors` tree. Any create whose answer did not arrive intact (a lost answer, a timeout, a
+5xx, a dropped connection) may have landed: it is looked up by the keys it was sent with before
+it is sent again, in this run or the next (R-SYNC-7).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import random
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, replace
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
-from agendasync.partners.base import Adopt, Connector, KindSpec
-from agendasync.partners.exceptions import (
+from agendasync.sync.errors import (
     AuthFailed,
-    OutcomeUnknown,
+    Clash,
     PartnerError,
-    RateLimited,
+    Rejected,
     RemoteNotFound,
     Transient,
 )
@@ -30,28 +30,26 @@ from agendasync.sync.model import (
     LedgerEntry,
     LedgerState,
     Op,
+    Origin,
     Ref,
     Resolved,
+    ShareLink,
     SyncReport,
 )
+from agendasync.sync.partner import Adopt, Connector, KindSpec
+from agendasync.sync.retry import Retrier
 
-T = TypeVar("T")
+# The keys a create was sent with, kept in its write-ahead entry: a record renamed (or its
+# email corrected) after a lost create is still found by what the partner got (R-SYNC-7).
+SENT_LOOKUP = "sent_lookup"
 
 
 class LedgerWriter(Protocol):
-    def save(self, entry: LedgerEntry) -> None: ...
+    def save(self, entries: list[LedgerEntry]) -> None: ...
 
-    def save_many(self, entries: list[LedgerEntry]) -> None: ...
+    def forget(self, entries: list[LedgerEntry]) -> None: ...
 
-    def forget(self, entry: LedgerEntry) -> None: ...
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    attempts: int = 5  # per call, for 5xx, timeouts and lost answers
-    first_delay_s: float = 0.5
-    max_delay_s: float = 30.0
-    max_rate_wait_s: float = 900.0  # a 429 asking for longer than this ends the attempt
+    def share_links(self, record_id: uuid.UUID, links: tuple[ShareLink, ...]) -> None: ...
 
 
 class _Unresolved(Exception):
@@ -87,9 +85,8 @@ class Engine:
         partner_title: str,
         recreate_deleted: bool = False,
         concurrency: int = 8,
-        policy: RetryPolicy | None = None,
+        retrier: Retrier | None = None,
         progress: Progress | None = None,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.connector = connector
         self.ledger = ledger
@@ -98,15 +95,18 @@ class Engine:
         self.partner = partner_title
         self.recreate_deleted = recreate_deleted
         self.concurrency = concurrency
-        self.policy = policy or RetryPolicy()
+        self.retrying = retrier or Retrier()
         self.progress = progress
-        self.sleep = sleep
         self._found: dict[str, Mapping[tuple[str, str], Resolved]] = {}
+        self._kinds: dict[str, KindSpec] = {}
+        self._items: dict[tuple[str, uuid.UUID], Item] = {}
 
     async def run(self, ops: list[Op], kinds: Iterable[KindSpec]) -> None:
         """Send `ops` kind by kind (a kind may point at the ones before it)."""
         semaphore = asyncio.Semaphore(self.concurrency)
+        self._items.update({op.item.key: op.item for op in ops if op.item is not None})
         for kind in kinds:
+            self._kinds[kind.name] = kind
             of_kind = [op for op in ops if op.kind == kind.name]
             if not of_kind:
                 continue
@@ -125,6 +125,15 @@ class Engine:
                 for op in of_kind:
                     group.create_task(one(op))
 
+    async def purge(self, entries: Iterable[LedgerEntry], kinds: Iterable[KindSpec]) -> None:
+        """Delete from the partner what the hub created there (R-MAP-6), dependants first;
+        what the hub adopted stays."""
+        mine = [e for e in entries if e.origin is Origin.CREATED and e.partner_id]
+        for kind in reversed(list(kinds)):
+            for entry in (e for e in mine if e.kind == kind.name):
+                op = Op(Action.DELETE, entry.kind, entry.record_id, entry=entry)
+                await self._run_op(op)
+
     async def _prepare_creates(self, kind: KindSpec, ops: list[Op]) -> None:
         """Look for records already on the partner, then write ahead every create of the kind.
 
@@ -140,12 +149,12 @@ class Engine:
         )
         adopt = kind.adopt is Adopt.ALWAYS or (kind.adopt is Adopt.FIRST_SYNC and first_sync)
         if adopt or unanswered > 1:
-            self._found[kind.name] = await self._retrying(lambda: self.connector.index(kind.name))
+            self._found[kind.name] = await self._index(kind.name)
         # Write-ahead, one transaction for the kind: should an answer be lost (crash, kill,
         # timeout), the next attempt or run looks for the record before creating it again.
-        self.writer.save_many(
-            [LedgerEntry(op.kind, op.record_id, LedgerState.CREATING) for op in creates]
-        )
+        ahead = [_write_ahead(op) for op in creates]
+        self.writer.save(ahead)
+        self.ledger.update((entry.key, entry) for entry in ahead)
 
     # --- one op -------------------------------------------------------------------------------
 
@@ -158,85 +167,139 @@ class Engine:
             elif op.action is Action.DELETE:
                 await self._delete(op)
             else:
-                await self._send(op)
+                try:
+                    await self._send(op)
+                except Rejected:
+                    if not await self._heal_refs(op):
+                        raise
+                    await self._send(op)
         except _Unresolved as problem:
             if problem.deleted:
                 self._skip(op, str(problem))
             else:
                 self._fail(op, str(problem))
+        except Clash as clash:
+            self._clash(op, str(clash))
         except AuthFailed:
             raise
         except PartnerError as problem:
-            self._fail(op, str(problem), uncertain=isinstance(problem, OutcomeUnknown))
+            self._fail(op, str(problem), sent=not isinstance(problem, Rejected))
 
     async def _send(self, op: Op) -> None:
         assert op.item is not None
         item, partial = self._resolve(op.item)
-        entry = op.entry
+        entry = self.ledger.get(op.key) if op.action is Action.CREATE else op.entry
         if op.action is Action.CREATE:
-            adopted = self._adopted(item) or await self._recover(op, item)
-            if adopted is None:
-                resolved = await self._create(op, item)
-                self._record(op, resolved, partial)
+            kind = self._kinds.get(op.kind, KindSpec(op.kind))
+            adopted = self._adopted(item)
+            recovered = None if adopted else await self._recover(op, item, kind)
+            if adopted is None and recovered is None:
+                resolved = await self._create(item, kind)
+                self._record(op, resolved, partial, Origin.CREATED)
                 self.report.kind(op.kind).created += 1
                 return
-            entry = self._record(op, adopted, partial=True)  # the hash is unknown: update it
+            found = adopted or recovered
+            assert found is not None
+            origin = Origin.CREATED if recovered else Origin.ADOPTED
+            entry = self._record(op, found, partial=True, origin=origin)  # hash unknown: update
         assert entry is not None
+        current = entry
         try:
-            resolved = await self._retrying(lambda: self.connector.update(item, entry))
+            resolved = await self.retrying(lambda: self.connector.update(item, current))
         except RemoteNotFound:
             if not self.recreate_deleted:
-                self.writer.save(replace(entry, state=LedgerState.DELETED_BY_PARTNER))
-                self.ledger[entry.key] = replace(entry, state=LedgerState.DELETED_BY_PARTNER)
+                blocked = replace(current, state=LedgerState.DELETED_BY_PARTNER)
+                self._save(blocked)
                 self._skip(op, f"deleted on {self.partner}; it is not created again")
                 return
-            resolved = await self._create(op, item)
-            self._record(op, resolved, partial)
+            self._save(_write_ahead(op))
+            resolved = await self._create(item, self._kinds.get(op.kind, KindSpec(op.kind)))
+            self._record(op, resolved, partial, Origin.CREATED)
             self.report.kind(op.kind).created += 1
             return
-        self._record(op, resolved, partial)
+        self._record(op, resolved, partial, current.origin)
         self.report.kind(op.kind).updated += 1
 
     def _adopted(self, item: Item) -> Resolved | None:
         found = self._found.get(item.kind, {})
         return next((found[key] for key in item.lookup if key in found), None)
 
-    async def _recover(self, op: Op, item: Item) -> Resolved | None:
+    def _with_sent_keys(self, item: Item) -> Item:
+        """The item, looked up by the keys its create was sent with as well as today's."""
+        entry = self.ledger.get(item.key)
+        sent = entry.extra.get(SENT_LOOKUP, ()) if entry else ()
+        keys = [(str(pair[0]), str(pair[1])) for pair in sent if len(pair) == 2]
+        return replace(item, lookup=tuple(dict.fromkeys([*keys, *item.lookup])))
+
+    async def _recover(self, op: Op, item: Item, kind: KindSpec) -> Resolved | None:
         """A create sent earlier whose answer never came: find it before sending it again."""
         if op.entry is None or op.entry.state is not LedgerState.CREATING:
             return None
-        if op.kind in self._found:  # the partner was listed: not there means not created
+        if kind.adopt is Adopt.NEVER:
             return None
-        return await self._retrying(lambda: self.connector.find(item))
+        if op.kind in self._found:  # the partner was listed: look there
+            return self._adopted(self._with_sent_keys(item))
+        return await self._find_sent(item)
 
-    async def _create(self, op: Op, item: Item) -> Resolved:
-        delay = self.policy.first_delay_s
-        for attempt in range(1, self.policy.attempts + 1):
+    async def _find_sent(self, item: Item) -> Resolved | None:
+        sent = self._with_sent_keys(item)
+        return await self.retrying(lambda: self.connector.find(sent))
+
+    async def _create(self, item: Item, kind: KindSpec) -> Resolved:
+        """Create; after any answer that did not arrive intact, look the record up before
+        sending it again (unless creating it twice is harmless)."""
+        for attempt in range(1, self.retrying.policy.attempts + 1):
             try:
-                return await self._rate_limited(lambda: self.connector.create(item))
-            except OutcomeUnknown:
-                if attempt == self.policy.attempts:
+                return await self.retrying.rate_limited(lambda: self.connector.create(item))
+            except Transient:
+                if attempt == self.retrying.policy.attempts:
                     raise
-                await self._backoff(delay)
-                delay = min(delay * 2, self.policy.max_delay_s)
-                found = await self._retrying(lambda: self.connector.find(item))
+                await self.retrying.backoff(attempt)
+                if kind.adopt is Adopt.NEVER:
+                    continue
+                found = await self._find_sent(item)
                 if found is not None:
                     return found
-            except Transient:
-                if attempt == self.policy.attempts:
-                    raise
-                await self._backoff(delay)
-                delay = min(delay * 2, self.policy.max_delay_s)
         raise AssertionError("unreachable")
 
     async def _delete(self, op: Op) -> None:
         assert op.entry is not None
         entry = op.entry
         with contextlib.suppress(RemoteNotFound):  # already gone: the goal is met
-            await self._retrying(lambda: self.connector.delete(entry))
-        self.writer.forget(entry)
+            await self.retrying(lambda: self.connector.delete(entry))
+        self.writer.forget([entry])
         self.ledger.pop(entry.key, None)
         self.report.kind(op.kind).deleted += 1
+
+    async def _heal_refs(self, op: Op) -> bool:
+        """Taxonomy the item points at that was deleted on the partner is created again by
+        name (or adopted, if one of that name is there), so its records can be sent again.
+        True if anything was healed."""
+        assert op.item is not None
+        healed = False
+        for ref in op.item.refs():
+            kind = self._kinds.get(ref.kind)
+            entry = self.ledger.get((ref.kind, ref.record_id))
+            target = self._items.get((ref.kind, ref.record_id))
+            if kind is None or kind.adopt is not Adopt.ALWAYS or target is None:
+                continue
+            if entry is None or entry.partner_id is None:
+                continue
+            listed = await self._index(ref.kind)
+            if entry.partner_id in {found.partner_id for found in listed.values()}:
+                continue
+            self._found[ref.kind] = listed
+            taxonomy_op = Op(Action.CREATE, ref.kind, ref.record_id, item=target)
+            adopted = self._adopted(target)
+            resolved = adopted or await self._create(target, kind)
+            origin = Origin.ADOPTED if adopted else Origin.CREATED
+            self._record(taxonomy_op, resolved, False, origin)
+            self.report.note(target, f"was deleted on {self.partner}; created again")
+            healed = True
+        return healed
+
+    async def _index(self, kind: str) -> Mapping[tuple[str, str], Resolved]:
+        return await self.retrying(lambda: self.connector.index(kind))
 
     # --- refs, ledger, report ----------------------------------------------------------------
 
@@ -266,65 +329,66 @@ class Engine:
 
         return replace(item, payload=resolve(item.payload)), partial
 
-    def _record(self, op: Op, resolved: Resolved, partial: bool) -> LedgerEntry:
+    def _save(self, entry: LedgerEntry) -> None:
+        self.writer.save([entry])
+        self.ledger[entry.key] = entry
+
+    def _record(
+        self, op: Op, resolved: Resolved, partial: bool, origin: Origin = Origin.CREATED
+    ) -> LedgerEntry:
         assert op.item is not None
+        complete = resolved.complete and not partial
         entry = LedgerEntry(
             kind=op.kind,
             record_id=op.record_id,
             state=LedgerState.SYNCED,
             partner_id=resolved.partner_id,
-            content_hash=None if partial else op.item.content_hash,
+            content_hash=op.item.content_hash if complete else None,
             extra=dict(resolved.extra),
+            origin=origin,
         )
-        self.writer.save(entry)
-        self.ledger[entry.key] = entry
-        for note in op.item.notes:
+        self._save(entry)
+        if resolved.share_links:
+            self.writer.share_links(op.record_id, resolved.share_links)
+        for note in (*op.item.notes, *resolved.notes):
             self.report.note(op.item, note)
         return entry
 
-    def _fail(self, op: Op, reason: str, *, uncertain: bool = False) -> None:
+    def _fail(self, op: Op, reason: str, *, sent: bool = True) -> None:
         self.report.fail(op, reason)
-        current = self.ledger.get((op.kind, op.record_id), op.entry)
+        current = self.ledger.get(op.key, op.entry)
         if current is None or current.partner_id is None:
-            # Never created; a create whose outcome stays unknown stays `creating`, so the next
-            # run looks for it before creating it.
-            unknown = uncertain or (current is not None and current.state is LedgerState.CREATING)
-            state = LedgerState.CREATING if unknown else LedgerState.FAILED
-            failed = LedgerEntry(op.kind, op.record_id, state, detail=reason)
+            # Never created. A create that may have been sent stays `creating`, so the next
+            # run looks for it before creating it; a refused one is simply failed.
+            pending = current is not None and current.state is LedgerState.CREATING and sent
+            failed = (
+                replace(current, detail=reason)
+                if pending and current is not None
+                else LedgerEntry(op.kind, op.record_id, LedgerState.FAILED, detail=reason)
+            )
         else:
             failed = replace(current, state=LedgerState.FAILED, detail=reason)
-        self.writer.save(failed)
-        self.ledger[failed.key] = failed
+        self._save(failed)
+
+    def _clash(self, op: Op, reason: str) -> None:
+        """R-SPK-1: skipped, and the ledger as it was before this run."""
+        self.report.skip_op(op, reason)
+        if op.entry is not None:
+            self._save(op.entry)
+        elif op.key in self.ledger:
+            self.writer.forget([self.ledger.pop(op.key)])
 
     def _skip(self, op: Op, reason: str) -> None:
         self.report.skip_op(op, reason)
 
-    # --- retrying -----------------------------------------------------------------------------
 
-    async def _backoff(self, delay: float) -> None:
-        await self.sleep(delay * random.uniform(0.5, 1.0))
-
-    async def _rate_limited(self, call: Callable[[], Awaitable[T]]) -> T:
-        """Call; on a 429 wait as long as the partner says, then call again."""
-        while True:
-            try:
-                return await call()
-            except RateLimited as limited:
-                if limited.retry_after > self.policy.max_rate_wait_s:
-                    raise
-                await self.sleep(limited.retry_after)
-
-    async def _retrying(self, call: Callable[[], Awaitable[T]]) -> T:
-        """Call; retry 5xx, timeouts and lost answers with exponential backoff.
-
-        Only for calls that are safe to repeat (reads, updates, deletes, idempotent adds)."""
-        delay = self.policy.first_delay_s
-        for attempt in range(1, self.policy.attempts + 1):
-            try:
-                return await self._rate_limited(call)
-            except Transient:
-                if attempt == self.policy.attempts:
-                    raise
-                await self._backoff(delay)
-                delay = min(delay * 2, self.policy.max_delay_s)
-        raise AssertionError("unreachable")
+def _write_ahead(op: Op) -> LedgerEntry:
+    """A `creating` entry with every key the record was sent with, this time and before."""
+    before = op.entry
+    lookup: list[list[str]] = []
+    if before is not None and before.state is LedgerState.CREATING:
+        lookup = [list(pair) for pair in before.extra.get(SENT_LOOKUP, ())]
+    for pair in op.item.lookup if op.item else ():
+        if list(pair) not in lookup:
+            lookup.append(list(pair))
+    return LedgerEntry(op.kind, op.record_id, LedgerState.CREATING, extra={SENT_LOOKUP: lookup})

@@ -47,12 +47,33 @@ class Ref:
     optional: bool = False
 
 
+class Origin(enum.StrEnum):
+    """Whether the hub created a record on the partner or found it there (a purge deletes only
+    what the hub created)."""
+
+    CREATED = "created"
+    ADOPTED = "adopted"
+
+
+@dataclass(frozen=True)
+class ShareLink:
+    """A personal share link a partner made for a person (Gleanin campaigns, R-SPK-2)."""
+
+    title: str
+    url: str
+
+
 @dataclass(frozen=True)
 class Resolved:
-    """What a `Ref` became when sending: the partner id and what the ledger keeps beside it."""
+    """What a partner answered for one record: its partner id, what the ledger keeps beside it,
+    notes for the report, share links for the person, and whether it is complete (False asks
+    for the record again next run, e.g. share links not made yet)."""
 
     partner_id: str
     extra: Mapping[str, Any] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    share_links: tuple[ShareLink, ...] = ()
+    complete: bool = True
 
 
 def _canonical(value: Any) -> Any:
@@ -124,6 +145,7 @@ class LedgerEntry:
     content_hash: str | None = None
     detail: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    origin: Origin = Origin.CREATED
 
     @property
     def key(self) -> tuple[str, uuid.UUID]:
@@ -137,6 +159,10 @@ class Op:
     record_id: uuid.UUID
     item: Item | None = None
     entry: LedgerEntry | None = None
+
+    @property
+    def key(self) -> tuple[str, uuid.UUID]:
+        return (self.kind, self.record_id)
 
     @property
     def label(self) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from agendasync.domain.models import Event
-from agendasync.partners.base import PartnerEvent, PartnerSpec
+from agendasync.sync.partner import PartnerEvent, PartnerSpec
 
 FieldKind = Literal["text", "password", "email", "select", "checkbox", "hidden"]
 

@@ -9,10 +9,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from agendasync.domain.accounts import Access
 from agendasync.services.accounts import LoginRefused, LoginThrottled
+from agendasync.services.browser_session import log_in, log_out, user_id_of
 from agendasync.store.events import list_organisations
 from agendasync.web.forms import LOGIN_FIELDS, FormField
 from agendasync.web.render import App, User, redirect, render, safe_back
-from agendasync.web.session import log_in, log_out, user_id_of
 
 router = APIRouter()
 

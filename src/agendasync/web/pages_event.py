@@ -16,24 +16,25 @@ from agendasync.domain.accounts import Access, Principal
 from agendasync.domain.integrations import SyncRun
 from agendasync.domain.models import Event, SessionStatus
 from agendasync.domain.run_summary import summarise
-from agendasync.partners.base import PartnerSpec, get_partner
-from agendasync.partners.sessionize.exceptions import SessionizeError
-from agendasync.partners.sessionize.feed import parse_endpoint_id
-from agendasync.partners.sessionize.importer import (
+from agendasync.partners.registry import get_partner
+from agendasync.services import access
+from agendasync.services.browser_session import Flash, flash
+from agendasync.services.sync_requests import Pending, SyncRefused, action_title, sync_target
+from agendasync.services.syncing import run_sync
+from agendasync.sources.sessionize.exceptions import SessionizeError
+from agendasync.sources.sessionize.feed import parse_endpoint_id
+from agendasync.sources.sessionize.importer import (
     ImportStatus,
     import_sessionize,
     last_import_report,
 )
-from agendasync.services import access
-from agendasync.services.syncing import run_sync
 from agendasync.store import integrations as repo
 from agendasync.store import records as rows
 from agendasync.store.content import load_speakers
 from agendasync.store.events import get_organisation, save_event
+from agendasync.sync.partner import PartnerSpec
 from agendasync.web.forms import EMAILS_KEY_FIELD, sessionize_fields
 from agendasync.web.render import App, User, redirect, remember_sync, render, safe_back
-from agendasync.web.session import Flash, flash
-from agendasync.web.syncs import Pending, SyncRefused, action_title, sync_target
 
 router = APIRouter()
 
@@ -70,7 +71,7 @@ def _sync_actions(connection: Connection, event: Event, action: str) -> list[_Sy
     actions = []
     for mapping in repo.list_mappings(connection, event_id=event.id):
         spec = get_partner(integrations[mapping.integration_id]).spec
-        if action == "content" or action in spec.actions:
+        if action in spec.action_names:
             actions.append(_SyncAction(spec.name, spec.title, action))
     return actions
 
@@ -210,7 +211,9 @@ def _spec(name: str) -> PartnerSpec:
         return get_partner(name).spec
     except LookupError:
         # A run of a partner no longer installed still shows, under its own name.
-        return PartnerSpec(name=name, title=name, credential_fields=(), default_base_url=None)
+        return PartnerSpec(
+            name=name, title=name, credential_fields=(), default_base_url=None, actions=()
+        )
 
 
 @dataclass(frozen=True)

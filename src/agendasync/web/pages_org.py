@@ -15,18 +15,19 @@ from agendasync.domain.accounts import Access, Principal, Scope
 from agendasync.domain.integrations import Integration
 from agendasync.domain.integrations import Mapping as EventMapping
 from agendasync.domain.models import Event, Organisation
-from agendasync.partners.base import PartnerSpec, all_partners, get_partner
+from agendasync.partners.registry import all_partners, get_partner
 from agendasync.services import access
 from agendasync.services import integrations as service
+from agendasync.services.browser_session import Flash, flash
 from agendasync.services.integrations import IntegrationError
 from agendasync.store import accounts as accounts_repo
 from agendasync.store import integrations as repo
 from agendasync.store.events import find_event, list_events
 from agendasync.store.exceptions import Conflict, NotFound
 from agendasync.store.records import PageRequest, page_events
+from agendasync.sync.partner import PartnerSpec
 from agendasync.web.forms import TOKEN_FIELDS, FormField, credential_fields, mapping_fields
 from agendasync.web.render import App, User, redirect, render
-from agendasync.web.session import Flash, flash
 
 router = APIRouter()
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from agendasync.partners.base import get_partner
+from agendasync.partners.registry import get_partner
 from agendasync.store import records as rows
 from agendasync.store.content import load_speakers
 from agendasync.store.events import get_event

@@ -16,10 +16,7 @@ from markupsafe import Markup, escape
 from agendasync.domain.accounts import Access, Principal
 from agendasync.domain.models import Event
 from agendasync.domain.run_summary import summarise
-from agendasync.store import integrations as repo
-from agendasync.store.exceptions import NotFound
-from agendasync.web.context import Services, services
-from agendasync.web.session import (
+from agendasync.services.browser_session import (
     CSRF_FIELD,
     Flash,
     FlashLevel,
@@ -28,7 +25,10 @@ from agendasync.web.session import (
     take_flashes,
     user_id_of,
 )
-from agendasync.web.syncs import Pending
+from agendasync.services.context import Services, services
+from agendasync.services.sync_requests import Pending
+from agendasync.store import integrations as repo
+from agendasync.store.exceptions import NotFound
 
 TEMPLATES = Jinja2Templates(directory=str(files("agendasync.web") / "templates"))
 # A sync that has not finished after this long is no longer waited for (its process died).

@@ -16,20 +16,20 @@ from argon2 import PasswordHasher
 from cryptography.fernet import Fernet
 from fastapi import FastAPI
 
-from agendasync.demo_data import demo_event
 from agendasync.domain.accounts import Role, Scope
-from agendasync.eventfile import import_document
 from agendasync.jobs.embedded import EmbeddedDispatcher
-from agendasync.partners import image_host
-from agendasync.partners.simserver import serve_in_thread
 from agendasync.partners.swoogo.simulator import SwoogoSimulator
-from agendasync.secrets import SecretBox
+from agendasync.server import create_app
 from agendasync.services.accounts import Accounts
+from agendasync.services.context import Services, WebSettings
 from agendasync.services.syncing import BUDGETS, mapping_runner
+from agendasync.simulators import pictures as image_host
+from agendasync.simulators.server import serve_in_thread
+from agendasync.sources.demo_data import demo_event
+from agendasync.sources.eventfile import import_document
 from agendasync.store import Store
 from agendasync.store.events import create_organisation
-from agendasync.web.app import create_app
-from agendasync.web.context import Services, WebSettings
+from agendasync.store.secrets import SecretBox
 
 IN_A_MONTH = date.today() + timedelta(days=30)
 PASSWORD = "a long enough password"

@@ -3,7 +3,7 @@ nobody reaching another organisation's."""
 
 from __future__ import annotations
 
-from agendasync.demo_data import demo_event
+from agendasync.sources.demo_data import demo_event
 from conftest import IN_A_MONTH, Api, problem
 
 NEW_EVENT = {

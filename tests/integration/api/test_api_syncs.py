@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from agendasync.jobs.embedded import EmbeddedDispatcher
-from agendasync.partners.sessionize.simulator import SessionizeState, create_app
-from agendasync.partners.simserver import serve_in_thread
+from agendasync.simulators.server import serve_in_thread
+from agendasync.sources.sessionize.simulator import SessionizeState, create_app
 from conftest import Api, problem
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "sessionize"

@@ -5,18 +5,20 @@ pages, the speaker portal and its share links, and the sync flash messages."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 
 import httpx
 from cryptography.fernet import Fernet
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from agendasync.domain.accounts import Role
 from agendasync.jobs.embedded import EmbeddedDispatcher
-from agendasync.secrets import SecretBox
+from agendasync.server import create_app
+from agendasync.services.context import WebSettings
+from agendasync.store import integrations as repo
 from agendasync.store import tables as t
-from agendasync.web.app import create_app
-from agendasync.web.context import WebSettings
+from agendasync.store.events import find_event
+from agendasync.store.records import save_share_links
+from agendasync.store.secrets import SecretBox
 from conftest import PASSWORD, Api
 
 
@@ -198,13 +200,27 @@ async def test_the_portal_shows_a_speakers_sessions_and_share_links_r_spk_2(api:
             .all()
         )
         token = api.services.portal.token(speaker[0])
-        connection.execute(
-            insert(t.share_links).values(
-                speaker_id=speaker[0],
-                partner="gleanin",
-                url="https://share.example/ada",
-                updated_at=datetime.now(UTC),
-            )
+        event = find_event(connection, "acme-conf")
+        integration = repo.create_integration(
+            connection,
+            org_id=event.org_id,
+            partner="swoogo",
+            base_url="https://api.example",
+            sealed_credentials="sealed",
+            credentials_hint="key ••••",
+        )
+        mapping = repo.add_mapping(
+            connection,
+            integration,
+            event_id=event.id,
+            event_slug=event.slug,
+            partner_event_id="8",
+            partner_event_name="Acme on the partner",
+            params={},
+            continuous=False,
+        )
+        save_share_links(
+            connection, mapping.id, speaker[0], [("Share on LinkedIn", "https://share.example/ada")]
         )
     shared = await api.client.get(f"/portal/speakers/{token}")
     assert 'href="https://share.example/ada"' in shared.text

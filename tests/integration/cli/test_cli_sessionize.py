@@ -16,9 +16,9 @@ from typer.testing import CliRunner
 from agendasync.cli import app
 from agendasync.cli.base import state
 from agendasync.domain.models import Event
-from agendasync.partners.sessionize import importer
-from agendasync.partners.sessionize.simulator import SessionizeState, create_app
-from agendasync.partners.simserver import free_port, serve_in_thread
+from agendasync.simulators.server import free_port, serve_in_thread
+from agendasync.sources.sessionize import importer
+from agendasync.sources.sessionize.simulator import SessionizeState, create_app
 from agendasync.store import Store
 from agendasync.store import tables as t
 from agendasync.store.content import load_event_content

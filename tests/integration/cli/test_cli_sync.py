@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 from agendasync.cli import app
 from agendasync.cli.base import state
-from agendasync.partners.simserver import serve_in_thread
 from agendasync.partners.swoogo.simulator import SwoogoSimulator
+from agendasync.simulators.server import serve_in_thread
 
 
 @pytest.fixture(scope="module")

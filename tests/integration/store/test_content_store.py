@@ -11,10 +11,10 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
-from agendasync.demo_data import demo_event
 from agendasync.domain.event_json import EventDocument, SpeakerEntry
 from agendasync.domain.exceptions import InvalidContent
-from agendasync.eventfile import ImportResult, import_document
+from agendasync.sources.demo_data import demo_event
+from agendasync.sources.eventfile import ImportResult, import_document
 from agendasync.store import Store
 from agendasync.store.content import load_event_content
 from agendasync.store.events import create_organisation, find_event, find_organisation

@@ -23,7 +23,7 @@ from agendasync.domain.event_json import (
     TaxonomyLists,
 )
 from agendasync.domain.models import ContentFile, Person, Role, SessionStatus, SpeakerStatus
-from agendasync.eventfile import export_document, import_document
+from agendasync.sources.eventfile import export_document, import_document
 from agendasync.store import Store
 from agendasync.store.events import create_organisation
 from agendasync.store.tables import metadata

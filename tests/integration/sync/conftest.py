@@ -12,22 +12,22 @@ import httpx
 import pytest
 from cryptography.fernet import Fernet
 
-from agendasync.demo_data import demo_event
 from agendasync.domain.event_json import EventDocument
 from agendasync.domain.integrations import Mapping, SyncRun
 from agendasync.domain.models import EventContent, Session, Speaker
-from agendasync.eventfile import import_document
-from agendasync.partners import image_host
-from agendasync.partners.simserver import serve_in_thread
 from agendasync.partners.swoogo.simulator import SwoogoSimulator
-from agendasync.secrets import SecretBox
 from agendasync.services import integrations as service
-from agendasync.services.syncing import BUDGETS, run_sync
+from agendasync.services.syncing import BUDGETS, SyncSettings, run_sync
+from agendasync.simulators import pictures as image_host
+from agendasync.simulators.server import serve_in_thread
+from agendasync.sources.demo_data import demo_event
+from agendasync.sources.eventfile import import_document
 from agendasync.store import Store
 from agendasync.store.content import load_event_content, save_event_content
 from agendasync.store.events import create_organisation, find_organisation
 from agendasync.store.exceptions import NotFound
-from agendasync.sync.engine import RetryPolicy
+from agendasync.store.secrets import SecretBox
+from agendasync.sync.retry import RetryPolicy
 
 # Fast retries: the simulator's faults are immediate.
 FAST_RETRIES = RetryPolicy(attempts=6, first_delay_s=0.01, max_delay_s=0.05)
@@ -122,7 +122,7 @@ class World:
                 self.box,
                 mapping or self.mapping,
                 http=http,
-                policy=FAST_RETRIES,
+                settings=SyncSettings(retry=FAST_RETRIES),
                 **options,
             )
 

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from agendasync.domain.schedule import INTERVAL, JITTER
 from agendasync.jobs.embedded import EmbeddedDispatcher
-from agendasync.jobs.schedule import INTERVAL, JITTER
 from agendasync.store import integrations as repo
 from agendasync.store import tables as t
 

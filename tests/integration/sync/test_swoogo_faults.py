@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from agendasync.domain.integrations import RunStatus
-from agendasync.partners.swoogo.simulator import FaultRule
+from agendasync.simulators.faults import FaultRule
 from agendasync.store import Store
 
 

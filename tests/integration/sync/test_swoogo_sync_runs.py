@@ -276,7 +276,7 @@ async def test_dry_run_shows_what_would_happen_and_touches_nothing_r_sync_9(worl
 
     with world.store.transaction() as connection:
         assert repo.list_runs(connection, world.mapping.event_id) == []
-        assert repo.load_ledger(connection, world.mapping.id) == {}
+        assert repo.load_ledger(connection, repo.ledger_scope(connection, world.mapping.id)) == {}
 
 
 async def test_sponsors_synced_by_their_own_action_with_tiers_as_levels_r_sync_1(

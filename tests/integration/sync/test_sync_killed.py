@@ -80,7 +80,7 @@ async def test_killed_at_many_points_then_resumed_holds_everything_once_r_sync_7
     assert json.loads(output)["status"] in ("succeeded",)
     world.assert_all_on_swoogo_once()
     with world.store.transaction() as connection:
-        ledger = repo.load_ledger(connection, world.mapping.id)
+        ledger = repo.load_ledger(connection, repo.ledger_scope(connection, world.mapping.id))
         runs = repo.list_runs(connection, world.mapping.event_id)
     assert {entry.state for entry in ledger.values()} == {LedgerState.SYNCED}
     # The killed runs are closed as interrupted; none is left "running".

@@ -9,7 +9,7 @@ import asyncio
 
 import pytest
 
-from agendasync.partners.budget import Budgets, SlidingWindowBudget
+from agendasync.sync.budget import Budgets, SlidingWindowBudget
 
 WINDOW_S = 10.0
 MARGIN_S = 0.5
@@ -31,7 +31,7 @@ class FakeTime:
 @pytest.fixture
 def fake_time(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
     fake = FakeTime()
-    monkeypatch.setattr("agendasync.partners.budget.asyncio.sleep", fake.sleep)
+    monkeypatch.setattr("agendasync.sync.budget.asyncio.sleep", fake.sleep)
     return fake
 
 

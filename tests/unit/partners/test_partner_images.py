@@ -9,10 +9,10 @@ import httpx
 import pytest
 from PIL import Image
 
-from agendasync.partners.exceptions import Rejected
-from agendasync.partners.image_host import picture
 from agendasync.partners.images import Picture, fit_image
 from agendasync.partners.swoogo import IMAGE_MAX_BYTES
+from agendasync.simulators.pictures import picture
+from agendasync.sync.errors import Rejected
 
 URL = "https://img.example/speakers/ada.png"
 

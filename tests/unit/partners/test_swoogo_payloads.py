@@ -361,7 +361,7 @@ def test_content_items_kinds_follow_the_partner_declaration() -> None:
 
     out = content_items(selection, CONTENT)
 
-    assert [item.kind for item in out.items] == [kind.name for kind in SPEC.content_kinds]
+    assert [item.kind for item in out.items] == [kind.name for kind in SPEC.kinds("content")]
 
 
 def test_content_items_empty_selection_gives_nothing() -> None:

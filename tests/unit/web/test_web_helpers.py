@@ -8,9 +8,9 @@ import uuid
 
 import pytest
 
-from agendasync.partners.base import get_partner
+from agendasync.partners.registry import get_partner
 from agendasync.services.accounts import LoginThrottle, LoginThrottled
-from agendasync.web.context import PortalLinks
+from agendasync.services.context import PortalLinks
 from agendasync.web.forms import credential_fields, mapping_fields
 from agendasync.web.logs import RedactSecretPaths, redact
 from agendasync.web.render import safe_back

@@ -8,20 +8,27 @@ from typing import Any
 import httpx
 
 from agendasync.domain.models import EventContent
-from agendasync.partners.base import (
+from agendasync.partners.swoogo.client import DEFAULT_BASE_URL, LIST_COST, SwoogoClient
+from agendasync.partners.swoogo.connector import SwoogoConnector, partner_event
+from agendasync.partners.swoogo.payloads import (
+    SESSION_FIELDS,
+    SPEAKER_FIELDS,
+    content_items,
+    sponsor_items,
+)
+from agendasync.sync.partner import (
+    ActionSpec,
     Adopt,
     Budget,
     CredentialField,
     KindSpec,
     PartnerEvent,
     PartnerSpec,
+    SyncAction,
+    Target,
     TransformContext,
     Transformed,
-    register,
 )
-from agendasync.partners.swoogo.client import DEFAULT_BASE_URL, LIST_COST, SwoogoClient
-from agendasync.partners.swoogo.connector import SwoogoConnector, partner_event
-from agendasync.partners.swoogo.payloads import content_items, sponsor_items
 from agendasync.sync.select import Eligibility, Selection
 
 IMAGE_MAX_BYTES = 1_000_000  # the seed document's 1 MB, under Swoogo's own limits
@@ -34,22 +41,31 @@ SPEC = PartnerSpec(
         CredentialField("secret", "Consumer secret"),
     ),
     default_base_url=DEFAULT_BASE_URL,
-    content_kinds=(
-        KindSpec("rooms", Adopt.ALWAYS),
-        KindSpec("tracks", Adopt.ALWAYS),
-        KindSpec("sessions"),
-        KindSpec("speakers"),
-        KindSpec("speaker_sessions", Adopt.NEVER),
-        KindSpec("headshots", Adopt.NEVER),
+    actions=(
+        ActionSpec(
+            SyncAction.CONTENT,
+            "Sessions and speakers",
+            (
+                KindSpec("rooms", Adopt.ALWAYS),
+                KindSpec("tracks", Adopt.ALWAYS),
+                KindSpec("sessions"),
+                KindSpec("speakers"),
+                KindSpec("speaker_sessions", Adopt.NEVER),
+                KindSpec("headshots", Adopt.NEVER),
+            ),
+        ),
+        ActionSpec(
+            SyncAction.SPONSORS,
+            "Sponsors",
+            (
+                KindSpec("sponsor_levels", Adopt.ALWAYS),
+                KindSpec("sponsors"),
+                KindSpec("logos", Adopt.NEVER),
+            ),
+        ),
     ),
-    actions={
-        "sponsors": (
-            KindSpec("sponsor_levels", Adopt.ALWAYS),
-            KindSpec("sponsors"),
-            KindSpec("logos", Adopt.NEVER),
-        )
-    },
     eligibility=Eligibility(speaker_required=("first_name", "last_name", "email")),
+    fields={"sessions": SESSION_FIELDS, "speakers": SPEAKER_FIELDS},
     image_max_bytes=IMAGE_MAX_BYTES,
     budget=Budget(credits=2000, window_s=600),
     concurrency=8,
@@ -62,9 +78,9 @@ class Swoogo:
     def transform(
         self, action: str, selection: Selection, content: EventContent, context: TransformContext
     ) -> Transformed:
-        if action == "sponsors":
+        if action == SyncAction.SPONSORS:
             return sponsor_items(content.sponsors, content)
-        return content_items(selection, content)
+        return content_items(selection, content, context.field_maps)
 
     async def verify(
         self, http: httpx.AsyncClient, credentials: Mapping[str, str], base_url: str
@@ -81,7 +97,7 @@ class Swoogo:
         http: httpx.AsyncClient,
         credentials: Mapping[str, str],
         base_url: str,
-        partner_event_id: str,
+        target: Target,
         *,
         budget: Any,
     ) -> SwoogoConnector:
@@ -93,10 +109,8 @@ class Swoogo:
             budget=budget,
         )
         return SwoogoConnector(
-            client, partner_event_id, images=http, image_max_bytes=IMAGE_MAX_BYTES
+            client, target.partner_event_id, images=http, image_max_bytes=IMAGE_MAX_BYTES
         )
 
-
-register(Swoogo())
 
 __all__ = ["LIST_COST", "SPEC", "Swoogo"]

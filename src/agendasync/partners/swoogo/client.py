@@ -17,8 +17,8 @@ from urllib.parse import quote
 
 import httpx
 
-from agendasync.partners.budget import RateBudget
-from agendasync.partners.exceptions import (
+from agendasync.sync.budget import RateBudget
+from agendasync.sync.errors import (
     AuthFailed,
     OutcomeUnknown,
     PartnerError,
@@ -79,7 +79,9 @@ class SwoogoClient:
         if response.status_code in (400, 401, 403):
             raise AuthFailed(f"Swoogo refused the consumer key and secret: {_message(response)}")
         self._raise_for_status(response, write=False)
-        body = response.json()
+        body = _json(response)
+        if not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
+            raise PartnerError("the token answer has no access token: is this Swoogo's API?")
         self._token = body["access_token"]
         now = self.clock()
         expires = _expiry(body, now)
@@ -135,7 +137,7 @@ class SwoogoClient:
             if response.status_code == 401:
                 raise AuthFailed(f"Swoogo refused the token: {_message(response)}")
             self._raise_for_status(response, write=write)
-            return None if response.status_code == 204 else response.json()
+            return None if response.status_code == 204 else _json(response)
         raise AssertionError("unreachable")
 
     async def _send(self, method: str, path: str, cost: int, **kwargs: Any) -> httpx.Response:
@@ -168,7 +170,9 @@ class SwoogoClient:
     @staticmethod
     def _raise_for_status(response: httpx.Response, *, write: bool) -> None:
         status = response.status_code
-        if status < 400:
+        if 300 <= status < 400:
+            raise PartnerError(f"Swoogo answered {status} (a redirect): is the base URL right?")
+        if status < 300:
             return
         message = _message(response)
         if status == 429:
@@ -183,10 +187,19 @@ class SwoogoClient:
             text = "; ".join(f"{f}: {m}" for f, m in problems) or message
             raise Rejected(f"Swoogo refused it: {text}", problems)
         if status >= 500:
-            raise (OutcomeUnknown if write and status == 504 else Transient)(
-                f"Swoogo answered {status}: {message}"
-            )
+            # A write answered with any 5xx may still have been stored: find it before retrying.
+            raise (OutcomeUnknown if write else Transient)(f"Swoogo answered {status}: {message}")
         raise Rejected(f"Swoogo answered {status}: {message}")
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        raise PartnerError(
+            f"Swoogo's answer to {response.request.method} {response.request.url.path} is not"
+            " JSON: is the base URL Swoogo's API?"
+        ) from None
 
 
 def _expiry(body: dict[str, Any], now: float) -> float:

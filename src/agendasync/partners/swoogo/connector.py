@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import date
 from typing import Any
 
 import httpx
 
-from agendasync.partners.base import PartnerEvent
-from agendasync.partners.exceptions import Rejected
 from agendasync.partners.images import fit_image
 from agendasync.partners.swoogo.client import LIST_COST, SwoogoClient
-from agendasync.partners.swoogo.payloads import id_in_notes
+from agendasync.partners.swoogo.payloads import SESSION_FIELDS, SPEAKER_FIELDS, id_in_notes
+from agendasync.sync.errors import Rejected, RemoteNotFound
 from agendasync.sync.model import Item, LedgerEntry, Resolved
+from agendasync.sync.partner import PartnerEvent
 
 # Where each kind lives on Swoogo: (list path, create path, update path with {id}).
 _PATHS = {
@@ -122,7 +123,9 @@ class SwoogoConnector:
                 json={"session_ids": [int(s) for s in added]},
             )
         for gone in [s for s in linked if s not in wanted]:
-            await self.client.call("DELETE", f"/speakers/{speaker.partner_id}/sessions/{gone}")
+            # A session deleted on Swoogo took its links with it: nothing left to unlink.
+            with contextlib.suppress(RemoteNotFound):
+                await self.client.call("DELETE", f"/speakers/{speaker.partner_id}/sessions/{gone}")
         return Resolved(speaker.partner_id, {"session_ids": wanted})
 
     async def _upload(self, path: str, url: str) -> None:
@@ -199,27 +202,42 @@ class SwoogoConnector:
     async def find(self, item: Item) -> Resolved | None:
         """One record, for a create whose answer was lost (R-SYNC-7).
 
-        Search by a standard field (name or email: Swoogo's search ignores custom fields), then
-        check our id in the notes where the kind carries it."""
-        lookup = dict(item.lookup)
-        if item.kind == "speakers":
-            search = f"email={lookup['email']}"
-        elif "name" in lookup and item.kind in _LIST_FIELDS:
-            search = f"name={item.payload['name']}"
-        else:
-            return (await self.index(item.kind)).get(next(iter(item.lookup), ("", "")))
-        rows = await self.client.list_all(
-            _PATHS[item.kind][0],
-            event_id=self.event_id,
-            fields=_LIST_FIELDS[item.kind],
-            search=search,
-        )
-        for row in rows:
-            keys = set(_keys(item.kind, row))
-            wanted = ("uuid", lookup["uuid"]) if "uuid" in lookup else next(iter(item.lookup))
-            if wanted in keys:
-                return _resolved(item.kind, row)
+        Search by a standard field (name or email: Swoogo's search ignores custom fields), for
+        every value the record was sent with, then check our id in the notes where the kind
+        carries it."""
+        if item.kind not in _LIST_FIELDS:
+            found = await self.index(item.kind)
+            return next((found[key] for key in item.lookup if key in found), None)
+        field = "email" if item.kind == "speakers" else "name"
+        ours = [key for key in item.lookup if key[0] == "uuid"]
+        for kind, value in item.lookup:
+            if kind != field:
+                continue
+            rows = await self.client.list_all(
+                _PATHS[item.kind][0],
+                event_id=self.event_id,
+                fields=_LIST_FIELDS[item.kind],
+                search=f"{field}={value}",
+            )
+            for row in rows:
+                keys = set(_keys(item.kind, row))
+                if keys & set(ours or [(kind, value.lower())]):
+                    return _resolved(item.kind, row)
         return None
+
+    async def fields(self, kind: str) -> frozenset[str]:
+        """Swoogo's own fields of sessions or speakers, and their custom fields (`c_<id>`)."""
+        defaults = {"sessions": SESSION_FIELDS, "speakers": SPEAKER_FIELDS}[kind]
+        known = {pair.partner for pair in defaults}
+        if kind == "sessions":
+            body = await self.client.call(
+                "GET",
+                "/sessions/fields",
+                cost=LIST_COST,
+                params={"event_id": self.event_id, "fields": "attribute"},
+            )
+            known |= {str(f["attribute"]) for f in body["items"] if f.get("attribute")}
+        return frozenset(known)
 
 
 def _keys(kind: str, row: Mapping[str, Any]) -> list[tuple[str, str]]:

@@ -10,11 +10,16 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 
+from pydantic import BaseModel
+
+from agendasync.domain.integrations import FieldSpec
 from agendasync.domain.models import EventContent, Session, Speaker, Sponsor, TaxonomyItem
-from agendasync.partners.base import Transformed
+from agendasync.sync.fields import FieldMaps, apply_field_map
 from agendasync.sync.model import Item, Ref
+from agendasync.sync.partner import Transformed
 from agendasync.sync.select import Selection, session_label, speaker_label
 
 # Our id travels in the record's admin notes: Swoogo's search ignores custom fields, so this
@@ -55,6 +60,37 @@ def _taxonomy_item(kind: str, item: TaxonomyItem) -> Item:
         payload["color"] = item.colour
     label = f"{kind.removesuffix('s')} '{item.name}'"
     return Item(kind, item.id, label, payload, lookup=(("name", item.name.lower()),))
+
+
+# The default field maps (SPEC §6): what the hub fills on Swoogo; pairs added to a mapping's
+# map fill Swoogo custom fields (`c_<id>`).
+SESSION_FIELDS = (
+    FieldSpec("title", "name", required=True),
+    FieldSpec("description", "description"),
+    FieldSpec("starts_at", "date", required=True),
+    FieldSpec("starts_at", "start_time", required=True),
+    FieldSpec("ends_at", "end_time", required=True),
+    FieldSpec("locations", "location_id"),
+    FieldSpec("tracks", "track_id"),
+)
+SPEAKER_FIELDS = (
+    FieldSpec("first_name", "first_name", required=True),
+    FieldSpec("last_name", "last_name", required=True),
+    FieldSpec("email", "email", required=True),
+    FieldSpec("honorific", "prefix"),
+    FieldSpec("job_title", "job_title"),
+    FieldSpec("company", "company"),
+    FieldSpec("biography", "bio"),
+    FieldSpec("mobile_phone", "mobile_phone"),
+    FieldSpec("twitter_url", "twitter_handle"),
+)
+
+
+def _mapped(
+    item: Item, record: BaseModel, defaults: tuple[FieldSpec, ...], maps: FieldMaps
+) -> Item:
+    payload, notes = apply_field_map(item.payload, record, item.kind, defaults, maps)
+    return replace(item, payload=payload, notes=(*item.notes, *notes))
 
 
 def session_item(session: Session, content: EventContent) -> Item:
@@ -126,7 +162,10 @@ def _handle(url: str | None) -> str:
     return "@" + url.rstrip("/").rsplit("/", 1)[-1].lstrip("@")
 
 
-def content_items(selection: Selection, content: EventContent) -> Transformed:
+def content_items(
+    selection: Selection, content: EventContent, maps: FieldMaps | None = None
+) -> Transformed:
+    maps = maps or FieldMaps()
     out = Transformed(skipped=list(selection.skipped))
     rooms: dict[uuid.UUID, TaxonomyItem] = {}
     tracks: dict[uuid.UUID, TaxonomyItem] = {}
@@ -137,7 +176,10 @@ def content_items(selection: Selection, content: EventContent) -> Transformed:
             tracks[item.id] = item
     out.items += [_taxonomy_item("rooms", item) for item in rooms.values()]
     out.items += [_taxonomy_item("tracks", item) for item in tracks.values()]
-    out.items += [session_item(session, content) for session in selection.sessions]
+    out.items += [
+        _mapped(session_item(session, content), session, SESSION_FIELDS, maps)
+        for session in selection.sessions
+    ]
 
     sessions_of: dict[uuid.UUID, list[uuid.UUID]] = {}
     for session in selection.sessions:
@@ -146,7 +188,7 @@ def content_items(selection: Selection, content: EventContent) -> Transformed:
             if session.id not in sessions_of[person.speaker_id]:
                 sessions_of[person.speaker_id].append(session.id)
     for speaker in selection.speakers:
-        out.items.append(speaker_item(speaker))
+        out.items.append(_mapped(speaker_item(speaker), speaker, SPEAKER_FIELDS, maps))
         links = {
             "speaker": Ref("speakers", speaker.id),
             "sessions": [Ref("sessions", sid, optional=True) for sid in sessions_of[speaker.id]],

@@ -109,9 +109,7 @@ import base64
 import binascii
 import copy
 import dataclasses
-import fnmatch
 import math
-import random
 import re
 import secrets
 import time
@@ -133,12 +131,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import Message, Receive, Scope, Send
 
+from agendasync.simulators.faults import FaultKind, FaultKit, FaultRule
+
 __all__ = [
     "API_PREFIX",
     "ENTITIES",
     "EntitySpec",
-    "FaultPlan",
-    "FaultRule",
     "Knobs",
     "ListQuery",
     "Stats",
@@ -343,80 +341,6 @@ class Stats:
             "statuses": {str(k): v for k, v in self.statuses.items()},
             "faults": dict(self.faults),
         }
-
-
-FaultKind = Literal["error", "timeout", "lost"]
-
-
-@dataclass
-class FaultRule:
-    """One injected fault.
-
-    `kind`: "error" answers `status` at once; "timeout" hangs `hang_seconds`, then answers
-    504 without doing the call; "lost" does the call, hangs `hang_seconds`, then closes the
-    connection without an answer. `count` is how many more times it may fire (None: no
-    limit), `probability` the chance it fires on a matching call (one RNG draw per matching
-    call), `match` a glob over the endpoint key, e.g. "POST /sessions/*" or "GET *".
-    """
-
-    kind: FaultKind
-    count: int | None = 1
-    probability: float = 1.0
-    status: int = 500
-    hang_seconds: float = 0.0
-    match: str = "*"
-
-    def as_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-
-class FaultPlan:
-    """The faults to inject, checked in order; the first that fires wins."""
-
-    def __init__(self, seed: int = 0) -> None:
-        self.rules: list[FaultRule] = []
-        self.rng = random.Random(seed)
-
-    def add(self, rule: FaultRule) -> FaultRule:
-        self.rules.append(rule)
-        return rule
-
-    def fail_next(self, n: int = 1, *, status: int = 500, match: str = "*") -> FaultRule:
-        return self.add(FaultRule("error", count=n, status=status, match=match))
-
-    def fail_randomly(
-        self, probability: float, *, status: int = 503, match: str = "*", count: int | None = None
-    ) -> FaultRule:
-        return self.add(
-            FaultRule("error", count=count, probability=probability, status=status, match=match)
-        )
-
-    def hang_next(self, n: int = 1, *, seconds: float = 2.0, match: str = "*") -> FaultRule:
-        return self.add(FaultRule("timeout", count=n, hang_seconds=seconds, match=match))
-
-    def lose_next(self, n: int = 1, *, seconds: float = 0.0, match: str = "*") -> FaultRule:
-        return self.add(FaultRule("lost", count=n, hang_seconds=seconds, match=match))
-
-    def clear(self, seed: int | None = None) -> None:
-        self.rules.clear()
-        if seed is not None:
-            self.rng.seed(seed)
-
-    def pick(self, endpoint: str) -> FaultRule | None:
-        for rule in list(self.rules):
-            if rule.count is not None and rule.count <= 0:
-                self.rules.remove(rule)
-                continue
-            if not fnmatch.fnmatchcase(endpoint, rule.match):
-                continue
-            if rule.probability < 1.0 and self.rng.random() >= rule.probability:
-                continue
-            if rule.count is not None:
-                rule.count -= 1
-                if rule.count == 0:
-                    self.rules.remove(rule)
-            return rule
-        return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -2013,16 +1937,6 @@ def _links(request: Request, meta: Mapping[str, int]) -> dict[str, dict[str, str
     return links
 
 
-async def _drop_connection(send: Send) -> None:
-    """Close the client's connection without an answer (uvicorn), else abort the request."""
-    transport = getattr(getattr(send, "__self__", None), "transport", None)
-    if transport is None:
-        raise ConnectionAbortedError("answer lost (simulated)")
-    transport.close()
-    for _ in range(3):  # let the server see the disconnect before the app returns
-        await asyncio.sleep(0)
-
-
 class SwoogoSimulator:
     """The Swoogo simulator as an ASGI app (`serve_in_thread(sim)`).
 
@@ -2035,8 +1949,8 @@ class SwoogoSimulator:
     def __init__(self, state: SwoogoState | None = None, *, seed: int = 0, **knobs: Any) -> None:
         self.state = state if state is not None else SwoogoState()
         self.state.knobs.update(**knobs)
-        self.faults = FaultPlan(seed)
-        self._hang_generation = 0
+        self.kit = FaultKit(seed)
+        self.faults = self.kit.plan
         self.api = self._build_api()
 
     @property
@@ -2054,13 +1968,12 @@ class SwoogoSimulator:
     def reset(self, state: SwoogoState | None = None, *, seed: int = 0) -> SwoogoState:
         """Start over (e.g. between tests on one server): new state, no faults, no hangs."""
         self.state = state if state is not None else SwoogoState()
-        self.faults.clear(seed)
-        self.release_hangs()
+        self.kit.reset(seed)
         return self.state
 
     def release_hangs(self) -> None:
         """End every hang in progress now (timeouts answer, lost answers drop)."""
-        self._hang_generation += 1
+        self.kit.release_hangs()
 
     # -- the front door ----------------------------------------------------------------------
 
@@ -2093,27 +2006,20 @@ class SwoogoSimulator:
                 self.stats.statuses[message["status"]] += 1
             await send(message)
 
-        fault = self.faults.pick(call.endpoint)
-        if fault is None:
-            await self.api(scope, receive, answer)
-            return
-        self.stats.faults[fault.kind] += 1
-        if fault.kind == "error":
-            message = _FAULT_MESSAGES.get(fault.status, _PHRASES.get(fault.status, "Error"))
-            await JSONResponse(error_body(fault.status, message), fault.status)(
-                scope, receive, answer
-            )
-        elif fault.kind == "timeout":
-            await self._hang(fault.hang_seconds)
-            await JSONResponse(error_body(504, _FAULT_MESSAGES[504]), 504)(scope, receive, answer)
-        else:
+        await self.kit.serve(
+            call.endpoint,
+            self.api,
+            self._fault_answer,
+            scope,
+            receive,
+            answer,
+            fired=self.stats.faults,
+            server_send=send,
+        )
 
-            async def swallow(message: Message) -> None:
-                return None
-
-            await self.api(scope, receive, swallow)
-            await self._hang(fault.hang_seconds)
-            await _drop_connection(send)
+    def _fault_answer(self, status: int) -> JSONResponse:
+        message = _FAULT_MESSAGES.get(status, _PHRASES.get(status, "Error"))
+        return JSONResponse(error_body(status, message), status)
 
     def _endpoint(self, scope: Scope) -> str:
         """`METHOD /route-template` without the base path, e.g. `GET /sessions/{id}`."""
@@ -2123,12 +2029,6 @@ class SwoogoSimulator:
                 template = re.sub(r":\w+\}", "}", getattr(route, "path", ""))
                 return f"{scope['method']} {template.removeprefix(API_PREFIX)}"
         return f"{scope['method']} {scope['path'].removeprefix(API_PREFIX)}"
-
-    async def _hang(self, seconds: float) -> None:
-        generation = self._hang_generation
-        deadline = time.monotonic() + seconds
-        while generation == self._hang_generation and time.monotonic() < deadline:
-            await asyncio.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
 
     # -- routes ------------------------------------------------------------------------------
 

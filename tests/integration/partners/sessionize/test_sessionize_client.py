@@ -10,8 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from agendasync.partners.sessionize.client import SessionizeClient
-from agendasync.partners.sessionize.exceptions import (
+from agendasync.simulators.server import free_port, serve_in_thread
+from agendasync.sources.sessionize.client import SessionizeClient
+from agendasync.sources.sessionize.exceptions import (
     EmailsKeyRejected,
     EndpointNotFound,
     InvalidEndpointId,
@@ -19,9 +20,8 @@ from agendasync.partners.sessionize.exceptions import (
     SessionizeError,
     Unreachable,
 )
-from agendasync.partners.sessionize.feed import parse_all, parse_emails
-from agendasync.partners.sessionize.simulator import SessionizeState, create_app
-from agendasync.partners.simserver import free_port, serve_in_thread
+from agendasync.sources.sessionize.feed import parse_all, parse_emails
+from agendasync.sources.sessionize.simulator import SessionizeState, create_app
 
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "sessionize"
 ASNE = "7c2d4f1a-93b5-4e0b-a1d2-5f6e7a8b9c01"

@@ -27,7 +27,8 @@ from agendasync.domain.models import (
     TaxonomyItem,
     TaxonomyKind,
 )
-from agendasync.partners.sessionize.exceptions import (
+from agendasync.simulators.server import free_port, serve_in_thread
+from agendasync.sources.sessionize.exceptions import (
     EmailsKeyRejected,
     EndpointIdMissing,
     EndpointNotFound,
@@ -39,7 +40,7 @@ from agendasync.partners.sessionize.exceptions import (
     SessionizeError,
     Unreachable,
 )
-from agendasync.partners.sessionize.importer import (
+from agendasync.sources.sessionize.importer import (
     ImportReport,
     ImportStatus,
     LeftOut,
@@ -49,8 +50,7 @@ from agendasync.partners.sessionize.importer import (
     import_sessionize_feed,
     last_import_report,
 )
-from agendasync.partners.sessionize.simulator import SessionizeState, create_app
-from agendasync.partners.simserver import free_port, serve_in_thread
+from agendasync.sources.sessionize.simulator import SessionizeState, create_app
 from agendasync.store import Store
 from agendasync.store import tables as t
 from agendasync.store.content import load_event_content, save_event_content

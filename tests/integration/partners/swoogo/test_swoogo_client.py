@@ -7,11 +7,11 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from agendasync.partners.budget import SlidingWindowBudget
-from agendasync.partners.exceptions import AuthFailed, RateLimited, Rejected, RemoteNotFound
-from agendasync.partners.simserver import serve_in_thread
 from agendasync.partners.swoogo.client import SwoogoClient
 from agendasync.partners.swoogo.simulator import SwoogoSimulator
+from agendasync.simulators.server import serve_in_thread
+from agendasync.sync.budget import SlidingWindowBudget
+from agendasync.sync.errors import AuthFailed, RateLimited, Rejected, RemoteNotFound
 
 
 @pytest.fixture(scope="module")

@@ -18,8 +18,8 @@ from urllib.parse import quote_plus
 import httpx
 import pytest
 
-from agendasync.partners.simserver import serve_in_thread
 from agendasync.partners.swoogo.simulator import SwoogoSimulator, SwoogoState, ValidationFailed
+from agendasync.simulators.server import serve_in_thread
 
 KEY = "consumer key+1"  # needs URL-encoding before Base64, as the docs say
 SECRET = "s3cr:et/"

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agendasync.partners.sessionize.exceptions import (
+from agendasync.sources.sessionize.exceptions import (
     InvalidEndpointId,
     MalformedPayload,
     NotJson,
@@ -23,7 +23,7 @@ from agendasync.partners.sessionize.exceptions import (
     ScheduleNotPublished,
     SessionizeError,
 )
-from agendasync.partners.sessionize.feed import (
+from agendasync.sources.sessionize.feed import (
     CategoryItemRef,
     Dimension,
     SessionizeFeed,

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from agendasync.domain.models import Event, EventContent, Speaker
-from agendasync.partners.sessionize.exceptions import MalformedPayload
-from agendasync.partners.sessionize.feed import parse_all
-from agendasync.partners.sessionize.importer import (
+from agendasync.sources.sessionize.exceptions import MalformedPayload
+from agendasync.sources.sessionize.feed import parse_all
+from agendasync.sources.sessionize.importer import (
     ImportPlan,
     LeftOut,
     LeftOutReason,

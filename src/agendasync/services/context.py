@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from itsdangerous import BadSignature, URLSafeSerializer
 from starlette.requests import Request
 
-from agendasync.partners.sessionize.client import DEFAULT_BASE_URL as SESSIONIZE_URL
-from agendasync.secrets import SecretBox
 from agendasync.services.accounts import Accounts
+from agendasync.services.sync_requests import SyncStarter
+from agendasync.sources.sessionize.client import DEFAULT_BASE_URL as SESSIONIZE_URL
 from agendasync.store import Store
-from agendasync.web.syncs import SyncStarter
+from agendasync.store.secrets import SecretBox
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ PartnerError            anything a partner call can fail with; carries a clear m
 ├── RateLimited         the partner says "too many": wait `retry_after` seconds, then retry
 ├── RemoteNotFound      the record is gone on the partner (deleted there)
 ├── Rejected            the partner refuses this record's data; `problems` names the fields
+│   └── Clash           the email belongs to a partner contact the hub did not create: a skip
 └── Transient           a 5xx, a timeout, a dropped connection: retry with backoff
     └── OutcomeUnknown  the request may have landed (e.g. an answer lost after sending)
 """
@@ -34,6 +35,11 @@ class Rejected(PartnerError):
     def __init__(self, message: str, problems: list[tuple[str, str]] | None = None) -> None:
         super().__init__(message)
         self.problems = problems or []
+
+
+class Clash(Rejected):
+    """R-SPK-1: a contact the hub did not create holds this email; the record is skipped and
+    the ledger left alone, so it is tried again once the clash is gone."""
 
 
 class Transient(PartnerError):

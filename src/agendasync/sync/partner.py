@@ -1,11 +1,11 @@
 """The partner interface: what a partner declares and what its connector does.
 
 A partner package (`partners/swoogo/`, ...) is the only place that knows that partner. It
-declares a `PartnerSpec` (credentials, mapping parameters, the kinds of records it holds and in
-which order they are sent, eligibility, image limit, delete semantics, rate budget) and
-implements `Partner`: a pure transform from eligible records to items, and a `Connector` that
-speaks the partner's API. Forms, the CLI and the sync engine are driven by the declaration; the
-engine only ever calls this interface.
+declares a `PartnerSpec` (credentials, mapping parameters, its actions with the kinds of
+records each sends in order, eligibility, default field maps, image limit, delete semantics,
+rate budget) and implements `Partner`: a pure transform from eligible records to items, and a
+`Connector` that speaks the partner's API for one `Target`. The CLI, the pages, the API and the
+sync engine are driven by the declaration; the engine only ever calls this interface.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from typing import Any, Protocol
 
 import httpx
 
+from agendasync.domain.integrations import FieldSpec
 from agendasync.domain.models import EventContent
+from agendasync.sync.fields import FieldMaps
 from agendasync.sync.model import Item, LedgerEntry, Resolved, Skip
 from agendasync.sync.select import Eligibility, Selection
 
@@ -36,6 +38,7 @@ class MappingParam:
 
     name: str
     label: str
+    help: str = ""
 
 
 class Adopt(enum.Enum):
@@ -54,6 +57,28 @@ class KindSpec:
     adopt: Adopt = Adopt.FIRST_SYNC
 
 
+class SyncAction(enum.StrEnum):
+    """What a sync sends (R-SYNC-1): content is sessions with their speakers and taxonomy;
+    sponsors and exhibitors each have their own action."""
+
+    CONTENT = "content"
+    SPONSORS = "sponsors"
+    EXHIBITORS = "exhibitors"
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """One sync action a partner offers: its title for people and the kinds it sends in order."""
+
+    action: SyncAction
+    title: str  # "Sessions and speakers"
+    kinds: tuple[KindSpec, ...]
+
+    @property
+    def name(self) -> str:
+        return self.action.value
+
+
 @dataclass(frozen=True)
 class Budget:
     """The partner's rate budget per credential: `credits` per `window_s` seconds."""
@@ -62,26 +87,45 @@ class Budget:
     window_s: float
 
 
+# A partner without a published budget gets a conservative one (10 calls a second).
+DEFAULT_BUDGET = Budget(credits=10, window_s=1.0)
+
+
 @dataclass(frozen=True)
 class PartnerSpec:
     name: str  # the id used in commands and URLs: "swoogo"
     title: str  # for people: "Swoogo"
     credential_fields: tuple[CredentialField, ...]
     default_base_url: str | None
+    actions: tuple[ActionSpec, ...]
     base_url_required: bool = False  # ExpoPlatform: every customer has its own host
     mapping_params: tuple[MappingParam, ...] = ()
-    # The kinds a content sync sends, in order (taxonomy before the sessions that use it), and
-    # the kinds each separate action sends (R-SYNC-1: sponsors, exhibitors).
-    content_kinds: tuple[KindSpec, ...] = ()
-    actions: Mapping[str, tuple[KindSpec, ...]] = field(default_factory=dict)
     eligibility: Eligibility = field(default_factory=Eligibility)
+    # Default field maps (SPEC §6), per kind that has one ("sessions", "speakers").
+    fields: Mapping[str, tuple[FieldSpec, ...]] = field(default_factory=dict)
     image_max_bytes: int | None = None
     deletes_propagate: bool = False  # Gleanin: records gone from the hub are deleted there
-    budget: Budget | None = None
+    recreate_deleted: bool = False  # Gleanin: a record deleted on the partner is sent again
+    purge_on_unmap: bool = False  # ExpoPlatform: removing a mapping deletes what it created
+    budget: Budget | None = DEFAULT_BUDGET
     concurrency: int = 8
 
+    def action(self, name: str) -> ActionSpec:
+        for spec in self.actions:
+            if spec.name == name:
+                return spec
+        offered = " or ".join(a.name for a in self.actions)
+        raise LookupError(f"{self.title} syncs {offered}, not {name!r}")
+
+    @property
+    def action_names(self) -> list[str]:
+        return [a.name for a in self.actions]
+
     def kinds(self, action: str) -> tuple[KindSpec, ...]:
-        return self.content_kinds if action == "content" else self.actions[action]
+        return self.action(action).kinds
+
+    def all_kinds(self) -> list[KindSpec]:
+        return [kind for action in self.actions for kind in action.kinds]
 
 
 @dataclass(frozen=True)
@@ -94,11 +138,20 @@ class PartnerEvent:
 
 
 @dataclass(frozen=True)
-class TransformContext:
-    """What a transform may use beside the records: the mapping's settings and the clock."""
+class Target:
+    """What a connector works on: one partner event and the mapping's parameters."""
 
     partner_event_id: str
     params: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TransformContext:
+    """What a transform may use beside the records: the mapping's target, its field maps
+    (with the partner fields known to exist, where they were asked for) and the clock."""
+
+    target: Target
+    field_maps: FieldMaps = field(default_factory=FieldMaps)
     now: datetime | None = None
 
 
@@ -111,8 +164,10 @@ class Transformed:
 class Connector(Protocol):
     """One partner event, reached with one credential.
 
-    Every method raises the `partners.exceptions` tree on failure. `create` and `update` take
-    an item whose refs are already resolved (`payload` values that were `Ref`s are `Resolved`).
+    Every method raises the `sync.errors` tree on failure. `create` and `update` take an item
+    whose refs are already resolved (`payload` values that were `Ref`s are `Resolved`); `find`
+    looks a record up by the keys of `item.lookup` (the hub id first where the partner holds
+    it), `index` lists what the partner holds of a kind, keyed the same way.
     """
 
     @property
@@ -137,6 +192,10 @@ class Connector(Protocol):
 
     async def index(self, kind: str) -> Mapping[tuple[str, str], Resolved]: ...
 
+    async def fields(self, kind: str) -> frozenset[str]:
+        """The partner fields that exist for `kind` ("sessions", "speakers"), for field maps."""
+        ...
+
 
 class Partner(Protocol):
     spec: PartnerSpec
@@ -156,31 +215,7 @@ class Partner(Protocol):
         http: httpx.AsyncClient,
         credentials: Mapping[str, str],
         base_url: str,
-        partner_event_id: str,
+        target: Target,
         *,
         budget: Any,
     ) -> Connector: ...
-
-
-_REGISTRY: dict[str, Partner] = {}
-
-
-def register(partner: Partner) -> Partner:
-    _REGISTRY[partner.spec.name] = partner
-    return partner
-
-
-def get_partner(name: str) -> Partner:
-    from agendasync.partners import registry  # noqa: F401  (imports and registers every partner)
-
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        known = ", ".join(sorted(_REGISTRY)) or "none"
-        raise LookupError(f"unknown partner {name!r}; known partners: {known}") from None
-
-
-def all_partners() -> list[Partner]:
-    from agendasync.partners import registry  # noqa: F401
-
-    return [_REGISTRY[name] for name in sorted(_REGISTRY)]

@@ -53,14 +53,14 @@ from enum import StrEnum
 from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from agendasync.partners.sessionize.exceptions import (
+from agendasync.sources.sessionize.exceptions import (
     InvalidEndpointId,
     MalformedPayload,
     NotJson,
     PlaceholderData,
     ScheduleNotPublished,
 )
-from agendasync.partners.sessionize.languages import language_code
+from agendasync.sources.sessionize.languages import language_code
 
 # --------------------------------------------------------------------------------------------
 # Endpoint ids (R-SZ-1)

@@ -23,13 +23,13 @@ from typing import Final
 
 import httpx
 
-from agendasync.partners.sessionize.exceptions import (
+from agendasync.sources.sessionize.exceptions import (
     EmailsKeyRejected,
     EndpointNotFound,
     NotJson,
     Unreachable,
 )
-from agendasync.partners.sessionize.feed import parse_endpoint_id
+from agendasync.sources.sessionize.feed import parse_endpoint_id
 
 DEFAULT_BASE_URL: Final = "https://sessionize.com"
 _BOM: Final = b"\xef\xbb\xbf"

@@ -1,7 +1,7 @@
 """Sessionize import (SPEC §9): `feed` parses view/All (pure), `client` fetches it over HTTP,
 `simulator` fakes the API for tests, `exceptions` holds the R-SZ-4 errors."""
 
-from agendasync.partners.sessionize.exceptions import (
+from agendasync.sources.sessionize.exceptions import (
     EmailsKeyRejected,
     EndpointIdMissing,
     EndpointNotFound,
@@ -13,7 +13,7 @@ from agendasync.partners.sessionize.exceptions import (
     SessionizeError,
     Unreachable,
 )
-from agendasync.partners.sessionize.feed import (
+from agendasync.sources.sessionize.feed import (
     Category,
     CategoryItem,
     CategoryItemRef,

@@ -23,10 +23,11 @@ from sqlalchemy import Connection
 from agendasync.domain.integrations import Mapping as EventMapping
 from agendasync.domain.integrations import SyncRun
 from agendasync.domain.models import Event
-from agendasync.partners.base import Partner, get_partner
+from agendasync.partners.registry import get_partner
 from agendasync.store import Store
 from agendasync.store.integrations import find_mapping
 from agendasync.store.records import latest_run_since
+from agendasync.sync.partner import Partner, SyncAction
 
 
 class SyncStarter(Protocol):
@@ -88,11 +89,10 @@ def sync_target(
         partner = get_partner(partner_name)
     except LookupError as exc:
         raise SyncRefused(422, "partner", str(exc)) from exc
-    actions = ["content", *partner.spec.actions]
-    if action not in actions:
-        raise SyncRefused(
-            422, "action", f"{partner.spec.title} syncs {' or '.join(actions)}, not {action!r}"
-        )
+    try:
+        partner.spec.action(action)
+    except LookupError as exc:
+        raise SyncRefused(422, "action", str(exc)) from exc
     mapping = find_mapping(connection, event.id, partner.spec.name)
     if mapping is None:
         raise SyncRefused(
@@ -105,6 +105,6 @@ def sync_target(
 
 def action_title(partner_title: str, action: str) -> str:
     """How people call a sync: "Sync to Swoogo", "Sponsor sync to Swoogo"."""
-    if action == "content":
+    if action == SyncAction.CONTENT:
         return f"Sync to {partner_title}"
     return f"{action.removesuffix('s').capitalize()} sync to {partner_title}"

@@ -84,13 +84,13 @@ from agendasync.domain.models import (
 )
 from agendasync.domain.models import Session as StoredSession
 from agendasync.domain.models import Speaker as StoredSpeaker
-from agendasync.partners.sessionize.client import DEFAULT_BASE_URL, SessionizeClient
-from agendasync.partners.sessionize.exceptions import (
+from agendasync.sources.sessionize.client import DEFAULT_BASE_URL, SessionizeClient
+from agendasync.sources.sessionize.exceptions import (
     EndpointIdMissing,
     MalformedPayload,
 )
-from agendasync.partners.sessionize.feed import Session as FeedSession
-from agendasync.partners.sessionize.feed import (
+from agendasync.sources.sessionize.feed import Session as FeedSession
+from agendasync.sources.sessionize.feed import (
     SessionizeFeed,
     classify_session,
     content_hash,
@@ -99,7 +99,7 @@ from agendasync.partners.sessionize.feed import (
     parse_emails,
     parse_endpoint_id,
 )
-from agendasync.partners.sessionize.feed import Speaker as FeedSpeaker
+from agendasync.sources.sessionize.feed import Speaker as FeedSpeaker
 from agendasync.store import tables as t
 from agendasync.store.content import load_event_content, save_event_content
 from agendasync.store.db import Store

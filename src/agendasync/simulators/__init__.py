@@ -1,0 +1,1 @@
+"""What every partner simulator shares: the ASGI server, the fault kit, the picture host."""

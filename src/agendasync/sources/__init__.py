@@ -1,0 +1,1 @@
+"""The way in: event files, Sessionize, demo content."""
