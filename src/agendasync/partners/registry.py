@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from agendasync.partners.swoogo import Swoogo
+from agendasync.partners.swoogo.simulator import SwoogoSimulation
+from agendasync.simulators.harness import Simulation
 from agendasync.sync.partner import Partner
 
 PARTNERS: dict[str, Partner] = {partner.spec.name: partner for partner in (Swoogo(),)}
+# The partners' simulators, for `agendasync simulate` and the behaviour suite.
+SIMULATIONS: dict[str, Callable[[], Simulation]] = {"swoogo": SwoogoSimulation}
 
 
 def get_partner(name: str) -> Partner:

@@ -131,7 +131,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import Message, Receive, Scope, Send
 
-from agendasync.simulators.faults import FaultKind, FaultKit, FaultRule
+from agendasync.simulators.faults import FaultKind, FaultKit, FaultPlan, FaultRule
 
 __all__ = [
     "API_PREFIX",
@@ -1179,6 +1179,9 @@ class SwoogoState:
         }
 
     # -- seeding (Python API) ----------------------------------------------------------------
+
+    def has_credentials(self, key: str) -> bool:
+        return key in self._credentials
 
     def add_credentials(self, key: str, secret: str) -> int:
         """Register an API credential; returns the id of the user it acts as."""
@@ -2277,3 +2280,48 @@ class SwoogoSimulator:
 def create_app(state: SwoogoState | None = None, *, seed: int = 0, **knobs: Any) -> SwoogoSimulator:
     """The simulator as an ASGI app; `knobs` are `Knobs` fields (e.g. `window_seconds=10`)."""
     return SwoogoSimulator(state, seed=seed, **knobs)
+
+
+class SwoogoSimulation:
+    """The Swoogo simulator for the behaviour suite and `agendasync simulate swoogo`."""
+
+    partner = "swoogo"
+    KEY, SECRET = "demo-key", "demo-secret"
+
+    def __init__(self) -> None:
+        self.simulator = SwoogoSimulator()
+
+    @property
+    def app(self) -> SwoogoSimulator:
+        return self.simulator
+
+    @property
+    def faults(self) -> FaultPlan:
+        return self.simulator.faults
+
+    def reset(self) -> None:
+        self.simulator.reset()
+
+    def credentials(self) -> dict[str, str]:
+        if not self.simulator.state.has_credentials(self.KEY):
+            self.simulator.state.add_credentials(self.KEY, self.SECRET)
+        return {"key": self.KEY, "secret": self.SECRET}
+
+    def base_url(self, server: str) -> str:
+        return server + API_PREFIX
+
+    def add_event(self, name: str, timezone: str, start: date, end: date) -> str:
+        event_id = self.simulator.state.add_event(
+            name, timezone=timezone, start_date=start.isoformat(), end_date=end.isoformat()
+        )
+        return str(event_id)
+
+    def mapping_params(self, event_id: str) -> dict[str, str]:
+        return {}
+
+    def records(self, event_id: str, kind: str) -> list[dict[str, Any]]:
+        table = self.simulator.state.table(kind)
+        return [dict(row) for row in table.values() if str(row.get("event_id")) == event_id]
+
+    def delete(self, event_id: str, kind: str, partner_id: str) -> None:
+        self.simulator.state.admin_delete(kind, int(partner_id))
