@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from agendasync.cli import content, demo, jobs, sessionize, syncing, web
+from agendasync.cli import content, demo, fields, jobs, sessionize, syncing, web
 from agendasync.cli.base import state
 
 app = typer.Typer(help="agendasync: keep event content in one place, sync it everywhere.")
@@ -19,6 +19,7 @@ app.command("demo-data")(content.demo_data_command)
 app.command("demo")(demo.demo)
 app.add_typer(syncing.integrations_app, name="integrations")
 app.add_typer(syncing.mappings_app, name="mappings")
+app.add_typer(fields.fields_app, name="fields")
 app.command("simulate")(syncing.simulate)
 app.command("sync")(syncing.sync)
 app.command("sync-sponsors")(syncing.sync_sponsors)

@@ -17,6 +17,7 @@ from agendasync.cli.base import (
     table,
     transaction,
 )
+from agendasync.services import mappings
 from agendasync.store import integrations as repo
 from agendasync.store.events import find_event
 from agendasync.store.scheduling import schedule_overview
@@ -33,10 +34,10 @@ def mappings_continuous(
     with transaction() as connection:
         event = find_event(connection, slug)
         mapping = repo.find_mapping(connection, event.id, to)
-        if mapping is None:
-            fail(f"event {slug!r} is not mapped to {to}")
-            return
-        repo.set_continuous(connection, mapping.id, switch == "on")
+    if mapping is None:
+        fail(f"event {slug!r} is not mapped to {to}")
+        return
+    mappings.set_continuous(store(), mapping, switch == "on")
     console.print(f"continuous sync of {slug} to {to}: {switch}")
 
 

@@ -8,6 +8,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date, timedelta
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -25,8 +26,9 @@ from agendasync.cli.base import (
     transaction,
 )
 from agendasync.domain.integrations import SyncRun
-from agendasync.partners.registry import get_partner
+from agendasync.partners.registry import SIMULATIONS, get_partner
 from agendasync.services import integrations as service
+from agendasync.services import mappings as mappings_service
 from agendasync.services.integrations import IntegrationError
 from agendasync.services.syncing import run_sync
 from agendasync.simulators.server import serve_in_thread
@@ -34,6 +36,7 @@ from agendasync.store import integrations as repo
 from agendasync.store.events import find_event, find_organisation, list_events
 from agendasync.store.exceptions import StoreError
 from agendasync.store.secrets import SecretBox, SecretsError, load_box
+from agendasync.sync.partner import SyncAction
 
 integrations_app = typer.Typer(help="Partner integrations of an organisation.")
 mappings_app = typer.Typer(help="Event mappings: which partner event gets which event.")
@@ -75,27 +78,34 @@ def _call(function: Callable[..., T], **kwargs: Any) -> T:
 
 def simulate(
     partner: PartnerArgument,
-    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8765,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port on 127.0.0.1.")] = 8765,
 ) -> None:
     """Run a partner simulator, to try agendasync without a partner account."""
-    if partner != "swoogo":
-        fail(f"no simulator for {partner!r}; available: swoogo")
-    from agendasync.partners.swoogo.simulator import SwoogoSimulator, SwoogoState
-
-    state = SwoogoState()
-    state.add_credentials("demo-key", "demo-secret")
+    if partner not in SIMULATIONS:
+        fail(f"no simulator for {partner!r}; available: {', '.join(sorted(SIMULATIONS))}")
+    simulation = SIMULATIONS[partner]()
+    spec = get_partner(partner).spec
+    credentials = simulation.credentials()
+    today = date.today()
     events = [
-        state.add_event("DevConf Berlin", timezone="Europe/Berlin"),
-        state.add_event("DevConf New York", timezone="US/Eastern"),
+        simulation.add_event(name, zone, today + timedelta(days=30), today + timedelta(days=32))
+        for name, zone in (("DevConf Berlin", "Europe/Berlin"), ("DevConf London", "Europe/London"))
     ]
-    with serve_in_thread(SwoogoSimulator(state), port=port) as url:
-        console.print(f"Swoogo simulator at [bold]{url}/api/v1[/]")
-        console.print("consumer key [bold]demo-key[/], consumer secret [bold]demo-secret[/]")
-        console.print(f"events: {', '.join(str(e) for e in events)} (Ctrl-C stops it)")
+    with serve_in_thread(simulation.app, port=port) as url:
+        base_url = simulation.base_url(url)
+        console.print(f"{spec.title} simulator at {base_url}", markup=False)
+        console.print(f"credentials: {credentials}", markup=False)
+        console.print(f"events: {', '.join(events)} (Ctrl-C stops it)", markup=False)
+        options = " ".join(f"--{name} {value}" for name, value in credentials.items())
         console.print(
-            f"try: agendasync integrations connect swoogo --org ORG --key demo-key "
-            f"--secret demo-secret --base-url {url}/api/v1"
+            f"try: agendasync integrations connect {partner} --org ORG {options}"
+            f" --base-url {base_url}",
+            markup=False,
         )
+        params = simulation.mapping_params(events[0])
+        if params:
+            hint = " ".join(f"--param {k}={v}" for k, v in params.items())
+            console.print(f"and map with: {hint}", markup=False)
         try:
             while True:
                 time.sleep(3600)
@@ -277,9 +287,16 @@ def mappings_remove(
     partner: PartnerArgument,
     event: Annotated[str, typer.Option("--event", help="Our event's slug.")],
 ) -> None:
-    """Remove one mapping; the integration and other mappings stay (R-MAP-5)."""
-    mapping = _call(service.remove_mapping, store=store(), event_slug=event, partner_name=partner)
+    """Remove one mapping; the integration and other mappings stay. Where the partner
+    expects it (ExpoPlatform), what the mapping created there is deleted first."""
+    _, mapping = _call(service.mapping_for, store=store(), event_slug=event, partner_name=partner)
+    removed = _run(mappings_service.remove_mapping(store(), _box(), mapping))
     console.print(f"removed the mapping of {event} to {partner} event {mapping.partner_event_id}")
+    if removed.purge is not None:
+        deleted = sum(c.deleted for c in removed.purge.counts.values())
+        console.print(f"deleted {deleted} records this mapping had created on {partner}")
+        for problem in removed.purge.failed:
+            console.print(f"not deleted: {problem.label}: {problem.reason}", markup=False)
 
 
 # --- sync --------------------------------------------------------------------------------------
@@ -390,15 +407,27 @@ def sync(
     dry_run: Annotated[bool, typer.Option(help="Show what would be sent; send nothing.")] = False,
     session: Annotated[str | None, typer.Option(help="Sync only this session (UUID).")] = None,
     speaker: Annotated[str | None, typer.Option(help="Sync only this speaker (UUID).")] = None,
+    action: Annotated[
+        str,
+        typer.Option(
+            help="What to send: content (sessions and speakers), sponsors or exhibitors, "
+            "as the partner offers."
+        ),
+    ] = SyncAction.CONTENT,
     as_json: JsonFlag = False,
 ) -> None:
-    """Sync an event's sessions and speakers to a partner it is mapped to."""
+    """Sync an event to a partner it is mapped to: its sessions and speakers, or (--action)
+    its sponsors or exhibitors."""
     chosen = session or speaker
     try:
         scope = uuid.UUID(chosen) if chosen else None
     except ValueError:
         fail(f"--session/--speaker: {chosen!r} is not a UUID")
-    _sync(slug, to, action="content", dry_run=dry_run, scope=scope, as_json=as_json)
+    if scope is not None and action != SyncAction.CONTENT:
+        fail("--session/--speaker go with the content action only")
+    partner = _call(get_partner, name=to)
+    _call(partner.spec.action, name=action)
+    _sync(slug, to, action=action, dry_run=dry_run, scope=scope, as_json=as_json)
 
 
 def sync_sponsors(
@@ -407,8 +436,10 @@ def sync_sponsors(
     dry_run: Annotated[bool, typer.Option(help="Show what would be sent; send nothing.")] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Sync an event's sponsors to a partner (their own action, R-SYNC-1)."""
-    _sync(slug, to, action="sponsors", dry_run=dry_run, scope=None, as_json=as_json)
+    """Sync an event's sponsors to a partner: short for `sync --action sponsors`."""
+    partner = _call(get_partner, name=to)
+    _call(partner.spec.action, name=SyncAction.SPONSORS)
+    _sync(slug, to, action=SyncAction.SPONSORS, dry_run=dry_run, scope=None, as_json=as_json)
 
 
 def runs(slug: str, as_json: JsonFlag = False) -> None:

@@ -16,7 +16,6 @@ from agendasync.partners.urls import InvalidBaseUrl, normalise_base_url
 from agendasync.store import Store
 from agendasync.store import integrations as repo
 from agendasync.store.events import find_event, find_organisation
-from agendasync.store.exceptions import NotFound
 from agendasync.store.secrets import SecretBox, mask
 from agendasync.sync.errors import AuthFailed, PartnerError, Transient
 from agendasync.sync.partner import Partner, PartnerEvent
@@ -184,17 +183,6 @@ async def _events_for(
         values = box.open(repo.sealed_credentials(connection, integration.id))
     async with _client(http) as client:
         return await verify(partner, client, values, integration.base_url)
-
-
-def remove_mapping(store: Store, *, event_slug: str, partner_name: str) -> EventMapping:
-    """R-MAP-5: only this mapping goes; the integration and other mappings stay."""
-    with store.transaction() as connection:
-        event = find_event(connection, event_slug)
-        mapping = repo.find_mapping(connection, event.id, partner_name)
-        if mapping is None:
-            raise NotFound(f"event {event_slug!r} is not mapped to {partner_name}")
-        repo.remove_mapping(connection, mapping.id)
-        return mapping
 
 
 def _partner(name: str) -> Partner:

@@ -75,7 +75,7 @@ def budget_overrides(environ: Mapping[str, str]) -> dict[str, Budget]:
 
 
 @dataclass
-class _StoreLedger:
+class StoreLedger:
     """Writes each outcome in its own transaction, as it lands."""
 
     store: Store
@@ -328,7 +328,7 @@ async def execute(
             engine = Engine(
                 connector,
                 loaded.ledger,
-                _StoreLedger(store, loaded.scope, mapping.id),
+                StoreLedger(store, loaded.scope, mapping.id),
                 report,
                 partner_title=partner.spec.title,
                 recreate_deleted=partner.spec.recreate_deleted,

@@ -230,6 +230,14 @@ def remove_mapping(connection: Connection, mapping_id: uuid.UUID) -> None:
     connection.execute(delete(t.mappings).where(t.mappings.c.id == mapping_id))
 
 
+def set_field_maps(connection: Connection, mapping: Mapping) -> None:
+    connection.execute(
+        update(t.mappings)
+        .where(t.mappings.c.id == mapping.id)
+        .values(field_maps=_field_maps_json(mapping), updated_at=_now())
+    )
+
+
 def set_continuous(connection: Connection, mapping_id: uuid.UUID, on: bool) -> None:
     """R-MAP-4: switched on, the mapping is due at once; off, it is no longer scheduled."""
     now = _now()

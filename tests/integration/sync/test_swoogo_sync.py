@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from agendasync.domain.integrations import RunStatus
 from agendasync.services.integrations import IntegrationError
+from agendasync.services.mappings import remove_mapping
 from agendasync.store import tables as t
 from agendasync.store.exceptions import Conflict
 
@@ -116,12 +117,11 @@ async def test_many_mappings_per_partner_and_removing_one_keeps_others_r_map_5(w
     await world.connect()
     first = await world.map("one")
     second = await world.map("two", second_partner_event)
-    from agendasync.services.integrations import remove_mapping
-
-    remove_mapping(world.store, event_slug="one", partner_name="swoogo")
+    removed = await remove_mapping(world.store, world.box, first)
     run = await world.sync(second)
 
     assert first.id != second.id
+    assert removed.purge is None  # Swoogo keeps what was synced
     assert run.status is RunStatus.SUCCEEDED
     assert run.report["counts"]["sessions"]["created"] > 0
 
