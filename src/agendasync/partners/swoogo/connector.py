@@ -217,7 +217,7 @@ class SwoogoConnector:
                 _PATHS[item.kind][0],
                 event_id=self.event_id,
                 fields=_LIST_FIELDS[item.kind],
-                search=f"{field}={value}",
+                search=_search(field, value),
             )
             for row in rows:
                 keys = set(_keys(item.kind, row))
@@ -238,6 +238,16 @@ class SwoogoConnector:
             )
             known |= {str(f["attribute"]) for f in body["items"] if f.get("attribute")}
         return frozenset(known)
+
+
+def _search(field: str, value: str) -> str:
+    """A search condition for `value`. Swoogo reads `&` inside `search` as the start of
+    another condition, so a value holding one is searched by its longest part (`contains`);
+    the match is then checked on what comes back."""
+    if "&" not in value:
+        return f"{field}={value}"
+    longest = max((part.strip() for part in value.split("&")), key=len)
+    return f"{field}=*contains*{longest}"
 
 
 def _keys(kind: str, row: Mapping[str, Any]) -> list[tuple[str, str]]:
