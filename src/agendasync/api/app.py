@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from agendasync.api import errors, routes_events, routes_orgs, routes_syncs
+from agendasync.api import errors, routes_events, routes_fields, routes_orgs, routes_syncs
 from agendasync.services.context import Services
 
 DESCRIPTION = """\
@@ -32,7 +32,9 @@ changes only the keys sent; a list sent replaces the list (`[]` clears it).
 **Errors** are JSON: `{"error": code, "message": text, "problems": [{"field", "message"}]}`.
 Another organisation's data answers 404, as if it did not exist.
 
-Field maps (SPEC §6) are not offered yet: the sync engine has no field mapping to back them.
+**Field maps**: each mapping fills the partner's session and speaker fields from ours, starting
+with the partner's defaults; pairs can be added (the partner is asked whether its field
+exists) and those the partner does not require removed.
 """
 
 
@@ -48,6 +50,7 @@ def create_api(services: Services, templates: Jinja2Templates) -> FastAPI:
     api.state.services = services
     errors.install(api)
     api.include_router(routes_orgs.router)
+    api.include_router(routes_fields.router)
     api.include_router(routes_events.router)
     api.include_router(routes_syncs.router)
 

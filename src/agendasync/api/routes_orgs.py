@@ -32,6 +32,7 @@ from agendasync.domain.models import Organisation
 from agendasync.partners.registry import all_partners, get_partner
 from agendasync.services import access
 from agendasync.services import integrations as service
+from agendasync.services import mappings as mappings_service
 from agendasync.services.browser_session import csrf_token
 from agendasync.services.integrations import IntegrationError
 from agendasync.store import accounts as accounts_repo
@@ -321,8 +322,9 @@ def patch_mapping(
 ) -> MappingOut:
     with app.store.transaction() as connection:
         found = access.organisation(connection, principal, org, Access.WRITE)
-        _org_mapping(connection, found.id, mapping_id)
-        repo.set_continuous(connection, mapping_id, body.continuous)
+        mapping = repo.get_mapping(connection, _org_mapping(connection, found.id, mapping_id).id)
+    mappings_service.set_continuous(app.store, mapping, body.continuous)
+    with app.store.transaction() as connection:
         return _org_mapping(connection, found.id, mapping_id)
 
 
@@ -332,9 +334,10 @@ def patch_mapping(
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Remove a mapping; the integration and other mappings stay (R-MAP-5)",
 )
-def remove_mapping(org: str, mapping_id: uuid.UUID, app: App, principal: Caller) -> Response:
+async def remove_mapping(org: str, mapping_id: uuid.UUID, app: App, principal: Caller) -> Response:
     with app.store.transaction() as connection:
         found = access.organisation(connection, principal, org, Access.WRITE)
-        mapping = _org_mapping(connection, found.id, mapping_id)
-    service.remove_mapping(app.store, event_slug=mapping.event, partner_name=mapping.partner)
+        _org_mapping(connection, found.id, mapping_id)
+        mapping = repo.get_mapping(connection, mapping_id)
+    await mappings_service.remove_mapping(app.store, app.box, mapping)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -4,16 +4,18 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Generic, Literal, Optional, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from agendasync.domain.accounts import Scope
-from agendasync.domain.integrations import Integration, RunStatus, SyncRun
+from agendasync.domain.integrations import FieldSpec, Integration, RunStatus, SyncRun
 from agendasync.domain.integrations import Mapping as EventMapping
 from agendasync.domain.models import EventFields, NonEmpty
 from agendasync.store.records import Page
+from agendasync.sync.fields import HUB_FIELDS
 from agendasync.sync.partner import Partner, PartnerEvent
 
 T = TypeVar("T")
@@ -237,6 +239,47 @@ class MappingOut(BaseModel):
 
 class DisconnectedOut(BaseModel):
     removed_mappings: int
+
+
+# --- field maps ------------------------------------------------------------------------------
+
+
+class FieldPairOut(BaseModel):
+    hub: str = Field(description="Our field, e.g. client_session_id.")
+    partner: str = Field(description="The partner's field it fills, e.g. Swoogo's c_123.")
+    required: bool = Field(description="The partner needs it: the pair cannot be removed.")
+
+    @classmethod
+    def of(cls, pair: FieldSpec) -> FieldPairOut:
+        return cls(hub=pair.hub, partner=pair.partner, required=pair.required)
+
+
+class FieldMapsOut(BaseModel):
+    sessions: list[FieldPairOut]
+    speakers: list[FieldPairOut]
+
+    @classmethod
+    def of(cls, maps: Mapping[str, Sequence[FieldSpec]]) -> FieldMapsOut:
+        return cls(
+            sessions=[FieldPairOut.of(p) for p in maps.get("sessions", ())],
+            speakers=[FieldPairOut.of(p) for p in maps.get("speakers", ())],
+        )
+
+
+class FieldPairIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["sessions", "speakers"] = Field(description="Which map: sessions or speakers.")
+    hub: str = Field(
+        description="Our field: for sessions one of "
+        + ", ".join(HUB_FIELDS["sessions"])
+        + "; for speakers one of "
+        + ", ".join(HUB_FIELDS["speakers"])
+        + "."
+    )
+    partner: str = Field(
+        description="The partner's field to fill; the partner is asked whether it exists."
+    )
 
 
 # --- syncs and runs --------------------------------------------------------------------------

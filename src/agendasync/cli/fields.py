@@ -79,7 +79,8 @@ def fields_add(
     except _REFUSALS as exc:
         fail(str(exc))
         return
-    console.print(f"{kind}: {hub_field} now fills {partner_field}", markup=False)
+    if not as_json:
+        console.print(f"{kind}: {hub_field} now fills {partner_field}", markup=False)
     _show(maps, as_json)
 
 
@@ -98,5 +99,6 @@ def fields_remove(
     except _REFUSALS as exc:
         fail(str(exc))
         return
-    console.print(f"{kind}: {partner_field} is no longer filled", markup=False)
+    if not as_json:
+        console.print(f"{kind}: {partner_field} is no longer filled", markup=False)
     _show(maps, as_json)

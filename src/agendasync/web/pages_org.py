@@ -18,6 +18,7 @@ from agendasync.domain.models import Event, Organisation
 from agendasync.partners.registry import all_partners, get_partner
 from agendasync.services import access
 from agendasync.services import integrations as service
+from agendasync.services import mappings as mappings_service
 from agendasync.services.browser_session import Flash, flash
 from agendasync.services.integrations import IntegrationError
 from agendasync.store import accounts as accounts_repo
@@ -257,21 +258,36 @@ def set_continuous(
     with app.store.transaction() as connection:
         found = access.organisation(connection, principal, org, Access.WRITE)
         mapping = _org_mapping(connection, found, spec, mapping_id)
-        repo.set_continuous(connection, mapping.id, on == "on")
+    mappings_service.set_continuous(app.store, mapping, on == "on")
     state = "on" if on == "on" else "off"
     flash(request, Flash("success", f"Continuous sync {state} for {mapping.partner_event_name}."))
     return redirect(f"/orgs/{found.slug}/settings/integrations/{spec.name}")
 
 
 @router.post("/orgs/{org}/settings/integrations/{partner}/mappings/{mapping_id}/remove")
-def remove_mapping(
+async def remove_mapping(
     request: Request, org: str, partner: str, mapping_id: uuid.UUID, app: App, principal: User
 ) -> Response:
     spec = _partner_spec(partner)
     with app.store.transaction() as connection:
         found = access.organisation(connection, principal, org, Access.WRITE)
         mapping = _org_mapping(connection, found, spec, mapping_id)
-        repo.remove_mapping(connection, mapping.id)
+    try:
+        removed = await mappings_service.remove_mapping(app.store, app.box, mapping)
+    except IntegrationError as exc:
+        flash(request, Flash("error", str(exc)))
+        return redirect(f"/orgs/{found.slug}/settings/integrations/{spec.name}")
+    if removed.purge is not None:
+        deleted = sum(c.deleted for c in removed.purge.counts.values())
+        failed = len(removed.purge.failed)
+        flash(
+            request,
+            Flash(
+                "warning" if failed else "info",
+                f"Deleted {deleted} records this mapping created on {spec.title}"
+                + (f"; {failed} could not be deleted." if failed else "."),
+            ),
+        )
     flash(
         request,
         Flash(
