@@ -100,6 +100,8 @@ class Engine:
         self._found: dict[str, Mapping[tuple[str, str], Resolved]] = {}
         self._kinds: dict[str, KindSpec] = {}
         self._items: dict[tuple[str, uuid.UUID], Item] = {}
+        self._healing = asyncio.Lock()
+        self._healed: set[tuple[str, uuid.UUID]] = set()
 
     async def run(self, ops: list[Op], kinds: Iterable[KindSpec]) -> None:
         """Send `ops` kind by kind (a kind may point at the ones before it)."""
@@ -114,6 +116,16 @@ class Engine:
             counts.attempted += sum(op.action is not Action.DELETE for op in of_kind)
             await self._prepare_creates(kind, of_kind)
             tally = _Tally(kind.name, len(of_kind), self.progress)
+            to_send: list[Op] = []
+            for op in of_kind:  # nothing to send: no task, no await
+                if op.action is Action.UNCHANGED:
+                    counts.unchanged += 1
+                elif op.action is Action.BLOCKED:
+                    self._skip(op, f"deleted on {self.partner}; it is not created again")
+                else:
+                    to_send.append(op)
+                    continue
+                tally.one_done()
 
             async def one(op: Op, tally: _Tally = tally) -> None:
                 async with semaphore:
@@ -122,7 +134,7 @@ class Engine:
 
             # A refused credential (AuthFailed) cancels the rest of the kind and ends the run.
             async with asyncio.TaskGroup() as group:
-                for op in of_kind:
+                for op in to_send:
                     group.create_task(one(op))
 
     async def purge(self, entries: Iterable[LedgerEntry], kinds: Iterable[KindSpec]) -> None:
@@ -173,11 +185,11 @@ class Engine:
                     if not await self._heal_refs(op):
                         raise
                     await self._send(op)
-        except _Unresolved as problem:
+        except _Unresolved as problem:  # nothing was sent
             if problem.deleted:
-                self._skip(op, str(problem))
+                self._leave_ledger(op, str(problem))
             else:
-                self._fail(op, str(problem))
+                self._fail(op, str(problem), sent=False)
         except Clash as clash:
             self._clash(op, str(clash))
         except AuthFailed:
@@ -191,8 +203,9 @@ class Engine:
         entry = self.ledger.get(op.key) if op.action is Action.CREATE else op.entry
         if op.action is Action.CREATE:
             kind = self._kinds.get(op.kind, KindSpec(op.kind))
-            adopted = self._adopted(item)
-            recovered = None if adopted else await self._recover(op, item, kind)
+            # A create of an earlier run that landed is ours (a purge deletes it), not adopted.
+            recovered = await self._recover(op, item, kind)
+            adopted = None if recovered else self._adopted(item)
             if adopted is None and recovered is None:
                 resolved = await self._create(item, kind)
                 self._record(op, resolved, partial, Origin.CREATED)
@@ -276,8 +289,15 @@ class Engine:
         name (or adopted, if one of that name is there), so its records can be sent again.
         True if anything was healed."""
         assert op.item is not None
+        async with self._healing:  # two sessions in one deleted room heal it once
+            return await self._heal(op.item)
+
+    async def _heal(self, item: Item) -> bool:
         healed = False
-        for ref in op.item.refs():
+        for ref in item.refs():
+            if (ref.kind, ref.record_id) in self._healed:
+                healed = True
+                continue
             kind = self._kinds.get(ref.kind)
             entry = self.ledger.get((ref.kind, ref.record_id))
             target = self._items.get((ref.kind, ref.record_id))
@@ -294,7 +314,12 @@ class Engine:
             resolved = adopted or await self._create(target, kind)
             origin = Origin.ADOPTED if adopted else Origin.CREATED
             self._record(taxonomy_op, resolved, False, origin)
-            self.report.note(target, f"was deleted on {self.partner}; created again")
+            if adopted:
+                self.report.note(target, f"was deleted on {self.partner}; found again by name")
+            else:
+                self.report.kind(ref.kind).created += 1
+                self.report.note(target, f"was deleted on {self.partner}; created again")
+            self._healed.add((ref.kind, ref.record_id))
             healed = True
         return healed
 
@@ -338,6 +363,8 @@ class Engine:
     ) -> LedgerEntry:
         assert op.item is not None
         complete = resolved.complete and not partial
+        if not complete:
+            self.report.incomplete += 1
         entry = LedgerEntry(
             kind=op.kind,
             record_id=op.record_id,
@@ -358,9 +385,12 @@ class Engine:
         self.report.fail(op, reason)
         current = self.ledger.get(op.key, op.entry)
         if current is None or current.partner_id is None:
-            # Never created. A create that may have been sent stays `creating`, so the next
-            # run looks for it before creating it; a refused one is simply failed.
-            pending = current is not None and current.state is LedgerState.CREATING and sent
+            # Never created. A create that may have been sent (now, or by an earlier run) stays
+            # `creating`, so the next run looks for it before creating it; others just failed.
+            earlier = op.entry is not None and op.entry.state is LedgerState.CREATING
+            pending = (
+                current is not None and current.state is LedgerState.CREATING and (sent or earlier)
+            )
             failed = (
                 replace(current, detail=reason)
                 if pending and current is not None
@@ -372,6 +402,10 @@ class Engine:
 
     def _clash(self, op: Op, reason: str) -> None:
         """R-SPK-1: skipped, and the ledger as it was before this run."""
+        self._leave_ledger(op, reason)
+
+    def _leave_ledger(self, op: Op, reason: str) -> None:
+        """Skipped, nothing sent: the ledger as it was before this run's write-ahead."""
         self.report.skip_op(op, reason)
         if op.entry is not None:
             self._save(op.entry)

@@ -258,6 +258,8 @@ def test_report_as_dict_shape_r_sync_5() -> None:
         ],
         "partner_calls": 7,
         "credits_used": 12,
+        "incomplete": 0,
+        "deleted_on_partner": {},
     }
     assert report.total_failed == 1
     assert report.writes == 1
