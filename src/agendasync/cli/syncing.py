@@ -303,39 +303,32 @@ def mappings_remove(
 
 
 def _sync(
-    slug: str, partner: str, *, action: str, dry_run: bool, scope: uuid.UUID | None, as_json: bool
+    slug: str,
+    partner: str,
+    *,
+    action: str,
+    dry_run: bool,
+    scope: uuid.UUID | None,
+    as_json: bool,
+    reconcile: bool = False,
 ) -> None:
     chosen = _call(get_partner, name=partner)
     _, mapping = _call(
         service.mapping_for, store=store(), event_slug=slug, partner_name=chosen.spec.name
     )
+    options: dict[str, Any] = {
+        "action": action,
+        "dry_run": dry_run,
+        "scope": scope,
+        "reconcile": reconcile,
+        "settings": sync_settings(),
+    }
     if as_json:
-        run = _run(
-            run_sync(
-                store(),
-                _box(),
-                mapping,
-                action=action,
-                dry_run=dry_run,
-                scope=scope,
-                settings=sync_settings(),
-            )
-        )
+        run = _run(run_sync(store(), _box(), mapping, **options))
         print_json(run.model_dump(mode="json"))
     else:
         with progress_bar() as progress:
-            run = _run(
-                run_sync(
-                    store(),
-                    _box(),
-                    mapping,
-                    action=action,
-                    dry_run=dry_run,
-                    scope=scope,
-                    progress=progress,
-                    settings=sync_settings(),
-                )
-            )
+            run = _run(run_sync(store(), _box(), mapping, progress=progress, **options))
         print_report(run)
     if run.status == "failed":
         raise typer.Exit(1)
@@ -395,6 +388,8 @@ def print_report(run: SyncRun, *, limit: int = 20) -> None:
             )
             if len(problems) > limit:
                 console.print(f"... and {len(problems) - limit} more (see --json)")
+    for kind, deleted in report.get("deleted_on_partner", {}).items():
+        console.print(f"found deleted on {run.partner}: {deleted} {kind}", markup=False)
     if "credits_used" in report:
         console.print(
             f"partner calls: {report['partner_calls']}, credits used: {report['credits_used']}"
@@ -414,6 +409,10 @@ def sync(
             "as the partner offers."
         ),
     ] = SyncAction.CONTENT,
+    reconcile: Annotated[
+        bool,
+        typer.Option(help="First list what the partner holds, to find what was deleted there."),
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Sync an event to a partner it is mapped to: its sessions and speakers, or (--action)
@@ -427,7 +426,15 @@ def sync(
         fail("--session/--speaker go with the content action only")
     partner = _call(get_partner, name=to)
     _call(partner.spec.action, name=action)
-    _sync(slug, to, action=action, dry_run=dry_run, scope=scope, as_json=as_json)
+    _sync(
+        slug,
+        to,
+        action=action,
+        dry_run=dry_run,
+        scope=scope,
+        as_json=as_json,
+        reconcile=reconcile,
+    )
 
 
 def sync_sponsors(

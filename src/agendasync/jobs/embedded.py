@@ -16,10 +16,11 @@ import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from agendasync.domain.integrations import Mapping as EventMapping
 from agendasync.domain.integrations import SyncRun
+from agendasync.services.syncing import RECONCILE_EVERY, scheduled_trigger
 from agendasync.store import Store
 from agendasync.store.scheduling import claim_due
 
@@ -42,6 +43,7 @@ class EmbeddedDispatcher:
     run_sync: RunSync  # (mapping id, action, trigger) -> the finished run
     concurrency: int = 4
     tick_s: float = TICK_S
+    reconcile_every: timedelta = RECONCILE_EVERY
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
     runs: deque[SyncRun] = field(default_factory=lambda: deque(maxlen=100))  # the latest
     _queued: dict[tuple[uuid.UUID, str], Request] = field(default_factory=dict)
@@ -69,10 +71,10 @@ class EmbeddedDispatcher:
     def tick(self) -> list[uuid.UUID]:
         """Queue the syncs of the continuous mappings that are due; answers their ids."""
         with self.store.transaction() as connection:
-            due = claim_due(connection, self.now())
-        for mapping_id in due:
-            self.request(mapping_id, trigger="schedule")
-        return due
+            due = claim_due(connection, self.now(), reconcile_every=self.reconcile_every)
+        for found in due:
+            self.request(found.mapping_id, trigger=scheduled_trigger(found.reconcile))
+        return [found.mapping_id for found in due]
 
     def _queue_of(self) -> asyncio.Queue[Request]:
         if self._queue is None:

@@ -18,7 +18,7 @@ import logging
 import os
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import procrastinate
 from procrastinate.exceptions import AlreadyEnqueued
@@ -28,7 +28,13 @@ from sqlalchemy.engine import make_url
 from agendasync.domain.integrations import Mapping as EventMapping
 from agendasync.jobs.embedded import RunSync
 from agendasync.services.integrations import http_client
-from agendasync.services.syncing import SyncSettings, budget_overrides, mapping_runner
+from agendasync.services.syncing import (
+    RECONCILE_EVERY,
+    SyncSettings,
+    budget_overrides,
+    mapping_runner,
+    scheduled_trigger,
+)
 from agendasync.store import Store
 from agendasync.store.budgets import SharedBudgets
 from agendasync.store.scheduling import claim_due
@@ -104,13 +110,15 @@ async def defer_sync(
     return True
 
 
-async def dispatch_due(app: procrastinate.App, store: Store) -> list[uuid.UUID]:
-    """Queue the syncs of the continuous mappings that are due."""
+async def dispatch_due(
+    app: procrastinate.App, store: Store, reconcile_every: timedelta = RECONCILE_EVERY
+) -> list[uuid.UUID]:
+    """Queue the syncs of the continuous mappings that are due and have something to do."""
     with store.transaction() as connection:
-        due = claim_due(connection, datetime.now(UTC))
-    for mapping_id in due:
-        await defer_sync(app, mapping_id, trigger="schedule")
-    return due
+        due = claim_due(connection, datetime.now(UTC), reconcile_every=reconcile_every)
+    for found in due:
+        await defer_sync(app, found.mapping_id, trigger=scheduled_trigger(found.reconcile))
+    return [found.mapping_id for found in due]
 
 
 async def requeue_stalled(app: procrastinate.App, stalled_after_s: float) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -23,7 +23,8 @@ from agendasync.partners.registry import get_partner
 from agendasync.services.integrations import http_client
 from agendasync.store import Store
 from agendasync.store import integrations as repo
-from agendasync.store.content import load_event_content
+from agendasync.store.content import load_event_content, paused_garbage_collector
+from agendasync.store.events import content_version
 from agendasync.store.exceptions import NotFound
 from agendasync.store.locks import mapping_lock
 from agendasync.store.records import save_share_links
@@ -34,6 +35,7 @@ from agendasync.sync.errors import AuthFailed, PartnerError
 from agendasync.sync.fields import FIELD_KINDS, FieldMaps
 from agendasync.sync.model import Action, LedgerEntry, Op, ShareLink, SyncReport
 from agendasync.sync.partner import (
+    Adopt,
     Budget,
     Connector,
     Partner,
@@ -42,12 +44,23 @@ from agendasync.sync.partner import (
     TransformContext,
 )
 from agendasync.sync.plan import plan
+from agendasync.sync.reconcile import Reconciled, reconcile
 from agendasync.sync.retry import Retrier, RetryPolicy
 from agendasync.sync.select import focus, select
 from agendasync.sync.timezones import same_rules
 
 # Budgets are per credential and shared by every run in this process.
 BUDGETS = Budgets()
+# A continuously synced mapping lists the partner this often, to notice what changed there.
+RECONCILE_EVERY = timedelta(days=1)
+RECONCILE_TRIGGER = "reconcile"
+SCHEDULE_TRIGGER = "schedule"
+KEEP_FAILED_FOR = timedelta(days=30)
+
+
+def scheduled_trigger(reconcile: bool) -> str:
+    """The trigger of a scheduled run: a reconciling one lists the partner too."""
+    return RECONCILE_TRIGGER if reconcile else SCHEDULE_TRIGGER
 
 
 @dataclass(frozen=True)
@@ -56,6 +69,9 @@ class SyncSettings:
 
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     budgets: BudgetSource = BUDGETS
+    # Retention of a mapping's runs: the newest `keep_runs`, and failed ones for a while.
+    keep_runs: int = 100
+    keep_failed_for: timedelta = KEEP_FAILED_FOR
     # Per partner name: a bigger plan than the declared budget (or a compressed window).
     budget_overrides: Mapping[str, Budget] = field(default_factory=dict)
 
@@ -108,6 +124,7 @@ class Loaded:
     content: EventContent
     scope: repo.LedgerScope
     ledger: dict[tuple[str, uuid.UUID], LedgerEntry]
+    content_version: int  # the event's, when it was read
 
 
 def load(store: Store, box: SecretBox, mapping: EventMapping, action: str) -> Loaded:
@@ -121,9 +138,11 @@ def load(store: Store, box: SecretBox, mapping: EventMapping, action: str) -> Lo
         )
         scope = repo.LedgerScope(integration.org_id, integration.partner, mapping.partner_event_id)
         ledger = repo.load_ledger(connection, scope)
+        version = content_version(connection, mapping.event_id)
     partner = get_partner(integration.partner)
     partner.spec.action(action)  # an action the partner does not offer is refused here
-    return Loaded(mapping, integration, box.open(sealed), partner, content, scope, dict(ledger))
+    credentials = box.open(sealed)
+    return Loaded(mapping, integration, credentials, partner, content, scope, ledger, version)
 
 
 def mapping_runner(
@@ -138,7 +157,15 @@ def mapping_runner(
                 mapping = repo.get_mapping(connection, mapping_id)
             except NotFound:
                 return None
-        return await run_sync(store, box, mapping, action=action, trigger=trigger, **options)
+        return await run_sync(
+            store,
+            box,
+            mapping,
+            action=action,
+            trigger=trigger,
+            reconcile=trigger == RECONCILE_TRIGGER,
+            **options,
+        )
 
     return run
 
@@ -218,13 +245,59 @@ def dry_run_report(ops: list[Op], report: SyncReport) -> SyncReport:
     return report
 
 
-def _record(store: Store, run: SyncRun, *, first: bool) -> None:
+def _start(store: Store, run: SyncRun) -> None:
+    """A run that sends something is recorded when it starts (a kill leaves it `running`)."""
     with store.transaction() as connection:
-        if first:
-            repo.close_interrupted_runs(connection, run.mapping_id, run.started_at)  # type: ignore[arg-type]
-            repo.insert_run(connection, run)
-        else:
-            repo.update_run(connection, run)
+        repo.close_interrupted_runs(connection, run.mapping_id, run.started_at)  # type: ignore[arg-type]
+        repo.insert_run(connection, run)
+
+
+def _finish(
+    store: Store,
+    run: SyncRun,
+    loaded: Loaded,
+    settings: SyncSettings,
+    *,
+    started: bool,
+    complete: bool,
+    reconciled: bool,
+) -> None:
+    """Record the run; remember the content version a complete run sent, and when the partner
+    was reconciled; keep the mapping's runs within their retention."""
+    mapping_id = loaded.mapping.id
+    with store.transaction() as connection:
+        (repo.update_run if started else repo.insert_run)(connection, run)
+        if complete:
+            repo.record_sent_version(connection, mapping_id, run.action, loaded.content_version)
+        if reconciled:
+            repo.record_reconciled(connection, mapping_id, run.started_at)
+        repo.prune_runs(
+            connection,
+            mapping_id,
+            keep=settings.keep_runs,
+            keep_failed_for=settings.keep_failed_for,
+            now=run.started_at,
+        )
+
+
+async def _reconcile(
+    loaded: Loaded, action: str, connector: Connector, retrying: Retrier, store: Store
+) -> Reconciled:
+    """List what the partner holds of each kind of record and mark what was deleted there."""
+    kinds = [k.name for k in loaded.partner.spec.kinds(action) if k.adopt is Adopt.FIRST_SYNC]
+    listed = {}
+    for kind in kinds:
+        found = await retrying(lambda kind=kind: connector.index(kind))  # type: ignore[misc]
+        listed[kind] = {resolved.partner_id for resolved in found.values()}
+    result = reconcile(loaded.ledger, listed, recreate_deleted=loaded.partner.spec.recreate_deleted)
+    writer = StoreLedger(store, loaded.scope, loaded.mapping.id)
+    writer.save(result.blocked)
+    writer.forget(result.forgotten)
+    for entry in result.blocked:
+        loaded.ledger[entry.key] = entry
+    for entry in result.forgotten:
+        loaded.ledger.pop(entry.key, None)
+    return result
 
 
 async def run_sync(
@@ -236,6 +309,7 @@ async def run_sync(
     dry_run: bool = False,
     scope: uuid.UUID | None = None,
     trigger: str = "manual",
+    reconcile: bool = False,
     settings: SyncSettings | None = None,
     http: httpx.AsyncClient | None = None,
     progress: Progress | None = None,
@@ -245,7 +319,8 @@ async def run_sync(
     """Sync one mapping and return its run (recorded unless it is a dry run).
 
     R-SYNC-6: a run waits while another run of the same mapping goes on, in any process.
-    `budget` replaces the partner's declared one (benchmarks compress its window).
+    `reconcile` lists the partner first, to find what was deleted there. `budget` replaces
+    the partner's declared one (benchmarks compress its window).
     """
     async with mapping_lock(store, mapping.id):
         loaded = load(store, box, mapping, action)
@@ -256,6 +331,7 @@ async def run_sync(
             dry_run=dry_run,
             scope=scope,
             trigger=trigger,
+            reconcile=reconcile,
             settings=settings or SyncSettings(),
             http=http,
             progress=progress,
@@ -273,6 +349,7 @@ async def execute(
     dry_run: bool,
     scope: uuid.UUID | None,
     trigger: str,
+    reconcile: bool,
     settings: SyncSettings,
     http: httpx.AsyncClient | None,
     progress: Progress | None,
@@ -306,14 +383,21 @@ async def execute(
         Target(mapping.partner_event_id, mapping.params),
         budget=budget,
     )
+    reconciled: Reconciled | None = None
     try:
+        if reconcile and not dry_run:
+            reconciled = await _reconcile(loaded, action, connector, retrying, store)
         field_maps = await _field_maps(loaded, connector, retrying)
-        ops, report = _plan(loaded, action, field_maps, scope, now())
+        with paused_garbage_collector():
+            ops, report = _plan(loaded, action, field_maps, scope, now())
+        if reconciled:
+            report.deleted_on_partner = reconciled.deleted_on_partner
         sending = any(op.action not in (Action.UNCHANGED, Action.BLOCKED) for op in ops)
-        # Nothing to send, nothing to check: a resync without changes makes no partner call.
+        # Nothing to send, nothing to check: a resync without changes makes no partner call
+        # (a reconciling run checks the partner event all the same).
         problem = (
             await _time_zone_problem(partner, connector, loaded.content, retrying)
-            if sending
+            if sending or reconcile
             else None
         )
         if problem:
@@ -323,7 +407,7 @@ async def execute(
             run.status = RunStatus.SUCCEEDED
         else:
             if sending:
-                _record(store, run, first=True)
+                _start(store, run)
                 recorded = True
             engine = Engine(
                 connector,
@@ -351,8 +435,19 @@ async def execute(
             await client.aclose()
     report.partner_calls = connector.calls
     report.credits_used = connector.credits
-    run.report = report.as_dict()
+    # A scheduled check that sent nothing keeps a summary: its skipped list is the last run's.
+    scheduled = trigger in (SCHEDULE_TRIGGER, RECONCILE_TRIGGER)
+    run.report = report.as_dict(summary=scheduled and not recorded and not dry_run)
     run.finished_at = now()
     if not dry_run:
-        _record(store, run, first=not recorded)
+        whole = scope is None and run.status is RunStatus.SUCCEEDED
+        _finish(
+            store,
+            run,
+            loaded,
+            settings,
+            started=recorded,
+            complete=whole and report.incomplete == 0,
+            reconciled=reconciled is not None and run.status is RunStatus.SUCCEEDED,
+        )
     return run

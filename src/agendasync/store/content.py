@@ -36,7 +36,7 @@ from agendasync.domain.models import (
     TaxonomyKind,
 )
 from agendasync.store import tables as t
-from agendasync.store.events import event_from_row
+from agendasync.store.events import event_from_row, touch_content
 from agendasync.store.exceptions import Conflict, NotFound
 
 _BATCH = 500  # ids per IN (...) clause, well under every database's parameter limit
@@ -122,7 +122,7 @@ def _links(
 
 
 @contextmanager
-def _paused_garbage_collector() -> Iterator[None]:
+def paused_garbage_collector() -> Iterator[None]:
     """Building a large event allocates hundreds of thousands of objects and no cycles; the
     cyclic collector would rescan the growing heap again and again (40% of the load time)."""
     was_enabled = gc.isenabled()
@@ -143,7 +143,7 @@ def load_event_content(
 ) -> EventContent:
     """The event and everything it holds, in a fixed number of queries (fewer when the
     sponsors or exhibitors are not needed, as for a content sync)."""
-    with _paused_garbage_collector():
+    with paused_garbage_collector():
         return _load_event_content(connection, event_id, sponsors, exhibitors)
 
 
@@ -552,4 +552,6 @@ def save_event_content(
         (EXHIBITORS, content.exhibitors),
     ):
         summary.counts[entity.name] = _upsert(connection, entity, event_id, records, now)
+    if summary.total("created") or summary.total("updated"):
+        touch_content(connection, event_id)
     return summary

@@ -124,6 +124,22 @@ def list_events(connection: Connection, *, org_id: uuid.UUID | None = None) -> l
     return [event_from_row(row._asdict()) for row in connection.execute(query)]
 
 
+def touch_content(connection: Connection, event_id: uuid.UUID) -> None:
+    """Move the event's content version: what partners receive may have changed."""
+    connection.execute(
+        update(t.events)
+        .where(t.events.c.id == event_id)
+        .values(content_version=t.events.c.content_version + 1)
+    )
+
+
+def content_version(connection: Connection, event_id: uuid.UUID) -> int:
+    version: int = connection.execute(
+        select(t.events.c.content_version).where(t.events.c.id == event_id)
+    ).scalar_one()
+    return version
+
+
 def save_event(connection: Connection, event: Event, *, now: datetime | None = None) -> None:
     """Create the event, or update its slug, name, time zone and dates."""
     check_event_slug(connection, event)
@@ -144,5 +160,7 @@ def save_event(connection: Connection, event: Event, *, now: datetime | None = N
         raise Conflict(f"event {event.id} belongs to another organisation")
     elif any(getattr(old, k) != v for k, v in values.items()):
         connection.execute(
-            update(t.events).where(t.events.c.id == event.id).values(updated_at=now, **values)
+            update(t.events)
+            .where(t.events.c.id == event.id)
+            .values(updated_at=now, content_version=t.events.c.content_version + 1, **values)
         )

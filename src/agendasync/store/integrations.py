@@ -6,7 +6,7 @@ import functools
 import uuid
 from collections.abc import Mapping as MappingType
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Row, delete, insert, select, update
@@ -231,6 +231,10 @@ def remove_mapping(connection: Connection, mapping_id: uuid.UUID) -> None:
 
 
 def set_field_maps(connection: Connection, mapping: Mapping) -> None:
+    """A changed field map changes what the partner receives: the next run sends everything."""
+    connection.execute(
+        delete(t.mapping_versions).where(t.mapping_versions.c.mapping_id == mapping.id)
+    )
     connection.execute(
         update(t.mappings)
         .where(t.mappings.c.id == mapping.id)
@@ -393,3 +397,67 @@ def list_runs(connection: Connection, event_id: uuid.UUID, *, limit: int = 50) -
         SyncRun.model_construct(**(row._asdict() | {"status": RunStatus(row.status)}))
         for row in rows
     ]
+
+
+def prune_runs(
+    connection: Connection,
+    mapping_id: uuid.UUID,
+    *,
+    keep: int,
+    keep_failed_for: timedelta,
+    now: datetime,
+) -> int:
+    """Retention: a mapping keeps its newest `keep` runs, and failed ones for `keep_failed_for`.
+    Returns how many runs were deleted."""
+    runs = t.sync_runs.c
+    newest = (
+        select(runs.id)
+        .where(runs.mapping_id == mapping_id)
+        .order_by(runs.started_at.desc())
+        .limit(keep)
+    )
+    recent_failures = select(runs.id).where(
+        runs.mapping_id == mapping_id,
+        runs.status == RunStatus.FAILED.value,
+        runs.started_at > now - keep_failed_for,
+    )
+    deleted = connection.execute(
+        delete(t.sync_runs).where(
+            runs.mapping_id == mapping_id,
+            runs.id.not_in(newest),
+            runs.id.not_in(recent_failures),
+        )
+    )
+    return int(deleted.rowcount)
+
+
+# --- change stamps and reconciliation ----------------------------------------------------------
+
+
+def sent_version(connection: Connection, mapping_id: uuid.UUID, action: str) -> int | None:
+    versions = t.mapping_versions.c
+    found: int | None = connection.execute(
+        select(versions.content_version).where(
+            versions.mapping_id == mapping_id, versions.action == action
+        )
+    ).scalar()
+    return found
+
+
+def record_sent_version(
+    connection: Connection, mapping_id: uuid.UUID, action: str, version: int
+) -> None:
+    """The event's content version a complete run of `action` sent."""
+    versions = t.mapping_versions
+    connection.execute(
+        delete(versions).where(versions.c.mapping_id == mapping_id, versions.c.action == action)
+    )
+    connection.execute(
+        insert(versions).values(mapping_id=mapping_id, action=action, content_version=version)
+    )
+
+
+def record_reconciled(connection: Connection, mapping_id: uuid.UUID, when: datetime) -> None:
+    connection.execute(
+        update(t.mappings).where(t.mappings.c.id == mapping_id).values(reconciled_at=when)
+    )

@@ -39,7 +39,7 @@ from agendasync.domain.models import (
 )
 from agendasync.store import tables as t
 from agendasync.store.content import load_exhibitors, load_sessions, load_speakers, load_sponsors
-from agendasync.store.events import event_from_row
+from agendasync.store.events import event_from_row, touch_content
 from agendasync.store.exceptions import NotFound
 
 T = TypeVar("T")
@@ -342,6 +342,7 @@ def delete_record(
     )
     if deleted.rowcount == 0:
         raise NotFound(f"no {what} with id {record_id} in this event")
+    touch_content(connection, event_id)
 
 
 # --- sync runs and share links ---------------------------------------------------------------

@@ -3,34 +3,61 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import Connection, and_, bindparam, func, select, update
 
 from agendasync.domain.schedule import next_run
 from agendasync.store import tables as t
+from agendasync.sync.partner import SyncAction
 
 
-def claim_due(connection: Connection, now: datetime, *, limit: int = 1000) -> list[uuid.UUID]:
-    """The continuous mappings due by `now`, each moved to its next run in the same
-    transaction; on PostgreSQL, rows another dispatcher is claiming are skipped."""
+@dataclass(frozen=True)
+class Due:
+    mapping_id: uuid.UUID
+    reconcile: bool  # list the partner too: its last reconciliation is older than asked
+
+
+def claim_due(
+    connection: Connection,
+    now: datetime,
+    *,
+    reconcile_every: timedelta = timedelta(days=1),
+    limit: int = 1000,
+) -> list[Due]:
+    """The continuous mappings due by `now` that have something to do, each moved to its next
+    run in the same statement as the ones that have not: a mapping whose event has not moved
+    since its last complete run, and that needs no reconciliation yet, costs no job and no run.
+    On PostgreSQL, rows another dispatcher is claiming are skipped."""
+    m, e, v = t.mappings, t.events, t.mapping_versions
     query = (
-        select(t.mappings.c.id)
-        .where(t.mappings.c.continuous.is_(True), t.mappings.c.next_run_at <= now)
-        .order_by(t.mappings.c.next_run_at)
+        select(
+            m.c.id,
+            # A new mapping was in step with the partner when it was made.
+            func.coalesce(m.c.reconciled_at, m.c.created_at).label("reconciled_at"),
+            e.c.content_version,
+            v.c.content_version.label("sent"),
+        )
+        .join(e, e.c.id == m.c.event_id)
+        .outerjoin(v, and_(v.c.mapping_id == m.c.id, v.c.action == SyncAction.CONTENT.value))
+        .where(m.c.continuous.is_(True), m.c.next_run_at <= now)
+        .order_by(m.c.next_run_at)
         .limit(limit)
     )
     if connection.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    due = list(connection.execute(query).scalars())
-    if due:
-        moved = (
-            update(t.mappings)
-            .where(t.mappings.c.id == bindparam("due_id"))
-            .values(next_run_at=bindparam("next_at"))
-        )
-        connection.execute(moved, [{"due_id": m, "next_at": next_run(now)} for m in due])
+        query = query.with_for_update(skip_locked=True, of=m)
+    rows = connection.execute(query).all()
+    if not rows:
+        return []
+    moved = update(m).where(m.c.id == bindparam("due_id")).values(next_run_at=bindparam("next_at"))
+    connection.execute(moved, [{"due_id": row.id, "next_at": next_run(now)} for row in rows])
+    due = []
+    for row in rows:
+        reconcile = row.reconciled_at <= now - reconcile_every
+        if reconcile or row.sent != row.content_version:
+            due.append(Due(row.id, reconcile))
     return due
 
 

@@ -139,6 +139,9 @@ events = Table(
     Column("end_date", Date(), nullable=False),
     Column("sessionize_endpoint_id", String(8)),
     Column("sessionize_category_map", JSON(), nullable=False),
+    # Moves in the same transaction as any change that can alter what a partner receives:
+    # a continuous sync of an event that has not moved since its last complete run is skipped.
+    Column("content_version", Integer(), nullable=False, server_default="0"),
     *_timestamps(),
     Index("ix_events_org_id", "org_id"),
 )
@@ -323,6 +326,8 @@ mappings = Table(
     Column("continuous", Boolean(), nullable=False),
     # Continuous sync (R-MAP-4): when the dispatcher next runs it (null: not scheduled).
     Column("next_run_at", UTCDateTime(), index=True),
+    # When the partner was last listed to find what changed there (reconciliation).
+    Column("reconciled_at", UTCDateTime()),
     *_timestamps(),
     UniqueConstraint("integration_id", "partner_event_id"),
     UniqueConstraint("integration_id", "event_id"),
@@ -347,6 +352,16 @@ sync_ledger = Table(
     Column("origin", String(16), nullable=False),  # created or adopted (a purge deletes created)
     Column("updated_at", UTCDateTime(), nullable=False),
     UniqueConstraint("org_id", "partner", "partner_event_id", "kind", "record_id"),
+)
+
+# Per mapping and action: the event's content version its last complete run sent.
+mapping_versions = Table(
+    "mapping_versions",
+    metadata,
+    _owner("mapping"),
+    Column("action", String(32), nullable=False),
+    Column("content_version", Integer(), nullable=False),
+    UniqueConstraint("mapping_id", "action"),
 )
 
 # One row per sync run, with its report (R-SYNC-5). Kept when the mapping goes.

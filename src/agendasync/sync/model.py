@@ -200,6 +200,11 @@ class SyncReport:
     notes: list[Problem] = field(default_factory=list)
     partner_calls: int = 0
     credits_used: int = 0
+    # Records sent without all they need yet (share links not made, optional refs left out):
+    # the next run sends them again, so the run is not complete.
+    incomplete: int = 0
+    # What listing the partner found (reconciliation): deleted there, per kind.
+    deleted_on_partner: dict[str, int] = field(default_factory=dict)
 
     def kind(self, kind: str) -> KindCounts:
         return self.counts.setdefault(kind, KindCounts())
@@ -226,12 +231,16 @@ class SyncReport:
     def writes(self) -> int:
         return sum(c.created + c.updated + c.deleted for c in self.counts.values())
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, *, summary: bool = False) -> dict[str, Any]:
+        """The report as stored; a `summary` (a run that sent nothing) keeps the counts and
+        leaves out the list of what was skipped, which the previous run already holds."""
         return {
             "counts": {kind: vars(counts) for kind, counts in self.counts.items()},
-            "skipped": [vars(p) for p in self.skipped],
+            "skipped": [] if summary else [vars(p) for p in self.skipped],
             "failed": [vars(p) for p in self.failed],
             "notes": [vars(p) for p in self.notes],
             "partner_calls": self.partner_calls,
             "credits_used": self.credits_used,
+            "incomplete": self.incomplete,
+            "deleted_on_partner": dict(self.deleted_on_partner),
         }

@@ -140,3 +140,47 @@ def test_sync_to_an_unknown_partner_names_the_known_ones(run) -> None:
     code, _, err = run("sync", "conf", "--to", "nowhere")
     assert code == 1
     assert "unknown partner 'nowhere'; known partners: swoogo" in err
+
+
+def _connected_and_mapped(run) -> None:
+    code, out, _ = run(
+        "integrations",
+        "connect",
+        "swoogo",
+        "--org",
+        "acme",
+        "--key",
+        "key",
+        "--secret",
+        "secret",
+        "--base-url",
+        run.url,
+        "--json",
+    )
+    assert code == 0
+    partner_event = json.loads(out)["partner_events"][0]["id"]
+    assert (
+        run("mappings", "add", "swoogo", "--event", "conf", "--partner-event", partner_event)[0]
+        == 0
+    )
+
+
+def test_r_sync_1_sync_takes_the_actions_the_partner_declares(run) -> None:
+    _connected_and_mapped(run)
+
+    sponsors = run("sync", "conf", "--to", "swoogo", "--action", "sponsors", "--json")
+    exhibitors = run("sync", "conf", "--to", "swoogo", "--action", "exhibitors")
+    scoped = run("sync", "conf", "--to", "swoogo", "--action", "sponsors", "--session", "x")
+
+    assert (sponsors[0], json.loads(sponsors[1])["action"]) == (0, "sponsors")
+    assert exhibitors[0] == 1
+    assert "Swoogo syncs content or sponsors, not 'exhibitors'" in exhibitors[2]
+    assert scoped[0] == 1
+
+
+def test_r_sync_4_sync_reconcile_lists_the_partner_and_reports_what_it_found(run) -> None:
+    _connected_and_mapped(run)
+    code, out, _ = run("sync", "conf", "--to", "swoogo", "--reconcile", "--json")
+
+    assert code == 0
+    assert json.loads(out)["report"]["deleted_on_partner"] == {}
