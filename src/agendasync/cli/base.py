@@ -6,6 +6,7 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Annotated, Any
 
 import typer
@@ -75,6 +76,28 @@ OrgOption = Annotated[str, typer.Option("--org", help="Organisation name or slug
 
 
 def sync_settings() -> SyncSettings:
-    """How this process syncs: a partner's budget can be raised with
-    `AGENDASYNC_BUDGET_<PARTNER>=credits/seconds` (a bigger plan)."""
-    return SyncSettings(budget_overrides=budget_overrides(os.environ))
+    """How this process syncs, from the environment: `AGENDASYNC_BUDGET_<PARTNER>` =
+    credits/seconds (a bigger plan), `AGENDASYNC_KEEP_RUNS` (runs kept per mapping),
+    `AGENDASYNC_KEEP_FAILED_DAYS` (failed runs kept that long), `AGENDASYNC_RECONCILE_HOURS`."""
+    defaults = SyncSettings()
+
+    def number(name: str, default: float) -> float:
+        value = os.environ.get(name, "")
+        try:
+            return float(value) if value else default
+        except ValueError:
+            fail(f"{name} must be a number, not {value!r}")
+            raise AssertionError("unreachable") from None
+
+    return SyncSettings(
+        budget_overrides=budget_overrides(os.environ),
+        keep_runs=int(number("AGENDASYNC_KEEP_RUNS", defaults.keep_runs)),
+        keep_failed_for=timedelta(
+            days=number("AGENDASYNC_KEEP_FAILED_DAYS", defaults.keep_failed_for.days)
+        ),
+        reconcile_every=timedelta(
+            hours=number(
+                "AGENDASYNC_RECONCILE_HOURS", defaults.reconcile_every.total_seconds() / 3600
+            )
+        ),
+    )

@@ -14,6 +14,7 @@ from agendasync.cli.base import (
     fail,
     print_json,
     store,
+    sync_settings,
     table,
     transaction,
 )
@@ -60,6 +61,7 @@ def worker(
         asyncio.run(
             run_worker(
                 url,
+                settings=sync_settings(),
                 concurrency=concurrency,
                 maintenance_s=maintenance,
                 heartbeat_s=heartbeat,

@@ -61,8 +61,11 @@ def serve(
         schedule = "syncs run on the workers (agendasync worker)"
     else:
         # One process does it all: the pages, and the continuous-sync schedule (R-MAP-4).
+        sync = sync_settings()
         dispatcher = EmbeddedDispatcher(
-            store(), mapping_runner(store(), box, settings=sync_settings())
+            store(),
+            mapping_runner(store(), box, settings=sync),
+            reconcile_every=sync.reconcile_every,
         )
         app = create_app(
             store(),

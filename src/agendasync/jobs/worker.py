@@ -15,9 +15,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 import procrastinate
@@ -31,7 +30,6 @@ from agendasync.services.integrations import http_client
 from agendasync.services.syncing import (
     RECONCILE_EVERY,
     SyncSettings,
-    budget_overrides,
     mapping_runner,
     scheduled_trigger,
 )
@@ -133,11 +131,15 @@ async def requeue_stalled(app: procrastinate.App, stalled_after_s: float) -> int
 
 
 async def _maintain(
-    app: procrastinate.App, store: Store, every_s: float, stalled_after_s: float
+    app: procrastinate.App,
+    store: Store,
+    every_s: float,
+    stalled_after_s: float,
+    reconcile_every: timedelta,
 ) -> None:
     while True:
         try:
-            await dispatch_due(app, store)
+            await dispatch_due(app, store, reconcile_every)
             await requeue_stalled(app, stalled_after_s)
         except Exception:
             logger.exception("worker maintenance failed; trying again")
@@ -147,6 +149,7 @@ async def _maintain(
 async def run_worker(
     url: str,
     *,
+    settings: SyncSettings | None = None,
     concurrency: int = 4,
     maintenance_s: float = 30.0,
     heartbeat_s: float = 10.0,
@@ -158,15 +161,13 @@ async def run_worker(
         raise ValueError("workers need a PostgreSQL store; on SQLite, `agendasync serve` syncs")
     budgets = SharedBudgets(store, max_wait_s=MAX_BUDGET_WAIT_S)
     http = http_client()
-    run = mapping_runner(
-        store,
-        load_box(),
-        http=http,
-        settings=SyncSettings(budgets=budgets, budget_overrides=budget_overrides(os.environ)),
-    )
+    settings = replace(settings or SyncSettings(), budgets=budgets)
+    run = mapping_runner(store, load_box(), http=http, settings=settings)
     app = procrastinate_app(url)
     async with app.open_async():
-        maintenance = asyncio.create_task(_maintain(app, store, maintenance_s, stalled_after_s))
+        maintenance = asyncio.create_task(
+            _maintain(app, store, maintenance_s, stalled_after_s, settings.reconcile_every)
+        )
         try:
             await app.run_worker_async(
                 concurrency=concurrency,

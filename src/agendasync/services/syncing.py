@@ -72,6 +72,8 @@ class SyncSettings:
     # Retention of a mapping's runs: the newest `keep_runs`, and failed ones for a while.
     keep_runs: int = 100
     keep_failed_for: timedelta = KEEP_FAILED_FOR
+    # How often a continuously synced mapping lists the partner (reconciliation).
+    reconcile_every: timedelta = RECONCILE_EVERY
     # Per partner name: a bigger plan than the declared budget (or a compressed window).
     budget_overrides: Mapping[str, Budget] = field(default_factory=dict)
 

@@ -165,6 +165,9 @@ class SwoogoConnector:
         name = item.payload["name"]
         field = await self._level_field()
         if entry and entry.partner_id:  # a renamed tier keeps its choice (R-TX-7)
+            current = {str(c["id"]): c["name"] for c in field["choices"]}
+            if current.get(entry.partner_id) == name:  # already so: nothing to write
+                return Resolved(entry.partner_id)
             choices = [{"id": int(entry.partner_id), "name": name}]
         else:
             for choice in field["choices"]:
