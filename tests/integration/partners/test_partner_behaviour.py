@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
+import subprocess
 import sys
+import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -40,16 +43,22 @@ START = date.today() + timedelta(days=30)
 
 
 class Counting:
-    """Counts the writes (non-GET requests) a simulator receives, token requests apart."""
+    """Counts the requests a simulator receives (writes: non-GET, token requests apart), each
+    answered after `latency_s`."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         self.requests: Counter[str] = Counter()
+        self.latency_s = 0.0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             self.requests[f"{scope['method']} {scope['path']}"] += 1
+            await asyncio.sleep(self.latency_s)
         await self.app(scope, receive, send)
+
+    def total(self) -> int:
+        return sum(self.requests.values())
 
     def writes(self) -> int:
         return sum(
@@ -162,6 +171,7 @@ class Hub:
 async def hub(store: Store, served: Served, pictures: str) -> Hub:
     served.simulation.reset()
     served.counter.requests.clear()
+    served.counter.latency_s = 0.0
     BUDGETS.clear()
     document = demo_event(slug="conf", sessions=10, seed=3, today=START, pictures=pictures)
     with store.transaction() as connection:
@@ -279,39 +289,52 @@ async def test_reconnect_and_remap_find_every_record_again_r_int_6(hub: Hub) -> 
     assert len(hub.on_partner()) == on_partner
 
 
-async def test_two_processes_syncing_one_mapping_take_turns_r_sync_6(
-    hub: Hub, tmp_path: Any
-) -> None:
-    if hub.store.engine.dialect.name != "sqlite":
-        pytest.skip("PostgreSQL's advisory lock is proven in the workers' tests")
-    hub.store.engine.dispose()
+def _sync_process(hub: Hub) -> subprocess.Popen[bytes]:
     environment = {
         **os.environ,
         "AGENDASYNC_SECRET_KEY": hub.key,
         "AGENDASYNC_ALLOW_PRIVATE_PARTNER_URLS": "1",
     }
-    command = [
-        sys.executable,
-        "-m",
-        "agendasync",
-        "--db",
-        str(hub.store.engine.url),
-        "sync",
-        "conf",
-        "--to",
-        hub.partner,
-        "--json",
-    ]
-    both = [
-        await asyncio.create_subprocess_exec(
-            *command,
-            env=environment,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        for _ in range(2)
-    ]
-    results = [await process.communicate() for process in both]
+    command = ["--db", str(hub.store.url), "sync", "conf", "--to", hub.partner, "--json"]
+    return subprocess.Popen(
+        [sys.executable, "-m", "agendasync", *command],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+async def test_a_sync_killed_at_several_points_then_run_again_holds_everything_once_r_sync_7(
+    hub: Hub,
+) -> None:
+    hub.served.counter.latency_s = 0.02
+    killed = 0
+    for after in (2, 5, 9, 14, 20):
+        start = hub.served.counter.total()
+        process = _sync_process(hub)
+        while hub.served.counter.total() < start + after and process.poll() is None:
+            time.sleep(0.002)
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+            killed += 1
+        process.wait()
+    hub.served.counter.latency_s = 0.0
+
+    final = await hub.sync()
+    again = await hub.sync()
+
+    assert killed == 5
+    assert final.status is RunStatus.SUCCEEDED, final.report["failed"]
+    assert len(hub.on_partner()) == hub.eligible_sessions()
+    assert _count(again, "created") == 0
+
+
+async def test_two_processes_syncing_one_mapping_take_turns_r_sync_6(hub: Hub) -> None:
+    if hub.store.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's advisory lock is proven in the workers' tests")
+
+    both = [_sync_process(hub) for _ in range(2)]
+    results = [process.communicate(timeout=300) for process in both]
 
     assert [process.returncode for process in both] == [0, 0], results
     assert len(hub.on_partner()) == hub.eligible_sessions()
