@@ -332,6 +332,7 @@ async def test_a_sync_killed_at_several_points_then_run_again_holds_everything_o
 async def test_two_processes_syncing_one_mapping_take_turns_r_sync_6(hub: Hub) -> None:
     if hub.store.engine.dialect.name != "sqlite":
         pytest.skip("PostgreSQL's advisory lock is proven in the workers' tests")
+    hub.served.counter.latency_s = 0.03  # long enough runs to overlap, were they let
 
     both = [_sync_process(hub) for _ in range(2)]
     results = [process.communicate(timeout=300) for process in both]
