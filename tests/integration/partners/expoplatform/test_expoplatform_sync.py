@@ -260,11 +260,13 @@ async def test_r_sync_7_a_lost_answer_creates_nothing_twice(expo: ExpoWorld) -> 
     assert sorted(_by_external_id(expo, "sessions")) == sorted(str(s.id) for s in sessions)
 
 
+@pytest.mark.parametrize("inside_200", [False, True])
 async def test_r_sync_4_a_session_deleted_on_expoplatform_is_not_created_again(
-    expo: ExpoWorld,
+    expo: ExpoWorld, inside_200: bool
 ) -> None:
     await expo.connected()
     await expo.sync()
+    expo.sim.knobs.update(errors_in_200=inside_200)  # the "not found" may come inside a 200
     sessions, _ = expo.eligible()
     gone = _by_external_id(expo, "sessions")[str(sessions[0].id)]
     expo.state.admin_delete("sessions", int(str(gone["id"])))
@@ -325,3 +327,32 @@ async def test_r_int_6_contacts_with_our_external_id_are_adopted_never_clashed(
             sa.select(t.sync_ledger.c.origin).where(t.sync_ledger.c.kind == "speakers")
         ).scalars()
         assert set(origins) == {"adopted"}
+
+
+async def test_r_sync_8_a_429_is_waited_out_as_retry_after_says(expo: ExpoWorld) -> None:
+    await expo.connected(sessions=6)
+    expo.sim.knobs.update(rate_limit=25, window_s=1.0)
+
+    run = await expo.sync()
+
+    sessions, speakers = expo.eligible()
+    assert expo.state.stats.throttled > 0
+    assert run.status == "succeeded"
+    assert sorted(_by_external_id(expo, "sessions")) == sorted(str(s.id) for s in sessions)
+    assert sorted(_by_external_id(expo, "accounts")) == sorted(str(p.id) for p in speakers)
+
+
+async def test_r_map_8_a_partner_event_in_another_zone_stops_the_sync(expo: ExpoWorld) -> None:
+    expo.partner_event = expo.state.add_event(
+        "Expo New York", timezone="America/New_York", start_date="2030-05-01"
+    )
+    await expo.connected()
+
+    run = await expo.sync()
+
+    assert run.status == "failed"
+    assert run.message == (
+        "time zones differ: ExpoPlatform event 'Expo New York' is in America/New_York,"
+        " event 'conf' is in Europe/Berlin; make them the same before syncing"
+    )
+    assert expo.rows("sessions") == []
