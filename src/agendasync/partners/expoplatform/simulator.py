@@ -22,6 +22,11 @@ multipart); a JSON body is not read. Getters answer `GET` and `POST`, setters `P
 destructors `POST` and `DELETE`; anything else is `404` "Invalid endpoint". The order of
 checks: the key (`401`), the endpoint (`404`), the budget (`429`), then the call. An admin API
 without auth lives under `/_sim` (state, stats, keys, events, contacts, deletes, faults, knobs).
+
+Knobs (`sim.knobs.update(...)`): `latency_ms`; `rate_limit` calls per `window_s` per key
+(none by default: the platform publishes no limit), beyond which calls answer `429` with
+`Retry-After` in whole seconds; `errors_in_200`, which answers fatal `400`/`404` errors with
+HTTP `200` and the status in the envelope's `code`, as the platform is known to do.
 """
 
 from __future__ import annotations
