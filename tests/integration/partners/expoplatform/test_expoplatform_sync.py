@@ -294,7 +294,7 @@ async def test_r_int_6_reconnect_and_remap_updates_without_duplicates(expo: Expo
 
     sessions, speakers = expo.eligible()
     assert run.report["counts"]["sessions"]["created"] == 0
-    assert run.report["skipped"] == [s for s in run.report["skipped"] if "email" not in s["reason"]]
+    assert not [s for s in run.report["skipped"] if "belongs to" in s["reason"]]
     assert len(expo.rows("sessions")) == len(sessions)
     assert len(expo.rows("accounts")) == len(speakers)
 
@@ -356,3 +356,28 @@ async def test_r_map_8_a_partner_event_in_another_zone_stops_the_sync(expo: Expo
         " event 'conf' is in Europe/Berlin; make them the same before syncing"
     )
     assert expo.rows("sessions") == []
+
+
+async def test_a_type_deleted_on_expoplatform_is_made_again_and_its_session_still_sent(
+    expo: ExpoWorld,
+) -> None:
+    await expo.connected()
+    await expo.sync()
+    sessions, _ = expo.eligible()
+    row = _by_external_id(expo, "sessions")[str(sessions[0].id)]
+    expo.state.admin_delete("types", int(str(row["type"])))
+    content = expo.content()
+    next(s for s in content.sessions if s.id == sessions[0].id).title = "Edited after type delete"
+    expo.save(content)
+
+    run = await expo.sync()
+
+    assert run.report["failed"] == []
+    assert not [s for s in run.report["skipped"] if "deleted" in s["reason"]]
+    edited = _by_external_id(expo, "sessions")[str(sessions[0].id)]
+    types = {r["id"]: r["name"] for r in expo.state.records(expo.partner_event, "types")}
+    assert sessions[0].format is not None
+    assert (edited["name"], types[edited["type"]]) == (
+        "Edited after type delete",
+        sessions[0].format.name,
+    )
