@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from agendasync.cli import app
 from agendasync.cli.base import state
+from agendasync.partners.registry import PARTNERS
 from agendasync.partners.swoogo.simulator import SwoogoSimulator
 from agendasync.simulators.server import serve_in_thread
 
@@ -139,7 +140,7 @@ def test_sync_of_an_unmapped_event_is_refused_r_map_3(run) -> None:
 def test_sync_to_an_unknown_partner_names_the_known_ones(run) -> None:
     code, _, err = run("sync", "conf", "--to", "nowhere")
     assert code == 1
-    assert "unknown partner 'nowhere'; known partners: swoogo" in err
+    assert f"unknown partner 'nowhere'; known partners: {', '.join(sorted(PARTNERS))}" in err
 
 
 def _connected_and_mapped(run) -> None:
