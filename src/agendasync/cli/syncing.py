@@ -286,10 +286,18 @@ def mappings_list(org: OrgOption, as_json: JsonFlag = False) -> None:
 def mappings_remove(
     partner: PartnerArgument,
     event: Annotated[str, typer.Option("--event", help="Our event's slug.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask before deleting.")] = False,
 ) -> None:
     """Remove one mapping; the integration and other mappings stay. Where the partner
     expects it (ExpoPlatform), what the mapping created there is deleted first."""
     _, mapping = _call(service.mapping_for, store=store(), event_slug=event, partner_name=partner)
+    spec = get_partner(partner).spec
+    if spec.purge_on_unmap and not yes:
+        typer.confirm(
+            f"This deletes from {spec.title} event {mapping.partner_event_id} the records this"
+            " mapping created there. Go on?",
+            abort=True,
+        )
     removed = _run(mappings_service.remove_mapping(store(), _box(), mapping))
     console.print(f"removed the mapping of {event} to {partner} event {mapping.partner_event_id}")
     if removed.purge is not None:

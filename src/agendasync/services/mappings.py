@@ -94,10 +94,18 @@ async def _purge(
         )
         try:
             await engine.purge(ledger.values(), partner.spec.all_kinds())
-        except PartnerError as exc:
+        except* PartnerError as group:
             raise IntegrationError(
-                f"{partner.spec.title}: {exc}; the mapping stays, so removing it can be tried again"
-            ) from exc
+                f"{partner.spec.title}: {group.exceptions[0]}; the mapping stays, so removing"
+                " it can be tried again"
+            ) from None
+        if report.failed:
+            first = report.failed[0]
+            raise IntegrationError(
+                f"{len(report.failed)} records could not be deleted from {partner.spec.title}"
+                f" ({first.label}: {first.reason}); the mapping stays, so removing it can be"
+                " tried again"
+            )
     finally:
         if http is None:
             await client.aclose()

@@ -1,38 +1,20 @@
-"""R-MAP-6 at the connector: the engine's purge, over what a real sync left in the ledger,
-deletes from the ExpoPlatform event what the hub created there and nothing it adopted.
-
-(Removing the mapping through the services, with its confirmation and report, is the
-services' part; this proves the connector deletes every kind it creates.)"""
+"""R-MAP-6: removing a mapping to ExpoPlatform deletes from the partner event what the mapping
+created there, and nothing it adopted or found there; the removal reports what it deleted."""
 
 from __future__ import annotations
 
-import uuid
-
 import httpx
+import pytest
 
-from agendasync.partners.expoplatform import SPEC, ExpoPlatform
-from agendasync.services.syncing import load
-from agendasync.sync.engine import Engine
-from agendasync.sync.model import LedgerEntry, Origin, ShareLink, SyncReport
-from agendasync.sync.partner import Target
+from agendasync.services.integrations import IntegrationError
+from agendasync.services.mappings import remove_mapping
+from agendasync.store import integrations as repo
+from agendasync.sync.model import Origin
+from agendasync.sync.retry import RetryPolicy
 from conftest import ExpoWorld
 
 
-class _Forgotten:
-    def __init__(self) -> None:
-        self.entries: list[LedgerEntry] = []
-
-    def save(self, entries: list[LedgerEntry]) -> None:
-        return None
-
-    def forget(self, entries: list[LedgerEntry]) -> None:
-        self.entries += entries
-
-    def share_links(self, record_id: uuid.UUID, links: tuple[ShareLink, ...]) -> None:
-        return None
-
-
-async def test_r_map_6_purge_deletes_what_the_mapping_created_and_keeps_what_it_adopted(
+async def test_r_map_6_removing_the_mapping_deletes_what_it_created_and_keeps_what_it_adopted(
     expo: ExpoWorld,
 ) -> None:
     await expo.connected()
@@ -42,23 +24,42 @@ async def test_r_map_6_purge_deletes_what_the_mapping_created_and_keeps_what_it_
     before = expo.state.add_contact(expo.partner_event, "someone@else.example", "Some", "One")
     await expo.sync()
     assert expo.mapping is not None
-    loaded = load(expo.store, expo.box, expo.mapping, "content")
-    [adopted_entry] = [e for e in loaded.ledger.values() if e.partner_id == str(kept["id"])]
-    assert adopted_entry.origin is Origin.ADOPTED
-    created = [e for e in loaded.ledger.values() if e.origin is Origin.CREATED]
-    writer = _Forgotten()
-    report = SyncReport()
-    async with httpx.AsyncClient(timeout=2) as http:
-        connector = ExpoPlatform().connector(
-            http, loaded.credentials, expo.url, Target(str(expo.partner_event)), budget=None
-        )
-        engine = Engine(connector, loaded.ledger, writer, report, partner_title=SPEC.title)
-        await engine.purge(list(loaded.ledger.values()), SPEC.kinds("content"))
+    with expo.store.transaction() as connection:
+        scope = repo.ledger_scope(connection, expo.mapping.id)
+        ledger = repo.load_ledger(connection, scope)
+    created = sum(e.origin is Origin.CREATED for e in ledger.values())
 
+    async with httpx.AsyncClient(timeout=2) as http:
+        removed = await remove_mapping(expo.store, expo.box, expo.mapping, http=http)
+
+    assert removed.purge is not None
+    assert sum(c.deleted for c in removed.purge.counts.values()) == created
+    assert removed.purge.failed == []
     assert expo.rows("sessions") == []
     assert [r["id"] for r in expo.rows("accounts")] == [before]
     assert [r["id"] for r in expo.state.records(expo.partner_event, "tracks")] == [kept["id"]]
     for kind in ("types", "tags", "halls"):
         assert expo.state.records(expo.partner_event, kind) == []
-    assert report.total_failed == 0
-    assert sorted(e.key for e in writer.entries) == sorted(e.key for e in created)
+    with expo.store.transaction() as connection:
+        assert repo.list_mappings(connection) == []
+        left = repo.load_ledger(connection, scope)
+    assert [e.partner_id for e in left.values()] == [str(kept["id"])]
+
+
+async def test_r_map_6_a_partner_outage_keeps_the_mapping_so_removing_can_be_tried_again(
+    expo: ExpoWorld,
+) -> None:
+    await expo.connected()
+    await expo.sync()
+    assert expo.mapping is not None
+    expo.sim.faults.fail_next(100, status=503)
+
+    async with httpx.AsyncClient(timeout=2) as http:
+        with pytest.raises(IntegrationError) as refused:
+            await remove_mapping(
+                expo.store, expo.box, expo.mapping, http=http, retry=RetryPolicy(2, 0.01)
+            )
+
+    assert "the mapping stays, so removing it can be tried again" in str(refused.value)
+    with expo.store.transaction() as connection:
+        assert [m.id for m in repo.list_mappings(connection)] == [expo.mapping.id]
