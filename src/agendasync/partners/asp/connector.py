@@ -166,7 +166,7 @@ class AspConnector:
                     f"the seminar has no custom field '{ID_SLUG}' any more: create it in ASP"
                     " (a text field) so sessions can be found again"
                 )
-            else:
+            elif value not in (None, "", []):  # nothing to send: nothing lost
                 notes.append(f"{where} has no custom field '{key}'; not sent")
         if custom:
             body["CustomFields"] = custom
