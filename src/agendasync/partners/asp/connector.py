@@ -81,6 +81,8 @@ class AspConnector:
     # --- the mapping's target ------------------------------------------------------------------
 
     async def _seminar(self) -> Row:
+        if not self.seminar.strip():
+            raise Rejected("the mapping names no Seminar ID: enter the ID of an ASP seminar")
         try:
             seminar: Row = await self.client.call("GET", f"/seminars/{self.seminar}")
         except RemoteNotFound:

@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
+from agendasync.partners.asp.simulator_admin import ADMIN_PREFIX, Admin
 from agendasync.partners.asp.simulator_state import (
     ATTRIBUTES,
     KINDS,
@@ -75,6 +76,7 @@ class AspSimulator:
         self.faults: FaultPlan = self.kit.plan
         self.stats = Stats(Counter(), Counter())
         self.routes = self._routes()
+        self.admin = Admin(lambda: self.state, self.kit)
 
     def reset(self, state: AspState | None = None, *, seed: int = 0) -> AspState:
         self.state = state if state is not None else AspState(seed=seed)
@@ -94,6 +96,10 @@ class AspSimulator:
         if scope["type"] != "http":
             return
         path: str = scope["path"]
+        if path.startswith(ADMIN_PREFIX + "/"):  # the admin's back office: no auth, no faults
+            response = await self.admin.answer(Request(scope, receive))
+            await response(scope, receive, send)
+            return
         endpoint = f"{scope['method']} {path.removeprefix(PREFIX)}"
         route, _ = self._match(scope["method"], path)
         if route is not None:

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from agendasync.partners.asp.simulator import AspSimulator
+from agendasync.partners.asp.simulator_admin import demo_state
 from agendasync.partners.asp.simulator_state import AspState
 from agendasync.simulators.server import serve_in_thread
 
@@ -360,3 +361,39 @@ def test_custom_field_definitions_and_session_types_per_seminar(
     types = api.get(f"/seminars/{world.seminar}/sessiontypes").json()
     assert [t["Name"] for t in types] == ["Session"]
     assert api.get(f"/sites/{world.site}/speakercustomfields").json() == []
+
+
+# --- the admin's back office over HTTP -----------------------------------------------------
+
+
+def test_admin_deactivates_removes_and_edits_custom_fields_over_http(
+    world: World, api: httpx.Client
+) -> None:
+    row = new_session(api, world)
+    with httpx.Client(base_url=f"{world.base}/_sim", timeout=2.0) as admin:
+        assert admin.post(f"/sessions/{row['Uuid']}/deactivate").status_code == 204
+        assert api.get(f"/sessions/{row['Uuid']}").json()["isActive"] is False
+        assert admin.delete(f"/sessions/{row['Uuid']}").status_code == 204
+        assert api.get(f"/sessions/{row['Uuid']}").status_code == 404
+        path = f"/seminars/{world.seminar}/customfields"
+        assert admin.delete(f"{path}/chairperson").status_code == 204
+        added = admin.put(f"{path}/track-colour", json={"Name": "Colour", "Type": "text"})
+        assert added.status_code == 204
+        slugs = [f["Slug"] for f in api.get(path).json()]
+        assert slugs[-1] == "track-colour"
+        assert "chairperson" not in slugs
+        assert admin.post("/faults", json={"kind": "error", "status": 503}).status_code == 201
+        assert api.get("/sites").status_code == 503
+        assert admin.post("/expire-tokens").status_code == 204
+        assert api.get("/sites").status_code == 401
+        summary = admin.get("/state").json()
+        assert summary["records"]["sessions"] == {"active": 0, "inactive": 0}
+
+
+def test_demo_state_has_a_seminar_lacking_some_slugs() -> None:
+    state, ids = demo_state()
+    full = [f["Slug"] for f in state.customfields[ids["seminar"]]]
+    lacking = [f["Slug"] for f in state.customfields[ids["seminar_lacking_slugs"]]]
+    assert len(full) == 5
+    assert lacking == ["sessionboard_id", "sessionboard-content", "levels-checkbox"]
+    assert state.credentials == {"demo-key": "demo-secret"}
