@@ -172,15 +172,15 @@ class AspConnector:
                 notes.append(f"{where} has no custom field '{key}'; not sent")
         if custom:
             body["CustomFields"] = custom
-        if item.kind == "sessions":
+        if item.kind == "sessions" and "Speakers" in body:  # a pair removed: left as it is
             body["Speakers"] = [
                 {"SpeakerUuid": uuid, "Order": order}
-                for order, uuid in enumerate(body.get("Speakers") or [], start=1)
+                for order, uuid in enumerate(body["Speakers"] or [], start=1)
             ]
-            if "SessionTypeUuid" in body:
-                body["SessionTypeUuid"] = await self._session_type(body["SessionTypeUuid"], notes)
-                if body["SessionTypeUuid"] is None:
-                    del body["SessionTypeUuid"]
+        if item.kind == "sessions" and "SessionTypeUuid" in body:
+            body["SessionTypeUuid"] = await self._session_type(body["SessionTypeUuid"], notes)
+            if body["SessionTypeUuid"] is None:
+                del body["SessionTypeUuid"]
         return body, notes
 
     async def _custom_defs(self, kind: str) -> dict[str, Row]:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from agendasync.domain.integrations import FieldSpec, RunStatus
-from agendasync.partners.asp.payloads import SESSION_FIELDS
+from agendasync.partners.asp.payloads import SESSION_FIELDS, SPEAKER_FIELDS
 from agendasync.services.integrations import IntegrationError
 
 
@@ -319,3 +319,51 @@ async def test_r_sync_5_expired_token_is_refreshed_once(asp) -> None:
     run = await asp.sync()
     assert run.status is RunStatus.SUCCEEDED
     asp.assert_all_on_asp_once()
+
+
+async def test_r_sync_8_429_is_waited_out(asp) -> None:
+    await asp.connected()
+    asp.sim.faults.fail_next(2, status=429, match="POST /seminars/{seminar}/sessions")
+
+    run = await asp.sync()
+
+    assert run.status is RunStatus.SUCCEEDED, run.report["failed"]
+    assert asp.sim.stats.faults["error"] == 2
+    asp.assert_all_on_asp_once()
+
+
+async def test_r_fld_1_a_speaker_pair_fills_a_site_speaker_custom_field(asp) -> None:
+    asp.state.add_speaker_custom_field(asp.site, "speaker-tags", "Tags")
+    await asp.connected(sessions=30)
+    assert asp.mapping is not None
+    maps = {"speakers": (*SPEAKER_FIELDS, FieldSpec("tags", "speaker-tags"))}
+
+    run = await asp.sync(asp.mapping.model_copy(update={"field_maps": maps}))
+
+    assert run.status is RunStatus.SUCCEEDED, run.report["failed"]
+    by_email = {r["Email"]: r for r in asp.state.records["speakers"].values()}
+    tagged = [p for p in asp.eligible()[1] if p.tags]
+    assert tagged
+    for speaker in asp.eligible()[1]:
+        custom = by_email[str(speaker.email)]["CustomFields"]
+        assert custom.get("speaker-tags", "") == ", ".join(t.name for t in speaker.tags)
+
+
+async def test_r_fld_1_a_removed_pair_leaves_that_attribute_alone_on_asp(asp) -> None:
+    await asp.connected()
+    await asp.sync()
+    session = next(s for s in asp.eligible()[0] if asp.session_of(s)["Speakers"])
+    speakers_before = asp.session_of(session)["Speakers"]
+    content = asp.content()
+    edited = next(s for s in content.sessions if s.id == session.id)
+    edited.title = "Edited"
+    edited.people = []
+    asp.save(content)
+    without = tuple(p for p in SESSION_FIELDS if p.partner != "Speakers")
+    assert asp.mapping is not None
+
+    await asp.sync(asp.mapping.model_copy(update={"field_maps": {"sessions": without}}))
+
+    row = asp.session_of(session)
+    assert row["Title"] == "Edited"
+    assert row["Speakers"] == speakers_before
