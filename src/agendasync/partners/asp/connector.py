@@ -2,8 +2,10 @@
 
 Streams and locations are matched by name; speakers (per site) by email, and a `409` on an
 email adopts the speaker ASP already holds; sessions by the `sessionboard_id` custom field
-(our UUID), inactive ones included. Before an update the record is read: one an ASP admin
-made inactive or deleted counts as deleted on the partner (never updated, never re-created).
+(our UUID), inactive ones included. Before an update the record is read: a session or
+speaker an ASP admin made inactive or deleted counts as deleted on the partner (never updated,
+never re-created); a stream or location is taxonomy the sessions need, so it is matched by
+name or created again, as the engine heals taxonomy refs.
 Custom fields are sent only where the seminar (or site) has the slug; a missing one is a note.
 """
 
@@ -26,6 +28,7 @@ from agendasync.sync.model import Item, LedgerEntry, LedgerState, Resolved
 from agendasync.sync.partner import PartnerEvent
 
 Row = dict[str, Any]
+TAXONOMY = ("streams", "locations")
 
 
 def _same(first: Any, second: Any) -> bool:
@@ -136,12 +139,31 @@ class AspConnector:
     async def update(self, item: Item, entry: LedgerEntry) -> Resolved:
         assert entry.partner_id
         path = f"/{item.kind}/{entry.partner_id}"
-        current = await self.client.call("GET", path)  # 404: RemoteNotFound
-        if not current.get("isActive", True):
-            raise RemoteNotFound(f"made inactive on ASP Events ({item.label})")
+        try:
+            current = await self.client.call("GET", path)
+            if not current.get("isActive", True):
+                raise RemoteNotFound(f"made inactive on ASP Events ({item.label})")
+        except RemoteNotFound:
+            if item.kind not in TAXONOMY:
+                raise
+            return await self._taxonomy_again(item)
         body, notes = await self._body(item)
         row = await self.client.call("PUT", path, json=body)
         return Resolved(str(row.get("Uuid", entry.partner_id)), notes=tuple(notes))
+
+    async def _taxonomy_again(self, item: Item) -> Resolved:
+        """A stream or location an ASP admin deleted is taxonomy, not a record: the sessions
+        that use it need it, so it is matched by name again, or created again."""
+        listed = await self.index(item.kind)
+        found = next((listed[key] for key in item.lookup if key in listed), None)
+        note = "was deleted on ASP Events; created again"
+        if found is not None:
+            entry = LedgerEntry(item.kind, item.record_id, LedgerState.SYNCED, found.partner_id)
+            resolved = await self.update(item, entry)
+            note = "was deleted on ASP Events; found again by name"
+        else:
+            resolved = await self.create(item)
+        return Resolved(resolved.partner_id, notes=(*resolved.notes, note))
 
     async def delete(self, entry: LedgerEntry) -> None:
         await self.client.call("DELETE", f"/{entry.kind}/{entry.partner_id}")
@@ -149,7 +171,7 @@ class AspConnector:
     # --- the body ASP takes ------------------------------------------------------------------
 
     async def _body(self, item: Item) -> tuple[Row, list[str]]:
-        if item.kind in ("streams", "locations"):
+        if item.kind in TAXONOMY:
             return {k: _plain(v) for k, v in item.payload.items()}, []
         attributes = SESSION_ATTRIBUTES if item.kind == "sessions" else SPEAKER_ATTRIBUTES
         defs = await self._custom_defs(item.kind)
@@ -219,7 +241,7 @@ class AspConnector:
 
     async def index(self, kind: str) -> Mapping[tuple[str, str], Resolved]:
         """What the seminar (or site) holds of `kind`, by the keys items are looked up by."""
-        if kind in ("streams", "locations"):
+        if kind in TAXONOMY:
             rows = await self.client.list_all(self._collection(kind))
         elif kind == "speakers":
             rows = await self.client.list_all("/speakers", SiteUuid=self.site, IncludeInactive=1)
@@ -248,7 +270,7 @@ class AspConnector:
             for row in rows:
                 if (name, value.lower()) in {(k, v.lower()) for k, v in _keys(item.kind, row)}:
                     return Resolved(str(row["Uuid"]))
-        if item.kind in ("streams", "locations"):
+        if item.kind in TAXONOMY:
             listed = await self.index(item.kind)
             return next((listed[key] for key in item.lookup if key in listed), None)
         return None

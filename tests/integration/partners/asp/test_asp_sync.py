@@ -367,3 +367,24 @@ async def test_r_fld_1_a_removed_pair_leaves_that_attribute_alone_on_asp(asp) ->
     row = asp.session_of(session)
     assert row["Title"] == "Edited"
     assert row["Speakers"] == speakers_before
+
+
+async def test_r_tx_4_a_stream_deleted_on_asp_is_created_again_when_its_colour_changes(
+    asp,
+) -> None:
+    await asp.connected()
+    await asp.sync()
+    name = sorted({t.name for s in asp.eligible()[0] for t in s.tags})[0]
+    old = next(r for r in asp.state.records["streams"].values() if r["Name"] == name)
+    asp.state.deactivate("streams", old["Uuid"])
+    content = asp.content()
+    next(t for t in content.taxonomy if t.name == name).colour = "#0A0B0C"
+    asp.save(content)
+
+    run = await asp.sync()
+
+    assert run.status is RunStatus.SUCCEEDED, run.report["failed"]
+    active = [r for r in asp.state.records["streams"].values() if r["isActive"]]
+    again = [r for r in active if r["Name"] == name]
+    assert [r["Colour"] for r in again] == ["#0A0B0C"]
+    assert "was deleted on ASP Events; created again" in notes(run)
