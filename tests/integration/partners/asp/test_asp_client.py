@@ -17,6 +17,7 @@ from starlette.routing import Route
 from agendasync.partners.asp import AspEvents
 from agendasync.partners.asp.client import AspClient
 from agendasync.partners.asp.connector import AspConnector
+from agendasync.partners.asp.payloads import SESSION_FIELDS
 from agendasync.partners.asp.simulator import AspSimulation, AspSimulator
 from agendasync.partners.asp.simulator_state import AspState
 from agendasync.simulators.server import serve_in_thread
@@ -29,6 +30,7 @@ from agendasync.sync.errors import (
     RemoteNotFound,
     Transient,
 )
+from agendasync.sync.fields import FieldMapError, checked_pair
 from agendasync.sync.model import Item
 from agendasync.sync.partner import Target
 
@@ -242,3 +244,19 @@ def test_simulation_events_come_with_a_seminar_for_the_mapping() -> None:
     simulation.delete(site, "sessions", session)
     assert simulation.records(site, "sessions") == []
     assert simulation.state.records["sessions"][session]["isActive"] is False
+
+
+async def test_r_fld_2_a_pair_to_a_slug_the_seminar_lacks_is_refused(server, state, http) -> None:
+    site = state.add_site("Expo", "Europe/London")
+    seminar = state.add_seminar(site, "Main")
+    state.add_custom_field(seminar, "room-notes", "Room notes")
+    state.add_speaker_custom_field(site, "pronouns", "Pronouns")
+    connector = AspConnector(client(http, server[1]), site, seminar)
+    sessions = await connector.fields("sessions")
+    assert {"Title", "sessionboard_id", "chairperson", "room-notes"} <= sessions
+    assert checked_pair("sessions", "description", "room-notes", SESSION_FIELDS, sessions)
+    with pytest.raises(FieldMapError, match="the partner has no session field 'no-such-slug'"):
+        checked_pair("sessions", "description", "no-such-slug", SESSION_FIELDS, sessions)
+    speakers = await connector.fields("speakers")
+    assert {"FirstName", "PhotoUrl", "pronouns"} <= speakers
+    assert "room-notes" not in speakers

@@ -388,3 +388,20 @@ async def test_r_tx_4_a_stream_deleted_on_asp_is_created_again_when_its_colour_c
     again = [r for r in active if r["Name"] == name]
     assert [r["Colour"] for r in again] == ["#0A0B0C"]
     assert "was deleted on ASP Events; created again" in notes(run)
+
+
+async def test_r_tx_6_levels_are_sent_as_option_values_and_unknown_ones_noted(asp) -> None:
+    options = [("lvl-1", "Beginner"), ("advanced", "Expert")]
+    asp.state.add_custom_field(asp.seminar, "levels-checkbox", "Levels", "checkbox", options)
+    await asp.connected(sessions=30)
+
+    run = await asp.sync()
+
+    assert run.status is RunStatus.SUCCEEDED, run.report["failed"]
+    values = {"Beginner": ["lvl-1"], "Advanced": ["advanced"], "Intermediate": []}
+    for session in asp.eligible()[0]:
+        level = session.levels[0].name
+        assert asp.session_of(session)["CustomFields"]["levels-checkbox"] == values[level]
+    middle = [s for s in asp.eligible()[0] if s.levels[0].name == "Intermediate"]
+    lacking = "custom field 'levels-checkbox' has no option 'Intermediate'; not sent"
+    assert notes(run).count(lacking) == len(middle) > 0
