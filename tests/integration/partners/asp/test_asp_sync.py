@@ -405,3 +405,29 @@ async def test_r_tx_6_levels_are_sent_as_option_values_and_unknown_ones_noted(as
     middle = [s for s in asp.eligible()[0] if s.levels[0].name == "Intermediate"]
     lacking = "custom field 'levels-checkbox' has no option 'Intermediate'; not sent"
     assert notes(run).count(lacking) == len(middle) > 0
+
+
+async def test_r_sync_9_a_dry_run_writes_nothing(asp) -> None:
+    await asp.connected()
+
+    run = await asp.sync(dry_run=True)
+
+    assert run.status is RunStatus.SUCCEEDED
+    assert asp.writes() == 0
+    assert run.report["counts"]["sessions"]["created"] == len(asp.eligible()[0])
+
+
+async def test_r_sync_2_one_session_with_its_speakers_and_taxonomy(asp) -> None:
+    await asp.connected()
+    session = next(s for s in asp.eligible()[0] if s.people and s.tags)
+
+    run = await asp.sync(scope=session.id)
+
+    assert run.status is RunStatus.SUCCEEDED, run.report["failed"]
+    assert [r["CustomFields"]["sessionboard_id"] for r in asp.sessions()] == [str(session.id)]
+    speakers = {p.id: p for p in asp.eligible()[1]}
+    emails = {str(speakers[p.speaker_id].email) for p in session.people if p.speaker_id in speakers}
+    assert sorted(r["Email"] for r in asp.state.records["speakers"].values()) == sorted(emails)
+    assert sorted(r["Name"] for r in asp.state.records["streams"].values()) == sorted(
+        t.name for t in session.tags
+    )
