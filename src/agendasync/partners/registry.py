@@ -1,9 +1,11 @@
-"""Every partner the hub knows, listed by hand. Adding a partner: one line here."""
+"""Every partner the hub knows, listed by hand. Adding a partner: one line in each list."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from agendasync.partners.asp import AspEvents
+from agendasync.partners.asp.simulator import AspSimulation
 from agendasync.partners.expoplatform import ExpoPlatform
 from agendasync.partners.expoplatform.simulator import ExpoPlatformSimulation
 from agendasync.partners.swoogo import Swoogo
@@ -12,12 +14,18 @@ from agendasync.simulators.harness import Simulation
 from agendasync.sync.partner import Partner
 
 PARTNERS: dict[str, Partner] = {
-    partner.spec.name: partner for partner in (Swoogo(), ExpoPlatform())
+    partner.spec.name: partner
+    for partner in (
+        Swoogo(),
+        ExpoPlatform(),
+        AspEvents(),
+    )
 }
 # The partners' simulators, for `agendasync simulate` and the behaviour suite.
 SIMULATIONS: dict[str, Callable[[], Simulation]] = {
     "swoogo": SwoogoSimulation,
     "expoplatform": ExpoPlatformSimulation,
+    "asp": AspSimulation,
 }
 
 
