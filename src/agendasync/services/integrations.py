@@ -18,7 +18,7 @@ from agendasync.store import integrations as repo
 from agendasync.store.events import find_event, find_organisation
 from agendasync.store.secrets import SecretBox, mask
 from agendasync.sync.errors import AuthFailed, PartnerError, Transient
-from agendasync.sync.partner import Partner, PartnerEvent
+from agendasync.sync.partner import Partner, PartnerEvent, Target
 
 
 class IntegrationError(Exception):
@@ -146,7 +146,7 @@ async def add_mapping(
         event = find_event(connection, event_slug)
     missing = [p.label for p in partner.spec.mapping_params if not (params or {}).get(p.name)]
     if missing:
-        raise IntegrationError(f"a {partner.spec.title} mapping needs: {', '.join(missing)}")
+        raise IntegrationError(f"a mapping to {partner.spec.title} needs: {', '.join(missing)}")
     with store.transaction() as connection:
         integration = repo.find_integration(connection, event.org_id, partner_name)
     if integration is None:
@@ -154,11 +154,16 @@ async def add_mapping(
             f"{partner.spec.title} is not connected for the organisation of {event_slug!r}"
         )
     events = await _events_for(store, box, integration, partner, http)
-    chosen = next((e for e in events if e.id == str(partner_event_id)), None)
+    wanted = str(partner_event_id).strip()
+    # Ids as the partner wrote them; one typed in another case still finds its event (ASP).
+    chosen = next((e for e in events if e.id == wanted), None) or next(
+        (e for e in events if e.id.lower() == wanted.lower()), None
+    )
     if chosen is None:
         raise IntegrationError(
             f"{partner.spec.title} has no event {partner_event_id} for these credentials"
         )
+    await _check_target(store, box, integration, partner, Target(chosen.id, params or {}), http)
     with store.transaction() as connection:
         return repo.add_mapping(
             connection,
@@ -170,6 +175,25 @@ async def add_mapping(
             params=params or {},
             continuous=continuous,
         )
+
+
+async def _check_target(
+    store: Store,
+    box: SecretBox,
+    integration: Integration,
+    partner: Partner,
+    target: Target,
+    http: httpx.AsyncClient | None,
+) -> None:
+    """The partner event as the mapping will reach it (ASP: its seminar must exist there)."""
+    with store.transaction() as connection:
+        values = box.open(repo.sealed_credentials(connection, integration.id))
+    async with _client(http) as client:
+        connector = partner.connector(client, values, integration.base_url, target, budget=None)
+        try:
+            await connector.event()
+        except PartnerError as exc:
+            raise IntegrationError(f"{partner.spec.title}: {exc}") from exc
 
 
 async def _events_for(

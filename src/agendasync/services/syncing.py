@@ -138,7 +138,7 @@ def load(store: Store, box: SecretBox, mapping: EventMapping, action: str) -> Lo
             sponsors=action == SyncAction.SPONSORS,
             exhibitors=action == SyncAction.EXHIBITORS,
         )
-        scope = repo.LedgerScope(integration.org_id, integration.partner, mapping.partner_event_id)
+        scope = repo.LedgerScope.of(integration, mapping)
         ledger = repo.load_ledger(connection, scope)
         version = content_version(connection, mapping.event_id)
     partner = get_partner(integration.partner)

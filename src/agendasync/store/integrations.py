@@ -273,15 +273,22 @@ class LedgerScope:
         ]
 
 
+    @classmethod
+    def of(cls, integration: Integration, mapping: Mapping) -> LedgerScope:
+        """A mapping's parameters are part of where its records live (ASP: the seminar)."""
+        target = mapping.partner_event_id
+        if mapping.params:
+            target += "".join(f";{k}={v}" for k, v in sorted(mapping.params.items()))
+        return cls(integration.org_id, integration.partner, target)
+
+
 def ledger_scope(connection: Connection, mapping_id: uuid.UUID) -> LedgerScope:
+    mapping = get_mapping(connection, mapping_id)
     row = connection.execute(
-        select(t.integrations.c.org_id, t.integrations.c.partner, t.mappings.c.partner_event_id)
-        .join(t.integrations)
-        .where(t.mappings.c.id == mapping_id)
+        select(t.integrations).where(t.integrations.c.id == mapping.integration_id)
     ).first()
-    if row is None:
-        raise NotFound(f"no mapping with id {mapping_id}")
-    return LedgerScope(row.org_id, row.partner, row.partner_event_id)
+    assert row is not None
+    return LedgerScope.of(_integration(row), mapping)
 
 
 def load_ledger(

@@ -341,6 +341,7 @@ sync_ledger = Table(
     metadata,
     Column("org_id", Id(), ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
     Column("partner", String(32), nullable=False),
+    # The partner event, with the mapping's parameters where it has any ("SITE;seminar_id=X").
     Column("partner_event_id", String(200), nullable=False),
     Column("kind", String(32), nullable=False),
     Column("record_id", Id(), nullable=False),

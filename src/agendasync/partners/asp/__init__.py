@@ -107,16 +107,5 @@ class AspEvents:
         client = _client(http, credentials, base_url, budget)
         return AspConnector(client, target.partner_event_id, target.params.get(SEMINAR_ID, ""))
 
-    async def check_target(
-        self,
-        http: httpx.AsyncClient,
-        credentials: Mapping[str, str],
-        base_url: str,
-        target: Target,
-    ) -> None:
-        """When a mapping is saved: the seminar exists, belongs to the site and has the
-        `sessionboard_id` field; `Rejected` says what to create in ASP otherwise."""
-        await self.connector(http, credentials, base_url, target, budget=None).check_target()
-
 
 __all__ = ["SEMINAR_ID", "SPEC", "AspEvents"]

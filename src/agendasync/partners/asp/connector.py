@@ -101,18 +101,17 @@ class AspConnector:
         return seminar
 
     async def event(self) -> PartnerEvent:
-        """The site, with the seminar's time zone (the one session times are sent in)."""
+        """The site, with the seminar's time zone (the one session times are sent in). The
+        seminar must exist, belong to the site and have the `sessionboard_id` field: checked
+        when a mapping is saved and before every sync that sends something."""
         site = await self.client.call("GET", f"/sites/{self.site}")
-        return partner_event(site, await self._seminar())
-
-    async def check_target(self) -> None:
-        """The seminar exists, belongs to the site and has the `sessionboard_id` field."""
         seminar = await self._seminar()
         if ID_SLUG not in await self._custom_defs("sessions"):
             raise Rejected(
                 f"seminar '{seminar.get('Name')}' has no custom field '{ID_SLUG}': create a text"
                 f" custom field with the slug {ID_SLUG} on this seminar in ASP, then map again"
             )
+        return partner_event(site, seminar)
 
     # --- create / update / delete ------------------------------------------------------------
 

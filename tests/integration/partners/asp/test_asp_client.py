@@ -32,7 +32,7 @@ from agendasync.sync.errors import (
 )
 from agendasync.sync.fields import FieldMapError, checked_pair
 from agendasync.sync.model import Item
-from agendasync.sync.partner import Target
+from agendasync.sync.partner import PartnerEvent, Target
 
 CREDENTIALS = {"key": "key", "secret": "secret"}
 
@@ -154,17 +154,22 @@ def _target(site: str, seminar: str) -> Target:
     return Target(site, {"seminar_id": seminar})
 
 
+async def _check(http, base_url: str, target: Target) -> PartnerEvent:
+    """What saving a mapping (and every sync that sends something) asks of the target."""
+    return await AspEvents().connector(http, CREDENTIALS, base_url, target, budget=None).event()
+
+
 async def test_r_map_7_check_target_accepts_a_seminar_of_the_site(server, state, http) -> None:
     site = state.add_site("Expo", "Europe/London")
     seminar = state.add_seminar(site, "Main")
     target = _target(site.lower(), seminar.lower())  # ids compared case-insensitively
-    assert await AspEvents().check_target(http, CREDENTIALS, server[1], target) is None
+    assert (await _check(http, server[1], target)).timezone == "Europe/London"
 
 
 async def test_r_map_7_check_target_refuses_an_unknown_seminar(server, state, http) -> None:
     site = state.add_site("Expo", "Europe/London")
     with pytest.raises(Rejected) as caught:
-        await AspEvents().check_target(http, CREDENTIALS, server[1], _target(site, "NOPE"))
+        await _check(http, server[1], _target(site, "NOPE"))
     assert str(caught.value) == (
         "ASP Events has no seminar with the ID NOPE: create the seminar in ASP (or copy its ID"
         " from there) and enter that Seminar ID"
@@ -175,7 +180,7 @@ async def test_r_map_7_check_target_refuses_a_seminar_of_another_site(server, st
     site = state.add_site("Expo", "Europe/London")
     other = state.add_seminar(state.add_site("Other", "Europe/London"), "Their stage")
     with pytest.raises(Rejected) as caught:
-        await AspEvents().check_target(http, CREDENTIALS, server[1], _target(site, other))
+        await _check(http, server[1], _target(site, other))
     assert str(caught.value) == (
         f"seminar 'Their stage' ({other}) belongs to another ASP site; enter the ID of a seminar"
         " of the mapped site"
@@ -186,7 +191,7 @@ async def test_r_map_7_check_target_says_to_create_sessionboard_id(server, state
     site = state.add_site("Expo", "Europe/London")
     seminar = state.add_seminar(site, "Main", slugs=("levels-checkbox",))
     with pytest.raises(Rejected) as caught:
-        await AspEvents().check_target(http, CREDENTIALS, server[1], _target(site, seminar))
+        await _check(http, server[1], _target(site, seminar))
     assert str(caught.value) == (
         "seminar 'Main' has no custom field 'sessionboard_id': create a text custom field with"
         " the slug sessionboard_id on this seminar in ASP, then map again"

@@ -35,8 +35,22 @@ async def test_r_int_2_connect_checks_key_and_secret(asp) -> None:
 async def test_r_map_7_mapping_needs_the_seminar_id(asp) -> None:
     asp.add_event()
     await asp.connect()
-    with pytest.raises(IntegrationError, match="a ASP Events mapping needs: Seminar ID"):
+    with pytest.raises(IntegrationError, match="a mapping to ASP Events needs: Seminar ID"):
         await asp.map(seminar="")
+
+
+async def test_r_map_7_a_seminar_without_the_id_field_is_refused_when_mapped(asp) -> None:
+    asp.add_event()
+    await asp.connect()
+    bare = asp.state.add_seminar(asp.site, "Side stage", slugs=("levels-checkbox",))
+
+    with pytest.raises(IntegrationError) as refused:
+        await asp.map(seminar=bare)
+
+    assert str(refused.value) == (
+        "ASP Events: seminar 'Side stage' has no custom field 'sessionboard_id': create a text"
+        " custom field with the slug sessionboard_id on this seminar in ASP, then map again"
+    )
 
 
 async def test_r_sync_3_first_sync_sends_everything_and_resync_writes_nothing(
