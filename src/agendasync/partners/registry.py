@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from agendasync.partners.gleanin import Gleanin
+from agendasync.partners.gleanin.simulator import GleaninSimulation
 from agendasync.partners.swoogo import Swoogo
 from agendasync.partners.swoogo.simulator import SwoogoSimulation
 from agendasync.simulators.harness import Simulation
 from agendasync.sync.partner import Partner
 
-PARTNERS: dict[str, Partner] = {partner.spec.name: partner for partner in (Swoogo(),)}
+PARTNERS: dict[str, Partner] = {partner.spec.name: partner for partner in (Swoogo(), Gleanin())}
 # The partners' simulators, for `agendasync simulate` and the behaviour suite.
-SIMULATIONS: dict[str, Callable[[], Simulation]] = {"swoogo": SwoogoSimulation}
+SIMULATIONS: dict[str, Callable[[], Simulation]] = {
+    "swoogo": SwoogoSimulation,
+    "gleanin": GleaninSimulation,
+}
 
 
 def get_partner(name: str) -> Partner:
