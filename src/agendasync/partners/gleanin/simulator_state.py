@@ -357,7 +357,7 @@ class GleaninState:
         row["event_id"] = event["id"]
         self._check(kind, row, None)
         if kind == "sessions":
-            row["speaker_ids"] = self._speakers(event["id"], speakers or [])
+            row["speaker_ids"] = [] if speakers is None else self._speakers(event["id"], speakers)
         row["id"] = self._next_id(kind)
         row["created_at"] = row["updated_at"] = datetime.now(UTC)
         row["_pending_reads"] = self.knobs.link_delay_reads

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from gleanin_world import portal_page, stored_links
 
 from agendasync.domain.integrations import RunStatus
 from agendasync.domain.models import SessionStatus
+from agendasync.services.integrations import IntegrationError
 
 
 def _counts(run, kind: str) -> dict[str, int]:
@@ -190,3 +192,32 @@ async def test_exhibitors_and_team_members_sync_by_their_own_action_r_sync_1(wor
     assert sum(1 for key in team if key in {str(k) for k in links}) == people
     again = await world.sync("exhibitors")
     assert again.report["partner_calls"] == 0
+
+
+async def test_connect_checks_the_token_at_once_r_int_2(world) -> None:
+    world.state.tokens.clear()
+    with pytest.raises(IntegrationError) as refused:
+        await world.connected()
+    assert str(refused.value).startswith(
+        "Gleanin refused the credentials: Gleanin refused the API token: a valid API token"
+    )
+
+
+async def test_only_active_gleanin_events_can_be_mapped_r_map_1(world) -> None:
+    archived = world.state.add_event("Last year", state="archived")
+    world.partner_event = archived
+    with pytest.raises(IntegrationError, match=f"Gleanin has no event {archived}"):
+        await world.connected()
+
+
+async def test_an_event_archived_after_mapping_fails_the_run_with_a_clear_message(world) -> None:
+    await world.connected()
+    world.state.events[world.partner_event]["state"] = "archived"
+
+    run = await world.sync()
+
+    assert run.status is RunStatus.FAILED
+    assert run.message == (
+        "Gleanin: the Gleanin event 'Conf on Gleanin' is archived; activate it first"
+    )
+    assert world.writes() == 0
