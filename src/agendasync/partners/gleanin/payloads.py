@@ -18,7 +18,14 @@ from typing import Any
 from pydantic import BaseModel
 
 from agendasync.domain.integrations import FieldSpec
-from agendasync.domain.models import EventContent, Exhibitor, Person, Session, Speaker
+from agendasync.domain.models import (
+    EventContent,
+    Exhibitor,
+    Person,
+    Session,
+    Speaker,
+    derived_person_id,
+)
 from agendasync.sync.fields import FieldMaps, apply_field_map
 from agendasync.sync.model import Item, Ref
 from agendasync.sync.partner import Transformed
@@ -120,13 +127,8 @@ def content_items(
 
 
 def person_id(exhibitor: Exhibitor, person: Person) -> uuid.UUID:
-    """A team member's stable id: its own, else derived from the exhibitor and its email (or
-    name), so it stays the same from one run to the next."""
-    own: uuid.UUID | None = getattr(person, "id", None)
-    if own is not None:
-        return own
-    key = (person.email or f"{person.first_name} {person.last_name}").strip().lower()
-    return uuid.uuid5(exhibitor.id, f"person:{key}")
+    """A team member's stable id (an `Exhibitor` gives every person one)."""
+    return person.id if person.id is not None else derived_person_id(exhibitor.id, person, set())
 
 
 def team_of(exhibitor: Exhibitor) -> list[Person]:
