@@ -144,3 +144,14 @@ def stored_links(world: World) -> dict[Any, list[tuple[str, str]]]:
         for row in rows:
             found.setdefault(row.person_id, []).append((row.title, row.url))
         return found
+
+
+async def exhibitor_portal_page(world: World, contact_id: Any) -> str:
+    """The exhibitor's primary contact's portal page."""
+    app = create_app(world.store, world.box)
+    token = app.state.services.portal.token(contact_id)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        answer = await client.get(f"/portal/exhibitors/{token}")
+    assert answer.status_code == 200
+    return answer.text

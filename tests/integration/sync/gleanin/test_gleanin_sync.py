@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from gleanin_world import portal_page, stored_links
+from gleanin_world import exhibitor_portal_page, portal_page, stored_links
 
 from agendasync.domain.integrations import RunStatus
 from agendasync.domain.models import SessionStatus
@@ -193,6 +193,15 @@ async def test_exhibitors_and_team_members_sync_by_their_own_action_r_sync_1(wor
     again = await world.sync("exhibitors")
     assert again.report["partner_calls"] == 0
 
+    exhibitor = next(e for e in exhibitors if e.team)
+    assert exhibitor.primary_contact is not None
+    page = await exhibitor_portal_page(world, exhibitor.primary_contact.id)
+    assert "Share Your Attendance" in page
+    for person in [exhibitor.primary_contact, *exhibitor.team]:
+        assert f"<h3>{person.first_name} {person.last_name}</h3>" in page
+        url = links[person.id][0][1]
+        assert f'href="{url.replace("&", "&amp;")}"' in page
+
 
 async def test_connect_checks_the_token_at_once_r_int_2(world) -> None:
     world.state.tokens.clear()
@@ -221,3 +230,20 @@ async def test_an_event_archived_after_mapping_fails_the_run_with_a_clear_messag
         "Gleanin: the Gleanin event 'Conf on Gleanin' is archived; activate it first"
     )
     assert world.writes() == 0
+
+
+async def test_a_lost_answer_on_a_create_does_not_duplicate_r_sync_7(world) -> None:
+    await world.connected()
+    world.sim.faults.lose_next(match="POST /sessions")
+    world.sim.faults.lose_next(match="POST /team_members")
+
+    content = await world.sync(timeout=0.5)
+    exhibitors = await world.sync("exhibitors", timeout=0.5)
+
+    assert world.state.stats.faults["lost"] == 2
+    assert content.status is RunStatus.SUCCEEDED, content.report
+    assert exhibitors.status is RunStatus.SUCCEEDED, exhibitors.report
+    sessions, _ = world.eligible()
+    assert len(world.state.table("sessions")) == len(sessions)
+    people = sum(len(e.team) + (1 if e.primary_contact else 0) for e in world.exhibitors())
+    assert len(world.state.table("team_members")) == people
