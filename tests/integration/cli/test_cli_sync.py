@@ -139,4 +139,4 @@ def test_sync_of_an_unmapped_event_is_refused_r_map_3(run) -> None:
 def test_sync_to_an_unknown_partner_names_the_known_ones(run) -> None:
     code, _, err = run("sync", "conf", "--to", "nowhere")
     assert code == 1
-    assert "unknown partner 'nowhere'; known partners: swoogo" in err
+    assert "unknown partner 'nowhere'; known partners: gleanin, swoogo" in err
