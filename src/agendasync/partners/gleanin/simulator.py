@@ -9,7 +9,8 @@ API under `/_sim`.
 Settled here (ASSUMPTIONs, where the notes leave it open):
 
 - Bodies must be `application/vnd.api+json` or `application/json` (no media type parameters);
-  anything else answers `415`. Answers are `application/vnd.api+json`.
+  anything else answers `415`. Answers are `application/vnd.api+json` (the knob
+  `answer_media_type` makes them `application/json`, which Gleanin also answers).
 - A document's `data.type` must be the URL's type (`400 bad_request`); `data.id` on create is
   `403 forbidden`; on update it is required (`400`) and must equal the URL's (`409 conflict`).
 - `event_id` (and a team member's `exhibitor_id`) is set on create only: sent on update it is
@@ -161,6 +162,8 @@ class GleaninSimulator:
 
         async def app(scope: Scope, receive: Receive, send: Send) -> None:
             response = await self._answer(Request(scope, receive))
+            if response.status_code != 204:
+                response.headers["content-type"] = self.state.knobs.answer_media_type
             self.state.stats.statuses[response.status_code] += 1
             await response(scope, receive, send)
 

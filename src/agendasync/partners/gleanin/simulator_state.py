@@ -183,6 +183,8 @@ class Knobs:
     link_delay_reads: int = 0  # reads of a new person before its links appear
     active_event_limit: int = 10
     share_base: str = "https://app.gleanin.test"
+    # Gleanin answers `application/vnd.api+json` or plain `application/json`.
+    answer_media_type: str = "application/vnd.api+json"
 
     def update(self, **changes: Any) -> None:
         for name, value in changes.items():

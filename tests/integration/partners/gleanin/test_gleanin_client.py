@@ -116,3 +116,12 @@ async def test_an_answer_that_is_not_json_is_a_partner_error() -> None:
     assert (
         str(problem.value) == "Gleanin's answer to GET /events is not JSON: is the base URL right?"
     )
+
+
+async def test_plain_json_answers_are_read_too(
+    client: GleaninClient, sim: GleaninSimulator
+) -> None:
+    sim.state.add_event("Conf")
+    sim.state.knobs.answer_media_type = "application/json"
+    body = await client.get("/events")
+    assert [e["attributes"]["title"] for e in body["data"]] == ["Conf"]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from gleanin_world import exhibitor_portal_page, portal_page, stored_links
 
 from agendasync.domain.integrations import RunStatus
 from agendasync.domain.models import SessionStatus
 from agendasync.services.integrations import IntegrationError
+from agendasync.store import tables as t
 
 
 def _counts(run, kind: str) -> dict[str, int]:
@@ -247,3 +249,23 @@ async def test_a_lost_answer_on_a_create_does_not_duplicate_r_sync_7(world) -> N
     assert len(world.state.table("sessions")) == len(sessions)
     people = sum(len(e.team) + (1 if e.primary_contact else 0) for e in world.exhibitors())
     assert len(world.state.table("team_members")) == people
+
+
+async def test_the_hubs_own_records_are_adopted_again_when_the_ledger_is_gone_r_int_6(
+    world,
+) -> None:
+    await world.connected()
+    await world.sync()
+    await world.sync("exhibitors")
+    held = {kind: len(world.state.table(kind)) for kind in world.state.tables}
+    with world.store.transaction() as connection:
+        connection.execute(sa.delete(t.sync_ledger))
+
+    content = await world.sync()
+    exhibitors = await world.sync("exhibitors")
+
+    assert {kind: len(world.state.table(kind)) for kind in world.state.tables} == held
+    for run in (content, exhibitors):
+        assert run.status is RunStatus.SUCCEEDED, run.report
+        assert not [p for p in run.report["skipped"] if "Gleanin" in p["reason"]]
+        assert all(c["created"] == 0 for c in run.report["counts"].values())
