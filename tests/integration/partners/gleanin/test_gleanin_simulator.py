@@ -246,3 +246,19 @@ def test_faults_come_from_the_shared_kit_with_retry_after_on_429(
     failed = api.post("/speakers", json=doc("speakers", event_id=event, name="A"))
     assert failed.status_code == 502
     assert len(served[0].state.table("speakers")) == 1  # stored all the same
+
+
+def test_the_admin_api_makes_events_contacts_and_deletes_without_a_token(
+    served: tuple[GleaninSimulator, str], state: GleaninState, api: httpx.Client
+) -> None:
+    with httpx.Client(base_url=served[1] + "/_sim") as admin:
+        made = admin.post("/events", json={"title": "By hand", "time_zone": "Europe/Paris"})
+        event = int(made.json()["id"])
+        contact = admin.post(
+            "/contacts", json={"event_id": event, "name": "Walk In", "email": "w@example.com"}
+        ).json()
+        assert contact["attributes"]["external_idx"] is None
+        assert admin.delete(f"/speakers/{contact['id']}").status_code == 204
+        assert admin.delete(f"/speakers/{contact['id']}").status_code == 404
+        assert admin.patch("/knobs", json={"link_delay_reads": 3}).json()["link_delay_reads"] == 3
+    assert api.get(f"/events/{event}").json()["data"]["attributes"]["time_zone"] == "Europe/Paris"
