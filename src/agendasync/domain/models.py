@@ -260,11 +260,28 @@ class Sponsor(Record, SponsorFields):
 
 
 class Person(BaseModel):
+    """An exhibitor's primary contact or team member. Its id is stable: partners hold it and
+    share links are kept by it (R-SPK-2); one left out (an older event file) is derived from the
+    exhibitor's id and the person's email, else name (see `Exhibitor`)."""
+
     model_config = ConfigDict(extra="forbid")
 
+    id: uuid.UUID | None = None
     first_name: NonEmpty
     last_name: NonEmpty
     email: Email | None = None
+
+
+def derived_person_id(exhibitor_id: uuid.UUID, person: Person, taken: set[uuid.UUID]) -> uuid.UUID:
+    """The same id for the same person of the same exhibitor, every time: from the email (or the
+    name), numbered when two people of one exhibitor would share it."""
+    key = (person.email or f"{person.first_name} {person.last_name}").strip().lower()
+    found = uuid.uuid5(exhibitor_id, f"person:{key}")
+    number = 1
+    while found in taken:
+        found = uuid.uuid5(exhibitor_id, f"person:{key}#{number}")
+        number += 1
+    return found
 
 
 class ExhibitorFields(BaseModel):
@@ -278,7 +295,15 @@ class ExhibitorFields(BaseModel):
 
 
 class Exhibitor(Record, ExhibitorFields):
-    pass
+    @model_validator(mode="after")
+    def _people_have_ids(self) -> Self:
+        people = [*([self.primary_contact] if self.primary_contact else []), *self.team]
+        taken: set[uuid.UUID] = set()
+        for person in people:
+            if person.id is None or person.id in taken:
+                person.id = derived_person_id(self.id, person, taken)
+            taken.add(person.id)
+        return self
 
 
 class EventContent(BaseModel):

@@ -8,6 +8,8 @@ from agendasync.partners.asp import AspEvents
 from agendasync.partners.asp.simulator import AspSimulation
 from agendasync.partners.expoplatform import ExpoPlatform
 from agendasync.partners.expoplatform.simulator import ExpoPlatformSimulation
+from agendasync.partners.gleanin import Gleanin
+from agendasync.partners.gleanin.simulator import GleaninSimulation
 from agendasync.partners.swoogo import Swoogo
 from agendasync.partners.swoogo.simulator import SwoogoSimulation
 from agendasync.simulators.harness import Simulation
@@ -19,6 +21,7 @@ PARTNERS: dict[str, Partner] = {
         Swoogo(),
         ExpoPlatform(),
         AspEvents(),
+        Gleanin(),
     )
 }
 # The partners' simulators, for `agendasync simulate` and the behaviour suite.
@@ -26,6 +29,7 @@ SIMULATIONS: dict[str, Callable[[], Simulation]] = {
     "swoogo": SwoogoSimulation,
     "expoplatform": ExpoPlatformSimulation,
     "asp": AspSimulation,
+    "gleanin": GleaninSimulation,
 }
 
 

@@ -107,6 +107,8 @@ class StoreLedger:
     def forget(self, entries: list[LedgerEntry]) -> None:
         with self.store.transaction() as connection:
             repo.delete_ledger_entries(connection, self.scope, entries)
+            for entry in entries:  # share links die with their owner on the partner (R-SPK-2)
+                save_share_links(connection, self.mapping_id, entry.record_id, [])
 
     def share_links(self, record_id: uuid.UUID, links: tuple[ShareLink, ...]) -> None:
         with self.store.transaction() as connection:

@@ -283,9 +283,8 @@ def load_exhibitors(
 
 
 def _person(row: Row[Any]) -> Person:
-    return _trusted(
-        Person, {"first_name": row.first_name, "last_name": row.last_name, "email": row.email}
-    )
+    names = {"first_name": row.first_name, "last_name": row.last_name}
+    return _trusted(Person, {"id": row.id, **names, "email": row.email})
 
 
 # --- saving --------------------------------------------------------------------------------

@@ -456,3 +456,17 @@ def event_of_speaker(connection: Connection, speaker_id: uuid.UUID) -> uuid.UUID
         select(t.speakers.c.event_id).where(t.speakers.c.id == speaker_id)
     ).scalar()
     return found
+
+
+def exhibitor_of_contact(
+    connection: Connection, person_id: uuid.UUID
+) -> tuple[uuid.UUID, uuid.UUID] | None:
+    """(event id, exhibitor id) of the exhibitor whose primary contact is `person_id`."""
+    people, exhibitors = t.exhibitor_people, t.exhibitors
+    row = connection.execute(
+        select(exhibitors.c.event_id, exhibitors.c.id)
+        .join(people, people.c.exhibitor_id == exhibitors.c.id)
+        .where(people.c.id == person_id, people.c.is_primary.is_(True))
+        .limit(1)
+    ).first()
+    return (row.event_id, row.id) if row else None

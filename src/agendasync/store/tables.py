@@ -275,6 +275,8 @@ exhibitor_people = Table(
     metadata,
     _owner("exhibitor"),
     Column("position", Integer(), nullable=False),
+    # The person's stable id (share links are kept by it, R-SPK-2).
+    Column("id", Id(), nullable=False, index=True),
     Column("is_primary", Boolean(), nullable=False),
     Column("first_name", String(500), nullable=False),
     Column("last_name", String(500), nullable=False),

@@ -1,5 +1,6 @@
-"""A speaker's portal page, reached by their personal link (no account needed): their
-sessions, and under "Share Your Attendance" the share links partners gave them (R-SPK-2)."""
+"""Portal pages reached by a personal link (no account needed), with the share links partners
+made under "Share Your Attendance" (R-SPK-2): a speaker's (their sessions and links) and an
+exhibitor's primary contact's (the exhibitor's links and every team member's, with names)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from agendasync.partners.registry import get_partner
 from agendasync.store import records as rows
-from agendasync.store.content import load_speakers
+from agendasync.store.content import load_exhibitors, load_speakers
 from agendasync.store.events import get_event
 from agendasync.store.exceptions import NotFound
 from agendasync.web.render import App, render
@@ -57,8 +58,58 @@ def speaker_portal(request: Request, token: str, app: App) -> Response:
         "sessions": sessions,
         "links": [_Link(_partner_title(link.partner), link.url) for link in links],
     }
-    response = render(request, "portal.html", context)
-    # The URL is the speaker's key: keep it out of other sites' logs and shared caches.
+    return _private(render(request, "portal.html", context))
+
+
+def _private(response: Response) -> Response:
+    # The URL is the person's key: keep it out of other sites' logs and shared caches.
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+@dataclass(frozen=True)
+class _PersonLinks:
+    name: str
+    links: list[_Link]
+
+
+@router.get("/portal/exhibitors/{token}", response_class=HTMLResponse)
+def exhibitor_portal(request: Request, token: str, app: App) -> Response:
+    """The primary contact's page: the exhibitor's own links and each team member's."""
+    contact_id = app.portal.speaker(token)  # the same signed links, over the person's id
+    if contact_id is None:
+        raise NotFound(_NOT_FOUND)
+    with app.store.transaction() as connection:
+        found = rows.exhibitor_of_contact(connection, contact_id)
+        if found is None:
+            raise NotFound(_NOT_FOUND)
+        event = get_event(connection, found[0])
+        if event is None:
+            raise NotFound(_NOT_FOUND)
+        exhibitor = load_exhibitors(connection, event.id, [found[1]])[0]
+        contact = exhibitor.primary_contact
+        assert contact is not None
+        people = [(exhibitor.id, exhibitor.name)]
+        seen = {exhibitor.id}
+        for person in [contact, *exhibitor.team]:
+            if person.id is not None and person.id not in seen:
+                seen.add(person.id)
+                people.append((person.id, f"{person.first_name} {person.last_name}"))
+        shared = [
+            _PersonLinks(
+                name,
+                [
+                    _Link(_partner_title(link.partner), link.url)
+                    for link in rows.share_links_of(connection, person_id)
+                ],
+            )
+            for person_id, name in people
+        ]
+    context = {
+        "exhibitor": exhibitor,
+        "contact": contact,
+        "event": event,
+        "people": [entry for entry in shared if entry.links],
+    }
+    return _private(render(request, "exhibitor_portal.html", context))

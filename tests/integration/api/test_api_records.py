@@ -31,6 +31,14 @@ CHANGE = {
 }
 
 
+def _without_person_id(value: Any) -> Any:
+    """An exhibitor's people answer with the stable id the hub gave them."""
+    if isinstance(value, dict) and "first_name" in value:
+        assert uuid.UUID(value["id"])
+        return {key: v for key, v in value.items() if key != "id"}
+    return value
+
+
 async def _first(api: Api, event: str, kind: str, headers: dict[str, str]) -> dict[str, Any]:
     answer = await api.client.get(f"/api/events/{event}/{kind}?limit=1", headers=headers)
     assert answer.status_code == 200, answer.text
@@ -44,7 +52,7 @@ async def test_records_are_created_read_changed_and_deleted(api: Api, kind: str)
     created = await api.client.post(base, json=NEW[kind], headers=api.acme.write)
     assert created.status_code == 201, created.text
     record = created.json()
-    assert {key: record[key] for key in NEW[kind]} == NEW[kind]
+    assert {key: _without_person_id(record[key]) for key in NEW[kind]} == NEW[kind]
     one = f"{base}/{record['id']}"
 
     assert (await api.client.get(one, headers=api.acme.read)).json() == record
