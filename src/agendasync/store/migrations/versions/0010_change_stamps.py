@@ -18,15 +18,18 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# Columns are added and dropped in place (SQLite 3.35+ does both): a batch copy of `events`
+# or `mappings` would drop the old table, and its cascades would empty the tables below it.
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("events", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("content_version", sa.Integer(), server_default="0", nullable=False)
-        )
-    with op.batch_alter_table("mappings", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("reconciled_at", agendasync.store.tables.UTCDateTime(), nullable=True)
-        )
+    op.add_column(
+        "events", sa.Column("content_version", sa.Integer(), server_default="0", nullable=False)
+    )
+    op.add_column(
+        "mappings",
+        sa.Column("reconciled_at", agendasync.store.tables.UTCDateTime(), nullable=True),
+    )
     op.create_table(
         "mapping_versions",
         sa.Column("mapping_id", agendasync.store.tables.Id(), nullable=False),
@@ -47,8 +50,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("mapping_versions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_mapping_versions_mapping_id"))
     op.drop_table("mapping_versions")
-    with op.batch_alter_table("mappings", schema=None) as batch_op:
-        batch_op.drop_column("reconciled_at")
-    with op.batch_alter_table("events", schema=None) as batch_op:
-        batch_op.drop_column("content_version")
+    op.execute("ALTER TABLE mappings DROP COLUMN reconciled_at")
+    op.execute("ALTER TABLE events DROP COLUMN content_version")
