@@ -14,7 +14,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from agendasync.domain.accounts import Access, Principal
-from agendasync.domain.models import Event
+from agendasync.domain.models import WEB_SCHEMES, Event
 from agendasync.domain.run_summary import summarise
 from agendasync.services.browser_session import (
     CSRF_FIELD,
@@ -50,7 +50,15 @@ def _inline_markdown(text: str) -> Markup:
     return Markup(html)  # safe: escaped before the three replacements
 
 
+def _web_href(url: str | None) -> str:
+    """A link target only for web addresses: a value stored before URLs were checked could be a
+    `javascript:` URL, which a link would run."""
+    scheme = (url or "").strip().partition(":")[0].lower()
+    return url.strip() if url and scheme in WEB_SCHEMES else ""
+
+
 TEMPLATES.env.filters["local_time"] = _local_time
+TEMPLATES.env.filters["web_href"] = _web_href
 TEMPLATES.env.filters["inline_markdown"] = _inline_markdown
 
 
