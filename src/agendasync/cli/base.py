@@ -6,18 +6,21 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy import Connection
 
 from agendasync.domain.exceptions import InvalidContent
 from agendasync.services.syncing import SyncSettings, budget_overrides
 from agendasync.store import Store
 from agendasync.store.exceptions import StoreError
+from agendasync.store.secrets import SecretBox, SecretsError, load_box
 
 console = Console()
 errors = Console(stderr=True, soft_wrap=True)  # an error stays one line, whatever the width
@@ -35,7 +38,10 @@ state = _State()
 
 def store() -> Store:
     if state.store is None:
-        state.store = Store(state.db_url)
+        try:
+            state.store = Store(state.db_url)
+        except StoreError as exc:
+            fail(str(exc))
     return state.store
 
 
@@ -47,14 +53,22 @@ def transaction() -> Iterator[Connection]:
             yield connection
     except InvalidContent as exc:
         for place, message in exc.problems:
-            errors.print(f"[red]error:[/] {place}: {message}", highlight=False)
+            errors.print(f"[red]error:[/] {escape(f'{place}: {message}')}", highlight=False)
         raise typer.Exit(1) from exc
     except (StoreError, ValidationError) as exc:
         fail(str(exc))
 
 
-def fail(message: str) -> None:
-    errors.print(f"[red]error:[/] {message}", highlight=False)
+def secret_box() -> SecretBox:
+    """The keys that seal credentials; a missing or unusable key file is one clear line."""
+    try:
+        return load_box()
+    except SecretsError as exc:
+        fail(str(exc))
+
+
+def fail(message: str) -> NoReturn:
+    errors.print(f"[red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(1)
 
 
@@ -63,13 +77,17 @@ def print_json(value: Any) -> None:
 
 
 def table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
-    out = Table(title=title, title_justify="left")
+    out = Table(title=Text(title), title_justify="left")
     for index, column in enumerate(columns):
         out.add_column(column, no_wrap=index == 0)
     for row in rows:
-        out.add_row(*("" if value is None else str(value) for value in row))
+        # Cells hold user text: shown as written, never read as markup.
+        out.add_row(*(Text("" if value is None else str(value)) for value in row))
     console.print(out)
 
+
+# Text from users and partners goes through `escape` before `console.print` reads markup.
+plain = escape
 
 OrgOption = Annotated[str, typer.Option("--org", help="Organisation name or slug.")]
 

@@ -18,7 +18,9 @@ from agendasync.cli.base import (
     OrgOption,
     console,
     fail,
+    plain,
     print_json,
+    secret_box,
     store,
     sync_settings,
     table,
@@ -33,21 +35,13 @@ from agendasync.simulators.server import serve_in_thread
 from agendasync.store import integrations as repo
 from agendasync.store.events import find_event, find_organisation, list_events
 from agendasync.store.exceptions import StoreError
-from agendasync.store.secrets import SecretBox, SecretsError, load_box
+from agendasync.store.secrets import SecretsError
 
 integrations_app = typer.Typer(help="Partner integrations of an organisation.")
 mappings_app = typer.Typer(help="Event mappings: which partner event gets which event.")
 
 PartnerArgument = Annotated[str, typer.Argument(help="The partner, e.g. swoogo.")]
 T = TypeVar("T")
-
-
-def _box() -> SecretBox:
-    try:
-        return load_box()
-    except SecretsError as exc:
-        fail(str(exc))
-        raise AssertionError("unreachable") from exc
 
 
 _REFUSALS = (IntegrationError, SecretsError, StoreError, LookupError)
@@ -121,7 +115,7 @@ def integrations_connect(
     connected = _run(
         service.connect(
             store(),
-            _box(),
+            secret_box(),
             org=org,
             partner_name=partner,
             credentials=given,
@@ -179,7 +173,7 @@ def integrations_events(
     partner: PartnerArgument, org: OrgOption, as_json: JsonFlag = False
 ) -> None:
     """The partner's events these credentials reach (what a mapping can pick from)."""
-    events = _run(service.partner_events(store(), _box(), org=org, partner_name=partner))
+    events = _run(service.partner_events(store(), secret_box(), org=org, partner_name=partner))
     if as_json:
         print_json([vars(e) for e in events])
     else:
@@ -218,7 +212,7 @@ def mappings_add(
     mapping = _run(
         service.add_mapping(
             store(),
-            _box(),
+            secret_box(),
             event_slug=event,
             partner_name=partner,
             partner_event_id=partner_event,
@@ -230,8 +224,11 @@ def mappings_add(
         print_json(mapping.model_dump(mode="json"))
     else:
         console.print(
-            f"mapped {partner} event {mapping.partner_event_id} ({mapping.partner_event_name}) "
-            f"to {event}" + (", continuous sync on" if continuous else "")
+            plain(
+                f"mapped {partner} event {mapping.partner_event_id} ({mapping.partner_event_name}) "
+                f"to {event}"
+            )
+            + (", continuous sync on" if continuous else "")
         )
 
 
@@ -279,7 +276,10 @@ def mappings_remove(
 ) -> None:
     """Remove one mapping; the integration and other mappings stay (R-MAP-5)."""
     mapping = _call(service.remove_mapping, store=store(), event_slug=event, partner_name=partner)
-    console.print(f"removed the mapping of {event} to {partner} event {mapping.partner_event_id}")
+    console.print(
+        f"removed the mapping of {event} to {partner} event {mapping.partner_event_id}",
+        markup=False,
+    )
 
 
 # --- sync --------------------------------------------------------------------------------------
@@ -296,7 +296,7 @@ def _sync(
         run = _run(
             run_sync(
                 store(),
-                _box(),
+                secret_box(),
                 mapping,
                 action=action,
                 dry_run=dry_run,
@@ -310,7 +310,7 @@ def _sync(
             run = _run(
                 run_sync(
                     store(),
-                    _box(),
+                    secret_box(),
                     mapping,
                     action=action,
                     dry_run=dry_run,
@@ -353,7 +353,7 @@ def print_report(run: SyncRun, *, limit: int = 20) -> None:
     report = run.report
     title = "Dry run (nothing was sent)" if run.dry_run else f"Sync to {run.partner}"
     console.print(
-        f"[bold]{title}[/]: {run.status.value}" + (f": {run.message}" if run.message else "")
+        f"[bold]{title}[/]: {run.status.value}" + (f": {plain(run.message)}" if run.message else "")
     )
     counts = report.get("counts", {})
     if counts:

@@ -8,29 +8,20 @@ from typing import Annotated
 
 import typer
 
-from agendasync.cli.base import OrgOption, console, fail, store, sync_settings
+from agendasync.cli.base import OrgOption, console, fail, secret_box, store, sync_settings
 from agendasync.domain.accounts import Role, Scope
 from agendasync.domain.exceptions import InvalidContent
 from agendasync.services.accounts import Accounts
 from agendasync.store.events import find_organisation
 from agendasync.store.exceptions import StoreError
-from agendasync.store.secrets import SecretBox, SecretsError, load_box
 
 user_app = typer.Typer(help="People who sign in to the pages.")
 token_app = typer.Typer(help="API tokens of an organisation.")
 
 
-def _box() -> SecretBox:
-    try:
-        return load_box()
-    except SecretsError as exc:
-        fail(str(exc))
-        raise AssertionError("unreachable") from exc
-
-
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
     secure_cookies: Annotated[
         bool,
         typer.Option(
@@ -51,7 +42,7 @@ def serve(
     from agendasync.web.logs import quiet_http_client, uvicorn_log_config
 
     settings = WebSettings(secure_cookies=secure_cookies)
-    box = _box()
+    box = secret_box()
     if store().engine.dialect.name == "postgresql":
         # Workers (`agendasync worker`) run syncs and keep the schedule; pages queue jobs.
         queued = QueuedSyncs(procrastinate_app(store().url))
