@@ -23,7 +23,9 @@ from agendasync.api.schemas import (
     PageOut,
     PartnerEventOut,
     PartnerOut,
+    PasswordChangeIn,
     SessionOut,
+    SessionsEndedOut,
     TokenIn,
     TokenOut,
 )
@@ -32,7 +34,8 @@ from agendasync.domain.models import Organisation
 from agendasync.partners.registry import all_partners, get_partner
 from agendasync.services import access
 from agendasync.services import integrations as service
-from agendasync.services.browser_session import csrf_token
+from agendasync.services.accounts import LoginRefused
+from agendasync.services.browser_session import csrf_token, log_in
 from agendasync.services.integrations import IntegrationError
 from agendasync.store import accounts as accounts_repo
 from agendasync.store import integrations as repo
@@ -71,6 +74,26 @@ def who_am_i(request: Request, principal: Caller) -> SessionOut:
         token=principal.token.name if principal.token else None,
         csrf_token=csrf_token(request) if principal.user else None,
     )
+
+
+@router.post(
+    "/session/password",
+    tags=["organisations"],
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Change your password; every other signed-in session of yours ends",
+)
+def change_password(
+    request: Request, body: PasswordChangeIn, app: App, principal: Caller
+) -> Response:
+    if principal.user is None:
+        raise ApiError(403, "forbidden", "an API token has no password; sign in to change yours")
+    try:
+        app.accounts.change_password(principal.user, body.current_password, body.new_password)
+    except LoginRefused as exc:
+        raise ApiError(403, "forbidden", str(exc), field="current_password") from exc
+    # This browser goes on with a new session; copies of the old cookie no longer work.
+    log_in(request, app.accounts.start_session(principal.user.id, app.settings.session_max_age_s))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 # --- organisations -----------------------------------------------------------------------------
@@ -167,6 +190,17 @@ def revoke_token(org: str, token_id: uuid.UUID, app: App, principal: Caller) -> 
         found = access.organisation(connection, principal, org, Access.ADMIN)
         accounts_repo.delete_token(connection, found.id, token_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.delete(
+    "/orgs/{org}/members/{email}/sessions",
+    tags=["organisations"],
+    summary="Sign a member out everywhere (every browser they are signed in with)",
+)
+def end_member_sessions(org: str, email: str, app: App, principal: Caller) -> SessionsEndedOut:
+    with app.store.transaction() as connection:
+        found = access.organisation(connection, principal, org, Access.ADMIN)
+    return SessionsEndedOut(ended=app.accounts.end_sessions(email, org_id=found.id))
 
 
 # --- partners and integrations ------------------------------------------------------------------

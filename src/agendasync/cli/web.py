@@ -1,9 +1,10 @@
-"""`agendasync serve` (the pages and the API), `agendasync user create`, `agendasync token
-create`."""
+"""`agendasync serve` (the pages and the API), `agendasync user create|set-password|sign-out`,
+`agendasync token create`."""
 
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Annotated
 
 import typer
@@ -73,19 +74,42 @@ def _accounts() -> Accounts:
     return Accounts(store())
 
 
+EmailArgument = Annotated[str, typer.Argument(help="Their email: what they sign in with.")]
+PasswordOption = Annotated[
+    str | None,
+    typer.Option(
+        envvar="AGENDASYNC_USER_PASSWORD",
+        show_envvar=True,
+        help="The password. Better kept off the command line (others can see it in the process "
+        "list): without it, it is read from $AGENDASYNC_USER_PASSWORD, from standard input with "
+        "--password-stdin, or asked for (not echoed).",
+    ),
+]
+PasswordStdin = Annotated[
+    bool,
+    typer.Option("--password-stdin", help="Read the password from standard input (one line)."),
+]
+
+
+def read_password(given: str | None, from_stdin: bool) -> str:
+    if given is not None:
+        return given
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    prompted: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return prompted
+
+
 @user_app.command("create")
 def user_create(
-    email: Annotated[str, typer.Argument(help="Their email: what they sign in with.")],
+    email: EmailArgument,
     org: OrgOption,
     role: Annotated[Role, typer.Option(help="admin, editor or viewer.")] = Role.ADMIN,
-    password: Annotated[
-        str | None,
-        typer.Option(help="For scripts; without it the password is asked for (not echoed)."),
-    ] = None,
+    password: PasswordOption = None,
+    password_stdin: PasswordStdin = False,
 ) -> None:
     """Create a person who signs in to the pages (or give an existing one a role)."""
-    if password is None:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = read_password(password, password_stdin)
     try:
         user = _accounts().create_user(email, password, org=org, role=role)
     except InvalidContent as exc:
@@ -95,6 +119,31 @@ def user_create(
         fail(str(exc))
         return
     console.print(f"{user.email} is {role.value} of {org}")
+
+
+@user_app.command("set-password")
+def user_set_password(
+    email: EmailArgument, password: PasswordOption = None, password_stdin: PasswordStdin = False
+) -> None:
+    """Give a person a new password; every browser they are signed in with is signed out."""
+    password = read_password(password, password_stdin)
+    try:
+        ended = _accounts().set_password(email, password)
+    except InvalidContent as exc:
+        fail("; ".join(f"{place}: {message}" for place, message in exc.problems))
+    except StoreError as exc:
+        fail(str(exc))
+    console.print(f"new password set; {ended} signed-in session(s) ended", markup=False)
+
+
+@user_app.command("sign-out")
+def user_sign_out(email: EmailArgument) -> None:
+    """Sign a person out of every browser (say, a lost laptop)."""
+    try:
+        ended = _accounts().end_sessions(email)
+    except StoreError as exc:
+        fail(str(exc))
+    console.print(f"{email}: {ended} signed-in session(s) ended", markup=False)
 
 
 @token_app.command("create")

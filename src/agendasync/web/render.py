@@ -22,8 +22,8 @@ from agendasync.services.browser_session import (
     FlashLevel,
     csrf_token,
     flash,
+    session_key_of,
     take_flashes,
-    user_id_of,
 )
 from agendasync.services.context import Services, services
 from agendasync.services.sync_requests import Pending
@@ -69,8 +69,8 @@ class LoginRequired(Exception):
 
 def signed_in(request: Request, app: Annotated[Services, Depends(services)]) -> Principal:
     """The signed-in person; anyone else is sent to the login page (and brought back)."""
-    user_id = user_id_of(request)
-    principal = app.accounts.user_principal(user_id) if user_id else None
+    key = session_key_of(request)
+    principal = app.accounts.session_principal(key) if key else None
     if principal is None:
         raise LoginRequired(request.url.path)
     return principal
