@@ -241,6 +241,7 @@ async def connect(org: str, body: ConnectIn, app: App, principal: Caller) -> Con
         partner_name=_known_partner(body.partner),
         credentials=body.credentials,
         base_url=body.base_url,
+        allow_private=app.settings.allow_private_partner_urls,
     )
     return ConnectedOut(
         **IntegrationOut.of(connected.integration).model_dump(),
@@ -270,7 +271,13 @@ async def partner_events(
     with app.store.transaction() as connection:
         found = access.organisation(connection, principal, org)
         repo.get_integration(connection, found.id, partner)
-    events = await service.partner_events(app.store, app.box, org=found.slug, partner_name=partner)
+    events = await service.partner_events(
+        app.store,
+        app.box,
+        org=found.slug,
+        partner_name=partner,
+        allow_private=app.settings.allow_private_partner_urls,
+    )
     return [PartnerEventOut.of(e) for e in events]
 
 
@@ -332,6 +339,7 @@ async def add_mapping(org: str, body: MappingIn, app: App, principal: Caller) ->
             partner_event_id=body.partner_event_id,
             params=body.params,
             continuous=body.continuous,
+            allow_private=app.settings.allow_private_partner_urls,
         )
     except IntegrationError as exc:
         raise ApiError(422, "invalid", str(exc), field="partner_event_id") from exc

@@ -92,7 +92,18 @@ plain = escape
 OrgOption = Annotated[str, typer.Option("--org", help="Organisation name or slug.")]
 
 
-def sync_settings() -> SyncSettings:
+ALLOW_PRIVATE_ENV = "AGENDASYNC_ALLOW_PRIVATE_PARTNER_URLS"
+
+
+def private_urls_allowed() -> bool:
+    """What the operator said at start-up for the web process and the workers (the CLI's own
+    commands, run by the operator, always allow private addresses)."""
+    return os.environ.get(ALLOW_PRIVATE_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
+def sync_settings(*, allow_private_urls: bool = True) -> SyncSettings:
     """How this process syncs: a partner's budget can be raised with
     `AGENDASYNC_BUDGET_<PARTNER>=credits/seconds` (a bigger plan)."""
-    return SyncSettings(budget_overrides=budget_overrides(os.environ))
+    return SyncSettings(
+        budget_overrides=budget_overrides(os.environ), allow_private_urls=allow_private_urls
+    )

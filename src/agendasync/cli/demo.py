@@ -90,10 +90,16 @@ async def _connect_sync_edit_resync(slug: str, swoogo_url: str, partner_event: s
         partner_name="swoogo",
         credentials={"key": "demo-key", "secret": "demo-secret"},
         base_url=f"{swoogo_url}/api/v1",
+        allow_private=True,
     )
     console.print(f"\nconnected Swoogo ({connected.integration.credentials_hint})")
     mapping = await service.add_mapping(
-        store(), box, event_slug=slug, partner_name="swoogo", partner_event_id=partner_event
+        store(),
+        box,
+        event_slug=slug,
+        partner_name="swoogo",
+        partner_event_id=partner_event,
+        allow_private=True,
     )
     console.print(f"mapped {slug} to Swoogo event {partner_event}\n")
     with progress_bar() as progress:

@@ -13,6 +13,7 @@ from agendasync.cli.base import (
     console,
     fail,
     print_json,
+    private_urls_allowed,
     store,
     table,
     transaction,
@@ -63,6 +64,7 @@ def worker(
                 maintenance_s=maintenance,
                 heartbeat_s=heartbeat,
                 stalled_after_s=stalled_after,
+                allow_private_urls=private_urls_allowed(),
             )
         )
     except ValueError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 import uuid
 from collections import Counter
@@ -30,6 +31,7 @@ from agendasync.domain.integrations import SyncRun
 from agendasync.partners.registry import get_partner
 from agendasync.services import integrations as service
 from agendasync.services.integrations import IntegrationError
+from agendasync.services.sync_requests import SyncRefused, check_scope
 from agendasync.services.syncing import run_sync
 from agendasync.simulators.server import serve_in_thread
 from agendasync.store import integrations as repo
@@ -100,18 +102,69 @@ def simulate(
 # --- integrations ------------------------------------------------------------------------------
 
 
+_OFF_THE_COMMAND_LINE = (
+    "Better kept off the command line, where others see it in the process list: left out, it "
+    "is read from the environment variable below, from standard input with --secrets-stdin, or "
+    "asked for (not echoed)."
+)
+
+
+def _credentials(partner: str, given: dict[str, str | None], from_stdin: bool) -> dict[str, str]:
+    """The partner's credentials from the options (or their environment variables), else
+    standard input (one line per secret, in order), else a prompt."""
+    try:
+        fields = get_partner(partner).spec.credential_fields
+    except LookupError as exc:
+        fail(str(exc))
+    values = {name: value or "" for name, value in given.items()}
+    for field in fields:
+        if values.get(field.name):
+            continue
+        if from_stdin and field.secret:
+            values[field.name] = sys.stdin.readline().strip()
+        elif sys.stdin.isatty():
+            values[field.name] = typer.prompt(field.label, hide_input=field.secret)
+    return values
+
+
 @integrations_app.command("connect")
 def integrations_connect(
     partner: PartnerArgument,
     org: OrgOption,
-    key: Annotated[str | None, typer.Option(help="API or consumer key.")] = None,
-    secret: Annotated[str | None, typer.Option(help="API or consumer secret.")] = None,
-    token: Annotated[str | None, typer.Option(help="API token.")] = None,
+    key: Annotated[
+        str | None,
+        typer.Option(
+            envvar="AGENDASYNC_PARTNER_KEY", show_envvar=True, help="API or consumer key."
+        ),
+    ] = None,
+    secret: Annotated[
+        str | None,
+        typer.Option(
+            envvar="AGENDASYNC_PARTNER_SECRET",
+            show_envvar=True,
+            help=f"API or consumer secret. {_OFF_THE_COMMAND_LINE}",
+        ),
+    ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="AGENDASYNC_PARTNER_TOKEN",
+            show_envvar=True,
+            help=f"API token. {_OFF_THE_COMMAND_LINE}",
+        ),
+    ] = None,
+    secrets_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--secrets-stdin",
+            help="Read the partner's secret (or token) from standard input, one line each.",
+        ),
+    ] = False,
     base_url: Annotated[str | None, typer.Option(help="The partner's API base URL.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Connect a partner: the credentials are checked with the partner at once (R-INT-2)."""
-    given = {"key": key or "", "secret": secret or "", "token": token or ""}
+    given = _credentials(partner, {"key": key, "secret": secret, "token": token}, secrets_stdin)
     connected = _run(
         service.connect(
             store(),
@@ -120,6 +173,7 @@ def integrations_connect(
             partner_name=partner,
             credentials=given,
             base_url=base_url,
+            allow_private=True,
         )
     )
     integration = connected.integration
@@ -173,7 +227,11 @@ def integrations_events(
     partner: PartnerArgument, org: OrgOption, as_json: JsonFlag = False
 ) -> None:
     """The partner's events these credentials reach (what a mapping can pick from)."""
-    events = _run(service.partner_events(store(), secret_box(), org=org, partner_name=partner))
+    events = _run(
+        service.partner_events(
+            store(), secret_box(), org=org, partner_name=partner, allow_private=True
+        )
+    )
     if as_json:
         print_json([vars(e) for e in events])
     else:
@@ -218,6 +276,7 @@ def mappings_add(
             partner_event_id=partner_event,
             params=params,
             continuous=continuous,
+            allow_private=True,
         )
     )
     if as_json:
@@ -363,7 +422,11 @@ def print_report(run: SyncRun, *, limit: int = 20) -> None:
             ["kind", *columns],
             [[kind, *(c[col] for col in columns)] for kind, c in counts.items()],
         )
-    for heading, key in (("Skipped", "skipped"), ("Failed", "failed")):
+    for heading, key in (
+        ("Skipped", "skipped"),
+        ("Failed", "failed"),
+        ("Pictures not sent", "pictures"),
+    ):
         problems = report.get(key, [])
         if problems:
             reasons = Counter(_reason_kind(p["reason"]) for p in problems)
@@ -398,6 +461,18 @@ def sync(
         scope = uuid.UUID(chosen) if chosen else None
     except ValueError:
         fail(f"--session/--speaker: {chosen!r} is not a UUID")
+    if scope is not None:
+        with transaction() as connection:
+            event = find_event(connection, slug)
+            try:
+                check_scope(
+                    connection,
+                    event.id,
+                    session=scope if session else None,
+                    speaker=scope if not session else None,
+                )
+            except SyncRefused as exc:
+                fail(f"--{exc.field}: {exc}")
     _sync(slug, to, action="content", dry_run=dry_run, scope=scope, as_json=as_json)
 
 

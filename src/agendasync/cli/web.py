@@ -9,7 +9,15 @@ from typing import Annotated
 
 import typer
 
-from agendasync.cli.base import OrgOption, console, fail, secret_box, store, sync_settings
+from agendasync.cli.base import (
+    OrgOption,
+    console,
+    fail,
+    private_urls_allowed,
+    secret_box,
+    store,
+    sync_settings,
+)
 from agendasync.domain.accounts import Role, Scope
 from agendasync.domain.exceptions import InvalidContent
 from agendasync.services.accounts import Accounts
@@ -32,7 +40,11 @@ def serve(
         ),
     ] = False,
 ) -> None:
-    """Serve the admin pages and the REST API (OpenAPI at /api/docs)."""
+    """Serve the admin pages and the REST API (OpenAPI at /api/docs).
+
+    Partner base URLs given in the pages or the API, and pictures a sync downloads, must be
+    https at public addresses; set AGENDASYNC_ALLOW_PRIVATE_PARTNER_URLS=1 to allow private
+    ones (simulators, self-hosted partners)."""
     import uvicorn
 
     from agendasync.jobs.embedded import EmbeddedDispatcher
@@ -42,7 +54,8 @@ def serve(
     from agendasync.services.syncing import mapping_runner
     from agendasync.web.logs import quiet_http_client, uvicorn_log_config
 
-    settings = WebSettings(secure_cookies=secure_cookies)
+    allow_private = private_urls_allowed()
+    settings = WebSettings(secure_cookies=secure_cookies, allow_private_partner_urls=allow_private)
     box = secret_box()
     if store().engine.dialect.name == "postgresql":
         # Workers (`agendasync worker`) run syncs and keep the schedule; pages queue jobs.
@@ -54,7 +67,8 @@ def serve(
     else:
         # One process does it all: the pages, and the continuous-sync schedule (R-MAP-4).
         dispatcher = EmbeddedDispatcher(
-            store(), mapping_runner(store(), box, settings=sync_settings())
+            store(),
+            mapping_runner(store(), box, settings=sync_settings(allow_private_urls=allow_private)),
         )
         app = create_app(
             store(),

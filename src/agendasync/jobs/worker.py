@@ -143,18 +143,24 @@ async def run_worker(
     maintenance_s: float = 30.0,
     heartbeat_s: float = 10.0,
     stalled_after_s: float = 30.0,
+    allow_private_urls: bool = False,
 ) -> None:
-    """Work until stopped (SIGINT/SIGTERM finish the jobs in hand first)."""
+    """Work until stopped (SIGINT/SIGTERM finish the jobs in hand first). `allow_private_urls`:
+    whether partners and pictures may be at private addresses (the operator's start-up choice)."""
     store = Store(url)
     if store.engine.dialect.name != "postgresql":
         raise ValueError("workers need a PostgreSQL store; on SQLite, `agendasync serve` syncs")
     budgets = SharedBudgets(store, max_wait_s=MAX_BUDGET_WAIT_S)
-    http = http_client()
+    http = http_client(allow_private=allow_private_urls)
     run = mapping_runner(
         store,
         load_box(),
         http=http,
-        settings=SyncSettings(budgets=budgets, budget_overrides=budget_overrides(os.environ)),
+        settings=SyncSettings(
+            budgets=budgets,
+            budget_overrides=budget_overrides(os.environ),
+            allow_private_urls=allow_private_urls,
+        ),
     )
     app = procrastinate_app(url)
     async with app.open_async():

@@ -19,8 +19,9 @@ import httpx
 from agendasync.domain.integrations import Integration, RunStatus, SyncRun
 from agendasync.domain.integrations import Mapping as EventMapping
 from agendasync.domain.models import EventContent
+from agendasync.domain.run_summary import PICTURE_KINDS, pictures_apart
 from agendasync.partners.registry import get_partner
-from agendasync.services.integrations import http_client
+from agendasync.services.integrations import IntegrationError, check_base_url, http_client
 from agendasync.store import Store
 from agendasync.store import integrations as repo
 from agendasync.store.content import load_event_content
@@ -58,6 +59,9 @@ class SyncSettings:
     budgets: BudgetSource = BUDGETS
     # Per partner name: a bigger plan than the declared budget (or a compressed window).
     budget_overrides: Mapping[str, Budget] = field(default_factory=dict)
+    # Partners and pictures at private addresses (or plain http): the CLI allows them; the web
+    # process and the workers only when the operator said so (simulators, self-hosted partners).
+    allow_private_urls: bool = False
 
     def budget_of(self, partner: Partner) -> Budget | None:
         return self.budget_overrides.get(partner.spec.name, partner.spec.budget)
@@ -298,7 +302,7 @@ async def execute(
         budget = settings.budgets.get(str(integration.id), limit.credits, limit.window_s)
     retrying = Retrier(settings.retry)
     own_http = http is None
-    client = http or http_client()
+    client = http or http_client(allow_private=settings.allow_private_urls)
     connector = partner.connector(
         client,
         loaded.credentials,
@@ -307,6 +311,9 @@ async def execute(
         budget=budget,
     )
     try:
+        await check_base_url(
+            partner, integration.base_url, allow_private=settings.allow_private_urls
+        )
         field_maps = await _field_maps(loaded, connector, retrying)
         ops, report = _plan(loaded, action, field_maps, scope, now())
         sending = any(op.action not in (Action.UNCHANGED, Action.BLOCKED) for op in ops)
@@ -337,7 +344,12 @@ async def execute(
                 progress=progress,
             )
             await engine.run(ops, partner.spec.kinds(action))
-            run.status = RunStatus.PARTIAL if report.total_failed else RunStatus.SUCCEEDED
+            records_failed = any(
+                counts.failed for kind, counts in report.counts.items() if kind not in PICTURE_KINDS
+            )
+            run.status = RunStatus.PARTIAL if records_failed else RunStatus.SUCCEEDED
+    except* IntegrationError as group:
+        run.status, run.message = RunStatus.FAILED, str(group.exceptions[0])
     except* BudgetExhausted as group:
         run.status, run.message = RunStatus.PARTIAL, str(group.exceptions[0])
     except* AuthFailed as group:
@@ -351,7 +363,7 @@ async def execute(
             await client.aclose()
     report.partner_calls = connector.calls
     report.credits_used = connector.credits
-    run.report = report.as_dict()
+    run.report = pictures_apart(report.as_dict())
     run.finished_at = now()
     if not dry_run:
         _record(store, run, first=not recorded)

@@ -220,33 +220,3 @@ def add_login_failure(
 
 def clear_login_failures(connection: Connection, key: str) -> None:
     connection.execute(delete(t.login_failures).where(t.login_failures.c.key == key))
-
-
-# --- portal links --------------------------------------------------------------------------
-
-
-def portal_link_version(connection: Connection, speaker_id: uuid.UUID) -> int:
-    version: int | None = connection.execute(
-        select(t.portal_links.c.version).where(t.portal_links.c.speaker_id == speaker_id)
-    ).scalar()
-    return version or 0
-
-
-def portal_link_versions(
-    connection: Connection, speaker_ids: list[uuid.UUID]
-) -> dict[uuid.UUID, int]:
-    rows = connection.execute(
-        select(t.portal_links.c.speaker_id, t.portal_links.c.version).where(
-            t.portal_links.c.speaker_id.in_(speaker_ids)
-        )
-    )
-    versions = {row.speaker_id: row.version for row in rows}
-    return {speaker_id: versions.get(speaker_id, 0) for speaker_id in speaker_ids}
-
-
-def bump_portal_link(connection: Connection, speaker_id: uuid.UUID) -> int:
-    """Make the speaker's earlier portal links invalid; answers the new version."""
-    version = portal_link_version(connection, speaker_id) + 1
-    connection.execute(delete(t.portal_links).where(t.portal_links.c.speaker_id == speaker_id))
-    connection.execute(insert(t.portal_links).values(speaker_id=speaker_id, version=version))
-    return version

@@ -3,6 +3,8 @@ store unchanged: a `javascript:` URL, a number as a time, a year-9999 date."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from conftest import Api, problem
@@ -113,3 +115,21 @@ async def test_a_year_9999_date_is_refused_from_the_api(api: Api) -> None:
     )
     assert event.status_code == 422, event.text
     assert problem(event) == ("end_date", "Value error, the year must be between 1900 and 2999")
+
+
+async def test_a_sync_naming_a_session_not_in_the_event_is_refused(api: Api) -> None:
+    await api.map_swoogo(api.acme)
+    rival = await api.client.get("/api/events/rival-conf/sessions?limit=1", headers=api.rival.read)
+    foreign = rival.json()["items"][0]["id"]
+    unknown = str(uuid.uuid4())
+    for field, record_id in (("session", foreign), ("session", unknown), ("speaker", unknown)):
+        for dry_run in (False, True):
+            answer = await api.client.post(
+                f"/api/events/{api.acme.event}/syncs",
+                json={"partner": "swoogo", field: record_id, "dry_run": dry_run},
+                headers=api.acme.write,
+            )
+            assert answer.status_code == 404, answer.text
+            assert problem(answer) == (field, f"this event has no {field} with id {record_id}")
+    runs = await api.client.get(f"/api/events/{api.acme.event}/runs", headers=api.acme.read)
+    assert runs.json()["total"] == 0

@@ -36,9 +36,12 @@ def test_portal_links_are_signed() -> None:
     links = PortalLinks(b"k" * 32)
     speaker = uuid.uuid4()
     token = links.token(speaker)
-    assert links.speaker(token) == speaker
+    assert links.speaker(token) == (speaker, 0)
     assert links.speaker(token[:-2] + "xx") is None
     assert PortalLinks(b"other" * 8).speaker(token) is None
+    renewed = links.token(speaker, 3)
+    assert renewed != token
+    assert links.speaker(renewed) == (speaker, 3)
 
 
 def test_portal_tokens_stay_out_of_access_log_lines() -> None:
