@@ -24,7 +24,7 @@ from agendasync.domain.event_json import SponsorEntry
 from agendasync.domain.integrations import SyncRun
 from agendasync.partners.swoogo.client import LIST_COST
 from agendasync.services import integrations as service
-from agendasync.services.syncing import run_sync
+from agendasync.services.syncing import SyncSettings, run_sync
 from agendasync.simulators.server import serve_in_process
 from agendasync.sources.demo_data import demo_event
 from agendasync.sources.eventfile import import_document
@@ -33,6 +33,8 @@ from agendasync.store.content import load_event_content, save_event_content
 from agendasync.store.events import create_organisation
 from agendasync.store.secrets import SecretBox
 from agendasync.sync.budget import SlidingWindowBudget
+
+LOOPBACK = SyncSettings(allow_private_urls=True)  # the simulator runs on loopback
 
 BUDGET, WINDOW_S = 2000, 10.0
 # Name-matched lists the first sync cannot avoid: rooms, tracks and the sponsor tier field.
@@ -105,6 +107,7 @@ async def main(sessions: int, speakers: int, sponsors: int, latency_ms: float) -
                 credentials={"key": "key", "secret": "secret"},
                 base_url=f"{swoogo}/api/v1",
                 http=http,
+                allow_private=True,  # the simulator is on loopback
             )
             mapping = await service.add_mapping(
                 store,
@@ -113,6 +116,7 @@ async def main(sessions: int, speakers: int, sponsors: int, latency_ms: float) -
                 partner_name="swoogo",
                 partner_event_id=str(partner_event),
                 http=http,
+                allow_private=True,
             )
             budget = SlidingWindowBudget(BUDGET, WINDOW_S)
 
@@ -120,7 +124,15 @@ async def main(sessions: int, speakers: int, sponsors: int, latency_ms: float) -
                 spent = await simulator.credits()
                 started = time.perf_counter()
                 runs = [
-                    await run_sync(store, box, mapping, action=action, http=http, budget=budget)
+                    await run_sync(
+                        store,
+                        box,
+                        mapping,
+                        action=action,
+                        http=http,
+                        budget=budget,
+                        settings=LOOPBACK,
+                    )
                     for action in ("content", "sponsors")
                 ]
                 wall = time.perf_counter() - started
@@ -148,7 +160,7 @@ async def main(sessions: int, speakers: int, sponsors: int, latency_ms: float) -
             with store.transaction() as connection:
                 save_event_content(connection, content.model_copy(update={"sessions": edited}))
             spent = await simulator.credits()
-            edit = await run_sync(store, box, mapping, http=http, budget=budget)
+            edit = await run_sync(store, box, mapping, http=http, budget=budget, settings=LOOPBACK)
             credits_edit = await simulator.credits() - spent
             throttled = (await simulator.admin("GET", "/stats"))["throttled"].get("key", 0)
 

@@ -30,7 +30,7 @@ from agendasync.services.accounts import Accounts
 from agendasync.services.browser_session import check_csrf
 from agendasync.services.context import PortalLinks, Services, WebSettings
 from agendasync.services.sync_requests import SyncStarter
-from agendasync.services.syncing import mapping_runner
+from agendasync.services.syncing import SyncSettings, mapping_runner
 from agendasync.store import Store
 from agendasync.store.secrets import SecretBox
 from agendasync.web.app import SecurityHeaders, add_pages
@@ -54,7 +54,15 @@ def create_app(
         store=store,
         box=box,
         accounts=accounts or Accounts(store),
-        syncs=sync_starter or EmbeddedDispatcher(store, mapping_runner(store, box)),
+        syncs=sync_starter
+        or EmbeddedDispatcher(
+            store,
+            mapping_runner(
+                store,
+                box,
+                settings=SyncSettings(allow_private_urls=settings.allow_private_partner_urls),
+            ),
+        ),
         settings=settings,
         portal=PortalLinks(box.derive("agendasync.portal-links")),
     )

@@ -104,7 +104,8 @@ def site(tmp_path: Path) -> Iterator[Site]:
                 ),
             )
         accounts.create_user(EMAIL, PASSWORD, org="acme-events", role=Role.ADMIN)
-        settings = WebSettings(sessionize_base_url=sessionize_url)
+        # The simulators run on loopback: the operator's allowance, given explicitly.
+        settings = WebSettings(sessionize_base_url=sessionize_url, allow_private_partner_urls=True)
         app = create_app(store, box, settings=settings, accounts=accounts)
         with serve_in_thread(app) as url:
             yield Site(url, swoogo, swoogo_url, partner_event)

@@ -14,7 +14,7 @@ from fastapi import Depends, Query, Request
 
 from agendasync.api.errors import ApiError, unauthorized
 from agendasync.domain.accounts import Principal
-from agendasync.services.browser_session import CSRF_HEADER, csrf_token_of, user_id_of
+from agendasync.services.browser_session import CSRF_HEADER, csrf_token_of, session_key_of
 from agendasync.services.context import Services, services
 from agendasync.store.records import PageRequest
 
@@ -31,8 +31,8 @@ def caller(request: Request, app: Annotated[Services, Depends(services)]) -> Pri
         if principal is None:
             raise unauthorized("the API token is not valid (or was revoked)")
         return principal
-    user_id = user_id_of(request)
-    principal = app.accounts.user_principal(user_id) if user_id else None
+    key = session_key_of(request)
+    principal = app.accounts.session_principal(key) if key else None
     if principal is None:
         raise unauthorized(
             "sign in, or send an API token in the header 'Authorization: Bearer <token>'"

@@ -129,7 +129,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(IntegrationError)
     async def partner_refused(_: Request, exc: IntegrationError) -> JSONResponse:
         # The partner's own verdict on credentials or events (R-INT-2), or a missing field.
-        return _response(ApiError(422, "partner_refused", str(exc), field="credentials"))
+        return _response(ApiError(422, "partner_refused", str(exc), field=exc.field))
 
     @app.exception_handler(SessionizeError)
     async def sessionize_refused(_: Request, exc: SessionizeError) -> JSONResponse:

@@ -41,6 +41,8 @@ from agendasync.services.records import EXHIBITORS, SESSIONS, SPEAKERS, SPONSORS
 from agendasync.sources.eventfile import export_document, import_document
 from agendasync.store import records as rows
 from agendasync.store.events import get_organisation
+from agendasync.store.exceptions import NotFound
+from agendasync.store.portal import bump_portal_links, portal_link_version
 from agendasync.store.records import (
     ExhibitorFilter,
     Page,
@@ -292,6 +294,27 @@ _record_routes(SESSIONS, session_filter, rows.page_sessions)
 _record_routes(SPEAKERS, speaker_filter, rows.page_speakers)
 _record_routes(SPONSORS, sponsor_filter, rows.page_sponsors)
 _record_routes(EXHIBITORS, exhibitor_filter, rows.page_exhibitors)
+
+
+class PortalLinkOut(BaseModel):
+    path: str = Field(description="The speaker's personal portal page, on this server.")
+
+
+@router.post(
+    "/events/{event}/speakers/{speaker_id}/portal-link",
+    tags=["speakers"],
+    summary="A new personal portal link for the speaker; the earlier ones stop working",
+)
+def renew_portal_link(
+    event: str, speaker_id: uuid.UUID, app: App, principal: Caller
+) -> PortalLinkOut:
+    with app.store.transaction() as connection:
+        found = access.event(connection, principal, event, Access.WRITE)
+        if rows.event_of_speaker(connection, speaker_id) != found.id:
+            raise NotFound(f"no speaker with id {speaker_id} in event {event!r}")
+        bump_portal_links(connection, [speaker_id])
+        version = portal_link_version(connection, speaker_id)
+    return PortalLinkOut(path=f"/portal/speakers/{app.portal.token(speaker_id, version)}")
 
 
 # --- taxonomy ------------------------------------------------------------------------------

@@ -71,6 +71,7 @@ async def add_field_pair(
             kind=body.kind,
             hub=body.hub,
             partner_field=body.partner,
+            allow_private=app.settings.allow_private_partner_urls,
         )
     except FieldMapError as exc:
         field = "hub" if body.hub not in HUB_FIELDS[body.kind] else "partner"

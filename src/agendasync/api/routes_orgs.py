@@ -23,7 +23,9 @@ from agendasync.api.schemas import (
     PageOut,
     PartnerEventOut,
     PartnerOut,
+    PasswordChangeIn,
     SessionOut,
+    SessionsEndedOut,
     TokenIn,
     TokenOut,
 )
@@ -33,7 +35,8 @@ from agendasync.partners.registry import all_partners, get_partner
 from agendasync.services import access
 from agendasync.services import integrations as service
 from agendasync.services import mappings as mappings_service
-from agendasync.services.browser_session import csrf_token
+from agendasync.services.accounts import LoginRefused
+from agendasync.services.browser_session import csrf_token, log_in
 from agendasync.services.integrations import IntegrationError
 from agendasync.store import accounts as accounts_repo
 from agendasync.store import integrations as repo
@@ -72,6 +75,26 @@ def who_am_i(request: Request, principal: Caller) -> SessionOut:
         token=principal.token.name if principal.token else None,
         csrf_token=csrf_token(request) if principal.user else None,
     )
+
+
+@router.post(
+    "/session/password",
+    tags=["organisations"],
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Change your password; every other signed-in session of yours ends",
+)
+def change_password(
+    request: Request, body: PasswordChangeIn, app: App, principal: Caller
+) -> Response:
+    if principal.user is None:
+        raise ApiError(403, "forbidden", "an API token has no password; sign in to change yours")
+    try:
+        app.accounts.change_password(principal.user, body.current_password, body.new_password)
+    except LoginRefused as exc:
+        raise ApiError(403, "forbidden", str(exc), field="current_password") from exc
+    # This browser goes on with a new session; copies of the old cookie no longer work.
+    log_in(request, app.accounts.start_session(principal.user.id, app.settings.session_max_age_s))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 # --- organisations -----------------------------------------------------------------------------
@@ -170,6 +193,17 @@ def revoke_token(org: str, token_id: uuid.UUID, app: App, principal: Caller) -> 
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
+@router.delete(
+    "/orgs/{org}/members/{email}/sessions",
+    tags=["organisations"],
+    summary="Sign a member out everywhere (every browser they are signed in with)",
+)
+def end_member_sessions(org: str, email: str, app: App, principal: Caller) -> SessionsEndedOut:
+    with app.store.transaction() as connection:
+        found = access.organisation(connection, principal, org, Access.ADMIN)
+    return SessionsEndedOut(ended=app.accounts.end_sessions(email, org_id=found.id))
+
+
 # --- partners and integrations ------------------------------------------------------------------
 
 
@@ -208,6 +242,7 @@ async def connect(org: str, body: ConnectIn, app: App, principal: Caller) -> Con
         partner_name=_known_partner(body.partner),
         credentials=body.credentials,
         base_url=body.base_url,
+        allow_private=app.settings.allow_private_partner_urls,
     )
     return ConnectedOut(
         **IntegrationOut.of(connected.integration).model_dump(),
@@ -237,7 +272,13 @@ async def partner_events(
     with app.store.transaction() as connection:
         found = access.organisation(connection, principal, org)
         repo.get_integration(connection, found.id, partner)
-    events = await service.partner_events(app.store, app.box, org=found.slug, partner_name=partner)
+    events = await service.partner_events(
+        app.store,
+        app.box,
+        org=found.slug,
+        partner_name=partner,
+        allow_private=app.settings.allow_private_partner_urls,
+    )
     return [PartnerEventOut.of(e) for e in events]
 
 
@@ -299,6 +340,7 @@ async def add_mapping(org: str, body: MappingIn, app: App, principal: Caller) ->
             partner_event_id=body.partner_event_id,
             params=body.params,
             continuous=body.continuous,
+            allow_private=app.settings.allow_private_partner_urls,
         )
     except IntegrationError as exc:
         raise ApiError(422, "invalid", str(exc), field="partner_event_id") from exc
@@ -339,5 +381,7 @@ async def remove_mapping(org: str, mapping_id: uuid.UUID, app: App, principal: C
         found = access.organisation(connection, principal, org, Access.WRITE)
         _org_mapping(connection, found.id, mapping_id)
         mapping = repo.get_mapping(connection, mapping_id)
-    await mappings_service.remove_mapping(app.store, app.box, mapping)
+    await mappings_service.remove_mapping(
+        app.store, app.box, mapping, allow_private=app.settings.allow_private_partner_urls
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -16,8 +16,8 @@ from agendasync.domain.integrations import Mapping as EventMapping
 from agendasync.domain.integrations import RunStatus
 from agendasync.domain.models import Event
 from agendasync.services import access
-from agendasync.services.sync_requests import SyncRefused, sync_target
-from agendasync.services.syncing import run_sync
+from agendasync.services.sync_requests import SyncRefused, check_scope, sync_target
+from agendasync.services.syncing import SyncSettings, run_sync
 from agendasync.sources.sessionize.importer import (
     import_history,
     import_sessionize,
@@ -53,6 +53,10 @@ async def start_sync(
     with app.store.transaction() as connection:
         found = access.event(connection, principal, event, needed)
         partner, mapping = _target(connection, found, body.partner, body.action)
+        try:
+            check_scope(connection, found.id, session=body.session, speaker=body.speaker)
+        except SyncRefused as exc:
+            raise ApiError(exc.status, "not_found", str(exc), field=exc.field) from exc
     if body.session and body.speaker:
         raise ApiError(422, "invalid", "give a session or a speaker, not both", field="speaker")
     scope = body.session or body.speaker
@@ -66,6 +70,7 @@ async def start_sync(
             dry_run=body.dry_run,
             scope=scope,
             trigger="api",
+            settings=SyncSettings(allow_private_urls=app.settings.allow_private_partner_urls),
         )
         response.status_code = status.HTTP_200_OK
         return RunOut.of(run)

@@ -58,6 +58,17 @@ class SessionOut(BaseModel):
     csrf_token: str | None = Field(description="Send it as X-CSRF-Token with changes.")
 
 
+class PasswordChangeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(description="Your password now (proves it is you).")
+    new_password: str = Field(description="At least 8 characters.")
+
+
+class SessionsEndedOut(BaseModel):
+    ended: int = Field(description="How many signed-in sessions ended.")
+
+
 class OrgIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -7,18 +7,21 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy import Connection
 
 from agendasync.domain.exceptions import InvalidContent
 from agendasync.services.syncing import SyncSettings, budget_overrides
 from agendasync.store import Store
 from agendasync.store.exceptions import StoreError
+from agendasync.store.secrets import SecretBox, SecretsError, load_box
 
 console = Console()
 errors = Console(stderr=True, soft_wrap=True)  # an error stays one line, whatever the width
@@ -36,7 +39,10 @@ state = _State()
 
 def store() -> Store:
     if state.store is None:
-        state.store = Store(state.db_url)
+        try:
+            state.store = Store(state.db_url)
+        except StoreError as exc:
+            fail(str(exc))
     return state.store
 
 
@@ -48,14 +54,22 @@ def transaction() -> Iterator[Connection]:
             yield connection
     except InvalidContent as exc:
         for place, message in exc.problems:
-            errors.print(f"[red]error:[/] {place}: {message}", highlight=False)
+            errors.print(f"[red]error:[/] {escape(f'{place}: {message}')}", highlight=False)
         raise typer.Exit(1) from exc
     except (StoreError, ValidationError) as exc:
         fail(str(exc))
 
 
-def fail(message: str) -> None:
-    errors.print(f"[red]error:[/] {message}", highlight=False)
+def secret_box() -> SecretBox:
+    """The keys that seal credentials; a missing or unusable key file is one clear line."""
+    try:
+        return load_box()
+    except SecretsError as exc:
+        fail(str(exc))
+
+
+def fail(message: str) -> NoReturn:
+    errors.print(f"[red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(1)
 
 
@@ -64,18 +78,31 @@ def print_json(value: Any) -> None:
 
 
 def table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
-    out = Table(title=title, title_justify="left")
+    out = Table(title=Text(title), title_justify="left")
     for index, column in enumerate(columns):
         out.add_column(column, no_wrap=index == 0)
     for row in rows:
-        out.add_row(*("" if value is None else str(value) for value in row))
+        # Cells hold user text: shown as written, never read as markup.
+        out.add_row(*(Text("" if value is None else str(value)) for value in row))
     console.print(out)
 
+
+# Text from users and partners goes through `escape` before `console.print` reads markup.
+plain = escape
 
 OrgOption = Annotated[str, typer.Option("--org", help="Organisation name or slug.")]
 
 
-def sync_settings() -> SyncSettings:
+ALLOW_PRIVATE_ENV = "AGENDASYNC_ALLOW_PRIVATE_PARTNER_URLS"
+
+
+def private_urls_allowed() -> bool:
+    """What the operator said at start-up for the web process and the workers (the CLI's own
+    commands, run by the operator, always allow private addresses)."""
+    return os.environ.get(ALLOW_PRIVATE_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
+def sync_settings(*, allow_private_urls: bool = True) -> SyncSettings:
     """How this process syncs, from the environment: `AGENDASYNC_BUDGET_<PARTNER>` =
     credits/seconds (a bigger plan), `AGENDASYNC_KEEP_RUNS` (runs kept per mapping),
     `AGENDASYNC_KEEP_FAILED_DAYS` (failed runs kept that long), `AGENDASYNC_RECONCILE_HOURS`."""
@@ -87,10 +114,10 @@ def sync_settings() -> SyncSettings:
             return float(value) if value else default
         except ValueError:
             fail(f"{name} must be a number, not {value!r}")
-            raise AssertionError("unreachable") from None
 
     return SyncSettings(
         budget_overrides=budget_overrides(os.environ),
+        allow_private_urls=allow_private_urls,
         keep_runs=int(number("AGENDASYNC_KEEP_RUNS", defaults.keep_runs)),
         keep_failed_for=timedelta(
             days=number("AGENDASYNC_KEEP_FAILED_DAYS", defaults.keep_failed_for.days)

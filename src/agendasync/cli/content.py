@@ -16,6 +16,7 @@ from agendasync.cli.base import (
     OrgOption,
     console,
     fail,
+    plain,
     print_json,
     state,
     table,
@@ -74,7 +75,7 @@ def org_create(name: str, as_json: JsonFlag = False) -> None:
     if as_json:
         print_json(org.model_dump(mode="json"))
     else:
-        console.print(f"created organisation [bold]{org.name}[/] ({org.slug})")
+        console.print(f"created organisation [bold]{plain(org.name)}[/] ({org.slug})")
 
 
 @org_app.command("list")
@@ -113,7 +114,7 @@ def event_create(
     if as_json:
         print_json(event.model_dump(mode="json"))
     else:
-        console.print(f"created event [bold]{event.name}[/] ({event.slug})")
+        console.print(f"created event [bold]{plain(event.name)}[/] ({event.slug})")
 
 
 @event_app.command("list")
@@ -152,7 +153,7 @@ def event_show(slug: str, as_json: JsonFlag = False) -> None:
     if as_json:
         print_json({"event": event.model_dump(mode="json"), "counts": counts})
         return
-    console.print(f"[bold]{event.name}[/] ({event.slug})")
+    console.print(f"[bold]{plain(event.name)}[/] ({event.slug})")
     console.print(f"{event.start_date} to {event.end_date}, {event.timezone}")
     table("Content", ["what", "how many"], [[k, v] for k, v in counts.items()])
 
@@ -169,8 +170,12 @@ def event_export(
     if str(output) == "-":
         typer.echo(text)
     else:
-        output.write_text(text + "\n", encoding="utf-8")
-        console.print(f"wrote {output}")
+        try:
+            output.write_text(text + "\n", encoding="utf-8")
+        except OSError as exc:
+            reason = "no such folder" if isinstance(exc, FileNotFoundError) else exc.strerror
+            fail(f"cannot write {output}: {reason}")
+        console.print(f"wrote {plain(str(output))}")
 
 
 def _import_summary(result: ImportResult) -> dict[str, Any]:
@@ -291,7 +296,7 @@ def print_event_summary(connection: Connection, event_id: uuid.UUID) -> None:
     for session in content.sessions:
         by_status[session.status.value] = by_status.get(session.status.value, 0) + 1
     console.print(
-        f"[bold]{event.name}[/] ({event.slug}), {event.start_date} to {event.end_date}, "
+        f"[bold]{plain(event.name)}[/] ({event.slug}), {event.start_date} to {event.end_date}, "
         f"{event.timezone}"
     )
     table(

@@ -6,7 +6,7 @@ import asyncio
 import secrets
 from datetime import date
 
-from agendasync.cli.base import console, store, sync_settings, transaction
+from agendasync.cli.base import console, plain, secret_box, store, sync_settings, transaction
 from agendasync.cli.content import find_or_create_org, print_event_summary
 from agendasync.cli.syncing import print_report, progress_bar
 from agendasync.domain.accounts import Role
@@ -22,7 +22,6 @@ from agendasync.store import integrations as repo
 from agendasync.store.content import load_event_content, save_event_content
 from agendasync.store.events import find_event
 from agendasync.store.exceptions import StoreError
-from agendasync.store.secrets import load_box
 
 ORG = "Demo Organisation"
 DEMO_EMAIL = "demo@example.com"
@@ -83,7 +82,7 @@ def _demo_login() -> str:
 
 
 async def _connect_sync_edit_resync(slug: str, swoogo_url: str, partner_event: str) -> None:
-    box = load_box()
+    box = secret_box()
     connected = await service.connect(
         store(),
         box,
@@ -91,10 +90,16 @@ async def _connect_sync_edit_resync(slug: str, swoogo_url: str, partner_event: s
         partner_name="swoogo",
         credentials={"key": "demo-key", "secret": "demo-secret"},
         base_url=f"{swoogo_url}/api/v1",
+        allow_private=True,
     )
     console.print(f"\nconnected Swoogo ({connected.integration.credentials_hint})")
     mapping = await service.add_mapping(
-        store(), box, event_slug=slug, partner_name="swoogo", partner_event_id=partner_event
+        store(),
+        box,
+        event_slug=slug,
+        partner_name="swoogo",
+        partner_event_id=partner_event,
+        allow_private=True,
     )
     console.print(f"mapped {slug} to Swoogo event {partner_event}\n")
     with progress_bar() as progress:
@@ -113,7 +118,7 @@ async def _connect_sync_edit_resync(slug: str, swoogo_url: str, partner_event: s
         synced = next(s for s in content.sessions if s.id in on_swoogo)
         synced.title = f"{synced.title} (updated)"
         save_event_content(connection, content.model_copy(update={"sessions": [synced]}))
-    console.print(f"\nedited one session: [bold]{synced.title}[/]; syncing again\n")
+    console.print(f"\nedited one session: [bold]{plain(synced.title)}[/]; syncing again\n")
     with progress_bar() as progress:
         second = await run_sync(store(), box, mapping, progress=progress, settings=sync_settings())
     print_report(second, limit=5)

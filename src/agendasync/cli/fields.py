@@ -73,7 +73,13 @@ def fields_add(
     try:
         maps = asyncio.run(
             mappings.add_field(
-                store(), load_box(), mapping, kind=kind, hub=hub_field, partner_field=partner_field
+                store(),
+                load_box(),
+                mapping,
+                kind=kind,
+                hub=hub_field,
+                partner_field=partner_field,
+                allow_private=True,  # the operator's own command
             )
         )
     except _REFUSALS as exc:

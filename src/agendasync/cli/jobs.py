@@ -13,6 +13,7 @@ from agendasync.cli.base import (
     console,
     fail,
     print_json,
+    private_urls_allowed,
     store,
     sync_settings,
     table,
@@ -61,7 +62,7 @@ def worker(
         asyncio.run(
             run_worker(
                 url,
-                settings=sync_settings(),
+                settings=sync_settings(allow_private_urls=private_urls_allowed()),
                 concurrency=concurrency,
                 maintenance_s=maintenance,
                 heartbeat_s=heartbeat,

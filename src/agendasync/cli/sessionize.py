@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from agendasync.cli.base import JsonFlag, console, fail, print_json, store, table
+from agendasync.cli.base import JsonFlag, console, fail, plain, print_json, store, table
 from agendasync.sources.sessionize.client import DEFAULT_BASE_URL
 from agendasync.sources.sessionize.exceptions import SessionizeError
 from agendasync.sources.sessionize.importer import ImportReport, ImportStatus, import_sessionize
@@ -107,7 +107,7 @@ def _print_report(report: ImportReport) -> None:
             [[r.kind, r.sessionize_id, r.name, r.detail] for r in report.left_out],
         )
     for warning in report.warnings:
-        console.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
+        console.print(f"[yellow]warning:[/] {plain(warning)}", highlight=False, soft_wrap=True)
 
 
 __all__ = ["import_app"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 import uuid
 from collections import Counter
@@ -19,7 +20,9 @@ from agendasync.cli.base import (
     OrgOption,
     console,
     fail,
+    plain,
     print_json,
+    secret_box,
     store,
     sync_settings,
     table,
@@ -30,12 +33,13 @@ from agendasync.partners.registry import SIMULATIONS, get_partner
 from agendasync.services import integrations as service
 from agendasync.services import mappings as mappings_service
 from agendasync.services.integrations import IntegrationError
+from agendasync.services.sync_requests import SyncRefused, check_scope
 from agendasync.services.syncing import run_sync
 from agendasync.simulators.server import serve_in_thread
 from agendasync.store import integrations as repo
 from agendasync.store.events import find_event, find_organisation, list_events
 from agendasync.store.exceptions import StoreError
-from agendasync.store.secrets import SecretBox, SecretsError, load_box
+from agendasync.store.secrets import SecretsError
 from agendasync.sync.partner import SyncAction
 
 integrations_app = typer.Typer(help="Partner integrations of an organisation.")
@@ -43,14 +47,6 @@ mappings_app = typer.Typer(help="Event mappings: which partner event gets which 
 
 PartnerArgument = Annotated[str, typer.Argument(help="The partner, e.g. swoogo.")]
 T = TypeVar("T")
-
-
-def _box() -> SecretBox:
-    try:
-        return load_box()
-    except SecretsError as exc:
-        fail(str(exc))
-        raise AssertionError("unreachable") from exc
 
 
 _REFUSALS = (IntegrationError, SecretsError, StoreError, LookupError)
@@ -116,26 +112,78 @@ def simulate(
 # --- integrations ------------------------------------------------------------------------------
 
 
+_OFF_THE_COMMAND_LINE = (
+    "Better kept off the command line, where others see it in the process list: left out, it "
+    "is read from the environment variable below, from standard input with --secrets-stdin, or "
+    "asked for (not echoed)."
+)
+
+
+def _credentials(partner: str, given: dict[str, str | None], from_stdin: bool) -> dict[str, str]:
+    """The partner's credentials from the options (or their environment variables), else
+    standard input (one line per secret, in order), else a prompt."""
+    try:
+        fields = get_partner(partner).spec.credential_fields
+    except LookupError as exc:
+        fail(str(exc))
+    values = {name: value or "" for name, value in given.items()}
+    for field in fields:
+        if values.get(field.name):
+            continue
+        if from_stdin and field.secret:
+            values[field.name] = sys.stdin.readline().strip()
+        elif sys.stdin.isatty():
+            values[field.name] = typer.prompt(field.label, hide_input=field.secret)
+    return values
+
+
 @integrations_app.command("connect")
 def integrations_connect(
     partner: PartnerArgument,
     org: OrgOption,
-    key: Annotated[str | None, typer.Option(help="API or consumer key.")] = None,
-    secret: Annotated[str | None, typer.Option(help="API or consumer secret.")] = None,
-    token: Annotated[str | None, typer.Option(help="API token.")] = None,
+    key: Annotated[
+        str | None,
+        typer.Option(
+            envvar="AGENDASYNC_PARTNER_KEY", show_envvar=True, help="API or consumer key."
+        ),
+    ] = None,
+    secret: Annotated[
+        str | None,
+        typer.Option(
+            envvar="AGENDASYNC_PARTNER_SECRET",
+            show_envvar=True,
+            help=f"API or consumer secret. {_OFF_THE_COMMAND_LINE}",
+        ),
+    ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="AGENDASYNC_PARTNER_TOKEN",
+            show_envvar=True,
+            help=f"API token. {_OFF_THE_COMMAND_LINE}",
+        ),
+    ] = None,
+    secrets_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--secrets-stdin",
+            help="Read the partner's secret (or token) from standard input, one line each.",
+        ),
+    ] = False,
     base_url: Annotated[str | None, typer.Option(help="The partner's API base URL.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Connect a partner: the credentials are checked with the partner at once (R-INT-2)."""
-    given = {"key": key or "", "secret": secret or "", "token": token or ""}
+    given = _credentials(partner, {"key": key, "secret": secret, "token": token}, secrets_stdin)
     connected = _run(
         service.connect(
             store(),
-            _box(),
+            secret_box(),
             org=org,
             partner_name=partner,
             credentials=given,
             base_url=base_url,
+            allow_private=True,
         )
     )
     integration = connected.integration
@@ -189,7 +237,11 @@ def integrations_events(
     partner: PartnerArgument, org: OrgOption, as_json: JsonFlag = False
 ) -> None:
     """The partner's events these credentials reach (what a mapping can pick from)."""
-    events = _run(service.partner_events(store(), _box(), org=org, partner_name=partner))
+    events = _run(
+        service.partner_events(
+            store(), secret_box(), org=org, partner_name=partner, allow_private=True
+        )
+    )
     if as_json:
         print_json([vars(e) for e in events])
     else:
@@ -228,20 +280,24 @@ def mappings_add(
     mapping = _run(
         service.add_mapping(
             store(),
-            _box(),
+            secret_box(),
             event_slug=event,
             partner_name=partner,
             partner_event_id=partner_event,
             params=params,
             continuous=continuous,
+            allow_private=True,
         )
     )
     if as_json:
         print_json(mapping.model_dump(mode="json"))
     else:
         console.print(
-            f"mapped {partner} event {mapping.partner_event_id} ({mapping.partner_event_name}) "
-            f"to {event}" + (", continuous sync on" if continuous else "")
+            plain(
+                f"mapped {partner} event {mapping.partner_event_id} ({mapping.partner_event_name}) "
+                f"to {event}"
+            )
+            + (", continuous sync on" if continuous else "")
         )
 
 
@@ -298,11 +354,18 @@ def mappings_remove(
             " mapping created there. Go on?",
             abort=True,
         )
-    removed = _run(mappings_service.remove_mapping(store(), _box(), mapping))
-    console.print(f"removed the mapping of {event} to {partner} event {mapping.partner_event_id}")
+    removed = _run(
+        mappings_service.remove_mapping(store(), secret_box(), mapping, allow_private=True)
+    )
+    console.print(
+        f"removed the mapping of {event} to {partner} event {mapping.partner_event_id}",
+        markup=False,
+    )
     if removed.purge is not None:
         deleted = sum(c.deleted for c in removed.purge.counts.values())
-        console.print(f"deleted {deleted} records this mapping had created on {partner}")
+        console.print(
+            f"deleted {deleted} records this mapping had created on {partner}", markup=False
+        )
         for problem in removed.purge.failed:
             console.print(f"not deleted: {problem.label}: {problem.reason}", markup=False)
 
@@ -332,11 +395,11 @@ def _sync(
         "settings": sync_settings(),
     }
     if as_json:
-        run = _run(run_sync(store(), _box(), mapping, **options))
+        run = _run(run_sync(store(), secret_box(), mapping, **options))
         print_json(run.model_dump(mode="json"))
     else:
         with progress_bar() as progress:
-            run = _run(run_sync(store(), _box(), mapping, progress=progress, **options))
+            run = _run(run_sync(store(), secret_box(), mapping, progress=progress, **options))
         print_report(run)
     if run.status == "failed":
         raise typer.Exit(1)
@@ -371,7 +434,7 @@ def print_report(run: SyncRun, *, limit: int = 20) -> None:
     report = run.report
     title = "Dry run (nothing was sent)" if run.dry_run else f"Sync to {run.partner}"
     console.print(
-        f"[bold]{title}[/]: {run.status.value}" + (f": {run.message}" if run.message else "")
+        f"[bold]{title}[/]: {run.status.value}" + (f": {plain(run.message)}" if run.message else "")
     )
     counts = report.get("counts", {})
     if counts:
@@ -381,7 +444,11 @@ def print_report(run: SyncRun, *, limit: int = 20) -> None:
             ["kind", *columns],
             [[kind, *(c[col] for col in columns)] for kind, c in counts.items()],
         )
-    for heading, key in (("Skipped", "skipped"), ("Failed", "failed")):
+    for heading, key in (
+        ("Skipped", "skipped"),
+        ("Failed", "failed"),
+        ("Pictures not sent", "pictures"),
+    ):
         problems = report.get(key, [])
         if problems:
             reasons = Counter(_reason_kind(p["reason"]) for p in problems)
@@ -432,6 +499,18 @@ def sync(
         fail(f"--session/--speaker: {chosen!r} is not a UUID")
     if scope is not None and action != SyncAction.CONTENT:
         fail("--session/--speaker go with the content action only")
+    if scope is not None:
+        with transaction() as connection:
+            event = find_event(connection, slug)
+            try:
+                check_scope(
+                    connection,
+                    event.id,
+                    session=scope if session else None,
+                    speaker=scope if not session else None,
+                )
+            except SyncRefused as exc:
+                fail(f"--{exc.field}: {exc}")
     partner = _call(get_partner, name=to)
     _call(partner.spec.action, name=action)
     _sync(

@@ -1,36 +1,36 @@
-"""`agendasync serve` (the pages and the API), `agendasync user create`, `agendasync token
-create`."""
+"""`agendasync serve` (the pages and the API), `agendasync user create|set-password|sign-out`,
+`agendasync token create`."""
 
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Annotated
 
 import typer
 
-from agendasync.cli.base import OrgOption, console, fail, store, sync_settings
+from agendasync.cli.base import (
+    OrgOption,
+    console,
+    fail,
+    private_urls_allowed,
+    secret_box,
+    store,
+    sync_settings,
+)
 from agendasync.domain.accounts import Role, Scope
 from agendasync.domain.exceptions import InvalidContent
 from agendasync.services.accounts import Accounts
 from agendasync.store.events import find_organisation
 from agendasync.store.exceptions import StoreError
-from agendasync.store.secrets import SecretBox, SecretsError, load_box
 
 user_app = typer.Typer(help="People who sign in to the pages.")
 token_app = typer.Typer(help="API tokens of an organisation.")
 
 
-def _box() -> SecretBox:
-    try:
-        return load_box()
-    except SecretsError as exc:
-        fail(str(exc))
-        raise AssertionError("unreachable") from exc
-
-
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
     secure_cookies: Annotated[
         bool,
         typer.Option(
@@ -40,7 +40,11 @@ def serve(
         ),
     ] = False,
 ) -> None:
-    """Serve the admin pages and the REST API (OpenAPI at /api/docs)."""
+    """Serve the admin pages and the REST API (OpenAPI at /api/docs).
+
+    Partner base URLs given in the pages or the API, and pictures a sync downloads, must be
+    https at public addresses; set AGENDASYNC_ALLOW_PRIVATE_PARTNER_URLS=1 to allow private
+    ones (simulators, self-hosted partners)."""
     import uvicorn
 
     from agendasync.jobs.embedded import EmbeddedDispatcher
@@ -50,8 +54,9 @@ def serve(
     from agendasync.services.syncing import mapping_runner
     from agendasync.web.logs import quiet_http_client, uvicorn_log_config
 
-    settings = WebSettings(secure_cookies=secure_cookies)
-    box = _box()
+    allow_private = private_urls_allowed()
+    settings = WebSettings(secure_cookies=secure_cookies, allow_private_partner_urls=allow_private)
+    box = secret_box()
     if store().engine.dialect.name == "postgresql":
         # Workers (`agendasync worker`) run syncs and keep the schedule; pages queue jobs.
         queued = QueuedSyncs(procrastinate_app(store().url))
@@ -61,7 +66,7 @@ def serve(
         schedule = "syncs run on the workers (agendasync worker)"
     else:
         # One process does it all: the pages, and the continuous-sync schedule (R-MAP-4).
-        sync = sync_settings()
+        sync = sync_settings(allow_private_urls=allow_private)
         dispatcher = EmbeddedDispatcher(
             store(),
             mapping_runner(store(), box, settings=sync),
@@ -85,19 +90,42 @@ def _accounts() -> Accounts:
     return Accounts(store())
 
 
+EmailArgument = Annotated[str, typer.Argument(help="Their email: what they sign in with.")]
+PasswordOption = Annotated[
+    str | None,
+    typer.Option(
+        envvar="AGENDASYNC_USER_PASSWORD",
+        show_envvar=True,
+        help="The password. Better kept off the command line (others can see it in the process "
+        "list): without it, it is read from $AGENDASYNC_USER_PASSWORD, from standard input with "
+        "--password-stdin, or asked for (not echoed).",
+    ),
+]
+PasswordStdin = Annotated[
+    bool,
+    typer.Option("--password-stdin", help="Read the password from standard input (one line)."),
+]
+
+
+def read_password(given: str | None, from_stdin: bool) -> str:
+    if given is not None:
+        return given
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    prompted: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return prompted
+
+
 @user_app.command("create")
 def user_create(
-    email: Annotated[str, typer.Argument(help="Their email: what they sign in with.")],
+    email: EmailArgument,
     org: OrgOption,
     role: Annotated[Role, typer.Option(help="admin, editor or viewer.")] = Role.ADMIN,
-    password: Annotated[
-        str | None,
-        typer.Option(help="For scripts; without it the password is asked for (not echoed)."),
-    ] = None,
+    password: PasswordOption = None,
+    password_stdin: PasswordStdin = False,
 ) -> None:
     """Create a person who signs in to the pages (or give an existing one a role)."""
-    if password is None:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = read_password(password, password_stdin)
     try:
         user = _accounts().create_user(email, password, org=org, role=role)
     except InvalidContent as exc:
@@ -107,6 +135,31 @@ def user_create(
         fail(str(exc))
         return
     console.print(f"{user.email} is {role.value} of {org}")
+
+
+@user_app.command("set-password")
+def user_set_password(
+    email: EmailArgument, password: PasswordOption = None, password_stdin: PasswordStdin = False
+) -> None:
+    """Give a person a new password; every browser they are signed in with is signed out."""
+    password = read_password(password, password_stdin)
+    try:
+        ended = _accounts().set_password(email, password)
+    except InvalidContent as exc:
+        fail("; ".join(f"{place}: {message}" for place, message in exc.problems))
+    except StoreError as exc:
+        fail(str(exc))
+    console.print(f"new password set; {ended} signed-in session(s) ended", markup=False)
+
+
+@user_app.command("sign-out")
+def user_sign_out(email: EmailArgument) -> None:
+    """Sign a person out of every browser (say, a lost laptop)."""
+    try:
+        ended = _accounts().end_sessions(email)
+    except StoreError as exc:
+        fail(str(exc))
+    console.print(f"{email}: {ended} signed-in session(s) ended", markup=False)
 
 
 @token_app.command("create")

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import enum
 import functools
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Literal, Self
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -78,6 +81,66 @@ def _email(value: str) -> str:
 
 Email = Annotated[str, AfterValidator(_email)]
 
+WEB_SCHEMES = ("http", "https")
+
+
+def _web_url(value: str) -> str:
+    # Only web addresses: a `javascript:` or `data:` URL would run in the pages that link it.
+    # An address typed without a scheme ("www.example.com/me") is taken as https.
+    text = value.strip()
+    if text and "://" not in text and not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", text):
+        text = f"https://{text}"
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+    except ValueError:
+        host = None
+    if parts.scheme.lower() not in WEB_SCHEMES:
+        raise ValueError(
+            f"{value[:80]!r} is not a web address; it must start with http:// or https://"
+        )
+    if not host or any(c.isspace() or ord(c) < 32 for c in text):
+        raise ValueError(f"{value[:80]!r} is not a web address (it has no valid host name)")
+    return text
+
+
+# Every URL a record holds (websites, pictures, social links, files): http(s) only.
+WebUrl = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
+    AfterValidator(_storable),
+    AfterValidator(_web_url),
+]
+
+
+def _blank_is_none(value: object) -> object:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+OptionalWebUrl = Annotated[WebUrl | None, BeforeValidator(_blank_is_none)]
+
+
+FIRST_YEAR, LAST_YEAR = 1900, 2999  # far enough; 9999 overflows once moved to another zone
+_NUMBER = re.compile(r"^\s*[+-]?\d+(\.\d*)?\s*$")
+
+
+def _not_a_number(value: object) -> object:
+    # A bare number would be read as a Unix time (or days): refuse it rather than guess.
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.match(value)):
+        raise ValueError("must be a date written out, such as 2027-05-04T09:30:00; not a number")
+    return value
+
+
+def _year_in_range(value: date) -> date:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"the year must be between {FIRST_YEAR} and {LAST_YEAR}")
+    return value
+
+
+# Times and days as people and files give them: written out, never a number, in a sane range.
+Moment = Annotated[datetime, BeforeValidator(_not_a_number), AfterValidator(_year_in_range)]
+Day = Annotated[date, BeforeValidator(_not_a_number), AfterValidator(_year_in_range)]
+
 
 def zone(name: str) -> ZoneInfo:
     try:
@@ -137,8 +200,8 @@ class EventFields(BaseModel):
     slug: Slug
     name: NonEmpty
     timezone: TimeZoneName
-    start_date: date
-    end_date: date
+    start_date: Day
+    end_date: Day
     sessionize_endpoint_id: SessionizeEndpointId | None = None
     # Sessionize category title -> what its items become (R-SZ-2); titles not named here are
     # mapped by keyword.
@@ -168,8 +231,8 @@ class TaxonomyItem(Record):
 class ContentFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: NonEmpty
-    uploaded_at: datetime
+    url: WebUrl
+    uploaded_at: Moment
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,8 +250,8 @@ class SessionFields(BaseModel):
 
     title: NonEmpty
     description: LongText = ""
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
+    starts_at: Moment | None = None
+    ends_at: Moment | None = None
     status: SessionStatus = SessionStatus.SUBMITTED
     language: LanguageCode | None = None
     files: list[ContentFile] = Field(default_factory=list)
@@ -227,15 +290,15 @@ class SpeakerFields(BaseModel):
     job_title: ShortText | None = None
     honorific: ShortText | None = None
     company: ShortText | None = None
-    website: ShortText | None = None
+    website: OptionalWebUrl = None
     mobile_phone: ShortText | None = None
     biography: LongText = ""
     address: ShortText | None = None
     postcode: ShortText | None = None
-    headshot_url: ShortText | None = None
-    facebook_url: ShortText | None = None
-    linkedin_url: ShortText | None = None
-    twitter_url: ShortText | None = None
+    headshot_url: OptionalWebUrl = None
+    facebook_url: OptionalWebUrl = None
+    linkedin_url: OptionalWebUrl = None
+    twitter_url: OptionalWebUrl = None
     status: SpeakerStatus = SpeakerStatus.INVITED
     sessionize_id: ShortText | None = None
     withdrawn: bool = False  # gone from the source it was imported from (R-SZ-5)
@@ -250,9 +313,9 @@ class SponsorFields(BaseModel):
 
     name: NonEmpty
     description: LongText = ""
-    website: ShortText | None = None
+    website: OptionalWebUrl = None
     tier: ShortText | None = None
-    logo_url: ShortText | None = None
+    logo_url: OptionalWebUrl = None
 
 
 class Sponsor(Record, SponsorFields):
@@ -289,7 +352,7 @@ class ExhibitorFields(BaseModel):
 
     name: NonEmpty
     description: LongText = ""
-    website: ShortText | None = None
+    website: OptionalWebUrl = None
     primary_contact: Person | None = None
     team: list[Person] = Field(default_factory=list)
 

@@ -23,6 +23,22 @@ HEADLINE_KINDS: Mapping[str, tuple[str, ...]] = {
 }
 
 
+# Pictures ride along with their records: one that cannot be sent (a broken or unreachable
+# headshot or logo) is reported apart, under "pictures", and does not make a run partial,
+# which would hide the failures of records among them. The kinds partners send pictures as.
+PICTURE_KINDS = frozenset({"headshots", "logos"})
+
+
+def pictures_apart(report: dict[str, Any]) -> dict[str, Any]:
+    """The report with the pictures' failures moved from "failed" to "pictures"."""
+    failed = report.get("failed", [])
+    return {
+        **report,
+        "failed": [p for p in failed if p["kind"] not in PICTURE_KINDS],
+        "pictures": [p for p in failed if p["kind"] in PICTURE_KINDS],
+    }
+
+
 @dataclass(frozen=True)
 class Tally:
     kind: str
@@ -53,6 +69,7 @@ class RunSummary:
     message: str | None
     tallies: tuple[Tally, ...]
     dry_run: bool = False
+    pictures_not_sent: int = 0
 
     @property
     def has_issues(self) -> bool:
@@ -70,14 +87,21 @@ class RunSummary:
         if self.dry_run:
             left_out = f" ({skipped} would be skipped)" if skipped else ""
             return f"{title} would sync {phrases}{left_out}."
+        pictures = (
+            f" {self.pictures_not_sent} picture{'s' if self.pictures_not_sent != 1 else ''}"
+            " could not be sent (see the report)."
+            if self.pictures_not_sent
+            else ""
+        )
         if not self.has_issues:
             synced = " and ".join(f"{t.synced} {t.kind}" for t in self.tallies)
-            return f"{title} finished: data has been synced ({synced or 'nothing to send'})."
+            done = f"{title} finished: data has been synced ({synced or 'nothing to send'})."
+            return done + pictures
         problems = [f"{skipped} skipped"] if skipped else []
         problems += [f"{failed} failed"] if failed else []
         detail = f" ({', '.join(problems)})" if problems else ""
         note = f" {self.message.rstrip('.')}." if self.message else ""
-        return f"{title} finished with issues: {phrases} synced{detail}.{note}"
+        return f"{title} finished with issues: {phrases} synced{detail}.{note}{pictures}"
 
 
 def summarise(run: SyncRun) -> RunSummary:
@@ -88,4 +112,5 @@ def summarise(run: SyncRun) -> RunSummary:
         message=run.message,
         tallies=tuple(_tally(kind, counts.get(kind, {})) for kind in kinds),
         dry_run=run.dry_run,
+        pictures_not_sent=len(run.report.get("pictures", [])),
     )

@@ -155,13 +155,14 @@ async def run_worker(
     heartbeat_s: float = 10.0,
     stalled_after_s: float = 30.0,
 ) -> None:
-    """Work until stopped (SIGINT/SIGTERM finish the jobs in hand first)."""
+    """Work until stopped (SIGINT/SIGTERM finish the jobs in hand first). `settings` carry the
+    operator's start-up choices (budgets, retention, private partner addresses)."""
     store = Store(url)
     if store.engine.dialect.name != "postgresql":
         raise ValueError("workers need a PostgreSQL store; on SQLite, `agendasync serve` syncs")
     budgets = SharedBudgets(store, max_wait_s=MAX_BUDGET_WAIT_S)
-    http = http_client()
     settings = replace(settings or SyncSettings(), budgets=budgets)
+    http = http_client(allow_private=settings.allow_private_urls)
     run = mapping_runner(store, load_box(), http=http, settings=settings)
     app = procrastinate_app(url)
     async with app.open_async():

@@ -1,15 +1,16 @@
 """The browser session: who is logged in, the CSRF token, flash messages, syncs to report on.
 
 The session lives in a signed cookie (Starlette's `SessionMiddleware`: `HttpOnly`,
-`SameSite=Lax`, `Secure` when configured), so it holds only small things: ids, the token, a few
-messages. Every form carries the session's CSRF token and every POST is checked against it.
+`SameSite=Lax`, `Secure` when configured), so it holds only small things: the session key, the
+token, a few messages. Who is signed in is what the store says of the key
+(`Accounts.session_principal`): a cookie copied before signing out no longer lets anyone in.
+Every form carries the session's CSRF token and every POST is checked against it.
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
-import uuid
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -26,12 +27,10 @@ class CsrfRefused(Exception):
     """A form was posted without this session's CSRF token (or with another)."""
 
 
-def user_id_of(request: Request) -> uuid.UUID | None:
-    value = request.session.get("user_id")
-    try:
-        return uuid.UUID(value) if value else None
-    except ValueError:
-        return None
+def session_key_of(request: Request) -> str | None:
+    """The key of this browser's signed-in session, if it claims one (the store decides)."""
+    value = request.session.get("session_key")
+    return value if isinstance(value, str) and value else None
 
 
 def csrf_token_of(request: Request) -> str | None:
@@ -59,11 +58,16 @@ async def check_csrf(request: Request) -> None:
         raise CsrfRefused()
 
 
-def log_in(request: Request, user_id: uuid.UUID) -> None:
+def log_in(request: Request, session_key: str) -> None:
     # A fresh session (and CSRF token) at every login: nothing from before carries over.
     request.session.clear()
-    request.session["user_id"] = str(user_id)
+    request.session["session_key"] = session_key
     csrf_token(request)
+
+
+def client_address(request: Request) -> str:
+    """Where a request comes from (behind a proxy, what `--proxy-headers` made of it)."""
+    return request.client.host if request.client else ""
 
 
 def log_out(request: Request) -> None:

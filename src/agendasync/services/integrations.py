@@ -1,4 +1,9 @@
-"""Connecting partners and mapping events (SPEC §2, §3): what the CLI, API and pages call."""
+"""Connecting partners and mapping events (SPEC §2, §3): what the CLI, API and pages call.
+
+`allow_private` says whether a partner may live at a private address (or plain http): the
+pages and the API pass what the operator allowed at start-up, the CLI (the operator) allows it.
+Otherwise the base URL must be https and resolve to public addresses (see `partners.addresses`).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ import httpx
 
 from agendasync.domain.integrations import Integration
 from agendasync.domain.integrations import Mapping as EventMapping
+from agendasync.partners.addresses import PrivateAddress, PublicOnlyTransport, check_public_url
 from agendasync.partners.registry import get_partner
 from agendasync.partners.urls import InvalidBaseUrl, normalise_base_url
 from agendasync.store import Store
@@ -22,7 +28,12 @@ from agendasync.sync.partner import Partner, PartnerEvent, Target
 
 
 class IntegrationError(Exception):
-    """A connect, map or disconnect that cannot be done; the message says why."""
+    """A connect, map or disconnect that cannot be done; the message says why, `field` which
+    input is at fault."""
+
+    def __init__(self, message: str, *, field: str = "credentials") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -31,8 +42,24 @@ class Connected:
     partner_events: Sequence[PartnerEvent]
 
 
-def http_client(timeout: float = 30.0) -> httpx.AsyncClient:
-    return httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=10.0))
+def http_client(timeout: float = 30.0, *, allow_private: bool) -> httpx.AsyncClient:
+    """The client partner calls and picture downloads go through; unless private addresses
+    are allowed, it sends requests only to public https addresses (redirects included)."""
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(timeout, connect=10.0),
+        transport=None if allow_private else PublicOnlyTransport(),
+    )
+
+
+async def check_base_url(partner: Partner, url: str, *, allow_private: bool) -> None:
+    if allow_private:
+        return
+    try:
+        await check_public_url(url)
+    except PrivateAddress as exc:
+        raise IntegrationError(
+            f"{partner.spec.title} cannot be reached at {url}: {exc}", field="base_url"
+        ) from None
 
 
 def _credentials(partner: Partner, given: Mapping[str, str]) -> dict[str, str]:
@@ -54,11 +81,13 @@ def _hint(partner: Partner, values: Mapping[str, str]) -> str:
 def _base_url(partner: Partner, given: str | None) -> str:
     text = given or partner.spec.default_base_url
     if not text:
-        raise IntegrationError(f"{partner.spec.title} needs the base URL of your platform")
+        raise IntegrationError(
+            f"{partner.spec.title} needs the base URL of your platform", field="base_url"
+        )
     try:
         return normalise_base_url(text)
     except InvalidBaseUrl as exc:
-        raise IntegrationError(str(exc)) from exc
+        raise IntegrationError(str(exc), field="base_url") from exc
 
 
 async def verify(
@@ -86,12 +115,14 @@ async def connect(
     credentials: Mapping[str, str],
     base_url: str | None = None,
     http: httpx.AsyncClient | None = None,
+    allow_private: bool = False,
 ) -> Connected:
     """Verify the credentials against the partner at once, then keep them encrypted."""
     partner = _partner(partner_name)
     values = _credentials(partner, credentials)
     url = _base_url(partner, base_url)
-    async with _client(http) as client:
+    await check_base_url(partner, url, allow_private=allow_private)
+    async with _client(http, allow_private) as client:
         events = await verify(partner, client, values, url)
     with store.transaction() as connection:
         owner = find_organisation(connection, org)
@@ -121,12 +152,15 @@ async def partner_events(
     org: str,
     partner_name: str,
     http: httpx.AsyncClient | None = None,
+    allow_private: bool = False,
 ) -> Sequence[PartnerEvent]:
     """The partner's events, for the mapping window's dropdown."""
     with store.transaction() as connection:
         owner = find_organisation(connection, org)
         integration = repo.get_integration(connection, owner.id, partner_name)
-    return await _events_for(store, box, integration, _partner(partner_name), http)
+    return await _events_for(
+        store, box, integration, _partner(partner_name), http, allow_private=allow_private
+    )
 
 
 async def add_mapping(
@@ -139,6 +173,7 @@ async def add_mapping(
     params: Mapping[str, str] | None = None,
     continuous: bool = False,
     http: httpx.AsyncClient | None = None,
+    allow_private: bool = False,
 ) -> EventMapping:
     """R-MAP-1/2: the partner event must exist for the credentials; each side maps once."""
     partner = _partner(partner_name)
@@ -153,7 +188,7 @@ async def add_mapping(
         raise IntegrationError(
             f"{partner.spec.title} is not connected for the organisation of {event_slug!r}"
         )
-    events = await _events_for(store, box, integration, partner, http)
+    events = await _events_for(store, box, integration, partner, http, allow_private=allow_private)
     wanted = str(partner_event_id).strip()
     # Ids as the partner wrote them; one typed in another case still finds its event (ASP).
     chosen = next((e for e in events if e.id == wanted), None) or next(
@@ -163,7 +198,8 @@ async def add_mapping(
         raise IntegrationError(
             f"{partner.spec.title} has no event {partner_event_id} for these credentials"
         )
-    await _check_target(store, box, integration, partner, Target(chosen.id, params or {}), http)
+    target = Target(chosen.id, params or {})
+    await _check_target(store, box, integration, partner, target, http, allow_private)
     with store.transaction() as connection:
         return repo.add_mapping(
             connection,
@@ -184,11 +220,12 @@ async def _check_target(
     partner: Partner,
     target: Target,
     http: httpx.AsyncClient | None,
+    allow_private: bool,
 ) -> None:
     """The partner event as the mapping will reach it (ASP: its seminar must exist there)."""
     with store.transaction() as connection:
         values = box.open(repo.sealed_credentials(connection, integration.id))
-    async with _client(http) as client:
+    async with _client(http, allow_private) as client:
         connector = partner.connector(client, values, integration.base_url, target, budget=None)
         try:
             await connector.event()
@@ -202,10 +239,13 @@ async def _events_for(
     integration: Integration,
     partner: Partner,
     http: httpx.AsyncClient | None,
+    *,
+    allow_private: bool,
 ) -> Sequence[PartnerEvent]:
+    await check_base_url(partner, integration.base_url, allow_private=allow_private)
     with store.transaction() as connection:
         values = box.open(repo.sealed_credentials(connection, integration.id))
-    async with _client(http) as client:
+    async with _client(http, allow_private) as client:
         return await verify(partner, client, values, integration.base_url)
 
 
@@ -217,12 +257,14 @@ def _partner(name: str) -> Partner:
 
 
 @asynccontextmanager
-async def _client(http: httpx.AsyncClient | None) -> AsyncIterator[httpx.AsyncClient]:
+async def _client(
+    http: httpx.AsyncClient | None, allow_private: bool
+) -> AsyncIterator[httpx.AsyncClient]:
     """The given client (tests choose the wire), or a fresh one closed afterwards."""
     if http is not None:
         yield http
         return
-    async with http_client() as own:
+    async with http_client(allow_private=allow_private) as own:
         yield own
 
 

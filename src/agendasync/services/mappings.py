@@ -11,7 +11,7 @@ import httpx
 from agendasync.domain.integrations import FieldSpec
 from agendasync.domain.integrations import Mapping as EventMapping
 from agendasync.partners.registry import get_partner
-from agendasync.services.integrations import IntegrationError, http_client
+from agendasync.services.integrations import IntegrationError, check_base_url, http_client
 from agendasync.services.syncing import StoreLedger
 from agendasync.store import Store
 from agendasync.store import integrations as repo
@@ -40,6 +40,7 @@ async def remove_mapping(
     *,
     http: httpx.AsyncClient | None = None,
     retry: RetryPolicy | None = None,
+    allow_private: bool = False,
 ) -> Removed:
     """R-MAP-5: only this mapping goes; the integration and other mappings stay. A partner that
     declares `purge_on_unmap` (R-MAP-6) first has what this mapping created deleted there;
@@ -54,9 +55,22 @@ async def remove_mapping(
             ledger = repo.load_ledger(connection, scope)
         partner = get_partner(integration.partner)
         if partner.spec.purge_on_unmap and ledger:
-            removed.purge = await _purge(
-                store, box.open(sealed), integration.base_url, partner, mapping, scope, http, retry
-            )
+            await check_base_url(partner, integration.base_url, allow_private=allow_private)
+            client = http or http_client(allow_private=allow_private)
+            try:
+                removed.purge = await _purge(
+                    store,
+                    box.open(sealed),
+                    integration.base_url,
+                    partner,
+                    mapping,
+                    scope,
+                    client,
+                    retry,
+                )
+            finally:
+                if http is None:
+                    await client.aclose()
         with store.transaction() as connection:
             repo.remove_mapping(connection, mapping.id)
     return removed
@@ -69,46 +83,41 @@ async def _purge(
     partner: Partner,
     mapping: EventMapping,
     scope: repo.LedgerScope,
-    http: httpx.AsyncClient | None,
+    client: httpx.AsyncClient,
     retry: RetryPolicy | None,
 ) -> SyncReport:
     report = SyncReport()
     with store.transaction() as connection:
         ledger = repo.load_ledger(connection, scope)
-    client = http or http_client()
+    connector = partner.connector(
+        client,
+        credentials,
+        base_url,
+        Target(mapping.partner_event_id, mapping.params),
+        budget=None,
+    )
+    engine = Engine(
+        connector,
+        dict(ledger),
+        StoreLedger(store, scope, mapping.id),
+        report,
+        partner_title=partner.spec.title,
+        retrier=Retrier(retry or RetryPolicy()),
+    )
     try:
-        connector = partner.connector(
-            client,
-            credentials,
-            base_url,
-            Target(mapping.partner_event_id, mapping.params),
-            budget=None,
+        await engine.purge(ledger.values(), partner.spec.all_kinds())
+    except* PartnerError as group:
+        raise IntegrationError(
+            f"{partner.spec.title}: {group.exceptions[0]}; the mapping stays, so removing"
+            " it can be tried again"
+        ) from None
+    if report.failed:
+        first = report.failed[0]
+        raise IntegrationError(
+            f"{len(report.failed)} records could not be deleted from {partner.spec.title}"
+            f" ({first.label}: {first.reason}); the mapping stays, so removing it can be"
+            " tried again"
         )
-        engine = Engine(
-            connector,
-            dict(ledger),
-            StoreLedger(store, scope, mapping.id),
-            report,
-            partner_title=partner.spec.title,
-            retrier=Retrier(retry or RetryPolicy()),
-        )
-        try:
-            await engine.purge(ledger.values(), partner.spec.all_kinds())
-        except* PartnerError as group:
-            raise IntegrationError(
-                f"{partner.spec.title}: {group.exceptions[0]}; the mapping stays, so removing"
-                " it can be tried again"
-            ) from None
-        if report.failed:
-            first = report.failed[0]
-            raise IntegrationError(
-                f"{len(report.failed)} records could not be deleted from {partner.spec.title}"
-                f" ({first.label}: {first.reason}); the mapping stays, so removing it can be"
-                " tried again"
-            )
-    finally:
-        if http is None:
-            await client.aclose()
     return report
 
 
@@ -142,6 +151,7 @@ async def add_field(
     hub: str,
     partner_field: str,
     http: httpx.AsyncClient | None = None,
+    allow_private: bool = False,
 ) -> dict[str, tuple[FieldSpec, ...]]:
     """Add a pair to a field map; a partner field that does not exist there is refused
     (R-FLD-2). `FieldMapError` names the problem."""
@@ -149,7 +159,8 @@ async def add_field(
     if kind not in current:
         raise FieldMapError(f"field maps are for {' and '.join(FIELD_KINDS)}, not {kind!r}")
     partner, sealed, base_url = _partner_of(store, mapping)
-    client = http or http_client()
+    await check_base_url(partner, base_url, allow_private=allow_private)
+    client = http or http_client(allow_private=allow_private)
     try:
         connector = partner.connector(
             client,

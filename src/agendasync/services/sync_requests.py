@@ -25,8 +25,9 @@ from agendasync.domain.integrations import SyncRun
 from agendasync.domain.models import Event
 from agendasync.partners.registry import get_partner
 from agendasync.store import Store
+from agendasync.store import tables as t
 from agendasync.store.integrations import find_mapping
-from agendasync.store.records import latest_run_since
+from agendasync.store.records import latest_run_since, record_in_event
 from agendasync.sync.partner import Partner, SyncAction
 
 
@@ -101,6 +102,22 @@ def sync_target(
             f"event {event.slug!r} is not mapped to {partner.spec.title}; add a mapping first",
         )
     return partner, mapping
+
+
+def check_scope(
+    connection: Connection,
+    event_id: uuid.UUID,
+    *,
+    session: uuid.UUID | None = None,
+    speaker: uuid.UUID | None = None,
+) -> None:
+    """A single record asked to be synced must be one of this event's sessions or speakers."""
+    for field, table, record_id in (
+        ("session", t.sessions, session),
+        ("speaker", t.speakers, speaker),
+    ):
+        if record_id is not None and not record_in_event(connection, table, event_id, record_id):
+            raise SyncRefused(404, field, f"this event has no {field} with id {record_id}")
 
 
 def action_title(partner_title: str, action: str) -> str:

@@ -19,8 +19,9 @@ import httpx
 from agendasync.domain.integrations import Integration, RunStatus, SyncRun
 from agendasync.domain.integrations import Mapping as EventMapping
 from agendasync.domain.models import EventContent
+from agendasync.domain.run_summary import PICTURE_KINDS, pictures_apart
 from agendasync.partners.registry import get_partner
-from agendasync.services.integrations import http_client
+from agendasync.services.integrations import IntegrationError, check_base_url, http_client
 from agendasync.store import Store
 from agendasync.store import integrations as repo
 from agendasync.store.content import load_event_content, paused_garbage_collector
@@ -76,6 +77,9 @@ class SyncSettings:
     reconcile_every: timedelta = RECONCILE_EVERY
     # Per partner name: a bigger plan than the declared budget (or a compressed window).
     budget_overrides: Mapping[str, Budget] = field(default_factory=dict)
+    # Partners and pictures at private addresses (or plain http): the CLI allows them; the web
+    # process and the workers only when the operator said so (simulators, self-hosted partners).
+    allow_private_urls: bool = False
 
     def budget_of(self, partner: Partner) -> Budget | None:
         return self.budget_overrides.get(partner.spec.name, partner.spec.budget)
@@ -379,7 +383,7 @@ async def execute(
         budget = settings.budgets.get(str(integration.id), limit.credits, limit.window_s)
     retrying = Retrier(settings.retry)
     own_http = http is None
-    client = http or http_client()
+    client = http or http_client(allow_private=settings.allow_private_urls)
     connector = partner.connector(
         client,
         loaded.credentials,
@@ -389,6 +393,9 @@ async def execute(
     )
     reconciled: Reconciled | None = None
     try:
+        await check_base_url(
+            partner, integration.base_url, allow_private=settings.allow_private_urls
+        )
         if reconcile and not dry_run:
             reconciled = await _reconcile(loaded, action, connector, retrying, store)
         field_maps = await _field_maps(loaded, connector, retrying)
@@ -425,7 +432,12 @@ async def execute(
                 progress=progress,
             )
             await engine.run(ops, partner.spec.kinds(action))
-            run.status = RunStatus.PARTIAL if report.total_failed else RunStatus.SUCCEEDED
+            records_failed = any(
+                counts.failed for kind, counts in report.counts.items() if kind not in PICTURE_KINDS
+            )
+            run.status = RunStatus.PARTIAL if records_failed else RunStatus.SUCCEEDED
+    except* IntegrationError as group:
+        run.status, run.message = RunStatus.FAILED, str(group.exceptions[0])
     except* BudgetExhausted as group:
         run.status, run.message = RunStatus.PARTIAL, str(group.exceptions[0])
     except* AuthFailed as group:
@@ -441,7 +453,7 @@ async def execute(
     report.credits_used = connector.credits
     # A scheduled check that sent nothing keeps a summary: its skipped list is the last run's.
     scheduled = trigger in (SCHEDULE_TRIGGER, RECONCILE_TRIGGER)
-    run.report = report.as_dict(summary=scheduled and not recorded and not dry_run)
+    run.report = pictures_apart(report.as_dict(summary=scheduled and not recorded and not dry_run))
     run.finished_at = now()
     if not dry_run:
         whole = scope is None and run.status is RunStatus.SUCCEEDED

@@ -37,6 +37,14 @@ def read_document(path: Path) -> EventDocument:
         data = json.loads(path.read_bytes().decode("utf-8-sig"))
     except FileNotFoundError as exc:
         raise InvalidContent([(str(path), "no such file")]) from exc
+    except IsADirectoryError as exc:
+        raise InvalidContent([(str(path), "is a folder; name an event JSON file")]) from exc
+    except OSError as exc:
+        raise InvalidContent([(str(path), f"cannot be read: {exc.strerror}")]) from exc
+    except RecursionError as exc:
+        raise InvalidContent(
+            [(str(path), "not an event file: its JSON is nested too deeply")]
+        ) from exc
     except UnicodeDecodeError as exc:
         raise InvalidContent([(str(path), f"not UTF-8 text ({exc.reason})")]) from exc
     except json.JSONDecodeError as exc:

@@ -147,3 +147,76 @@ def touch_token(connection: Connection, token_id: uuid.UUID, when: datetime) -> 
     connection.execute(
         update(t.api_tokens).where(t.api_tokens.c.id == token_id).values(last_used_at=when)
     )
+
+
+# --- browser sessions ----------------------------------------------------------------------
+
+
+def add_browser_session(
+    connection: Connection, key_hash: str, user_id: uuid.UUID, expires_at: datetime
+) -> None:
+    now = _now()
+    # Expired sessions of anyone are dropped on the way (they no longer let anyone in).
+    connection.execute(delete(t.browser_sessions).where(t.browser_sessions.c.expires_at <= now))
+    connection.execute(
+        insert(t.browser_sessions).values(
+            key_hash=key_hash, user_id=user_id, created_at=now, expires_at=expires_at
+        )
+    )
+
+
+def browser_session_user(connection: Connection, key_hash: str) -> uuid.UUID | None:
+    """The user of an unexpired session, or None (ended, expired or never started)."""
+    user_id: uuid.UUID | None = connection.execute(
+        select(t.browser_sessions.c.user_id).where(
+            t.browser_sessions.c.key_hash == key_hash,
+            t.browser_sessions.c.expires_at > _now(),
+        )
+    ).scalar()
+    return user_id
+
+
+def end_browser_session(connection: Connection, key_hash: str) -> None:
+    connection.execute(delete(t.browser_sessions).where(t.browser_sessions.c.key_hash == key_hash))
+
+
+def end_browser_sessions_of(connection: Connection, user_id: uuid.UUID) -> int:
+    ended = connection.execute(
+        delete(t.browser_sessions).where(t.browser_sessions.c.user_id == user_id)
+    )
+    return ended.rowcount or 0
+
+
+# --- failed sign-ins -----------------------------------------------------------------------
+
+
+def count_login_failures(
+    connection: Connection, keys: list[str], since: datetime
+) -> dict[str, tuple[int, datetime | None]]:
+    """Per key: the failures since `since`, and the oldest of them."""
+    rows = connection.execute(
+        select(
+            t.login_failures.c.key,
+            func.count(),
+            func.min(t.login_failures.c.failed_at),
+        )
+        .where(t.login_failures.c.key.in_(keys), t.login_failures.c.failed_at > since)
+        .group_by(t.login_failures.c.key)
+    )
+    found = {row[0]: (int(row[1]), row[2]) for row in rows}
+    oldest: dict[str, tuple[int, datetime | None]] = dict.fromkeys(keys, (0, None))
+    for key, (count, first) in found.items():
+        # SQLite answers min() of the stored text; read it back as a time.
+        oldest[key] = (count, t.UTCDateTime().process_result_value(first, connection.dialect))
+    return oldest
+
+
+def add_login_failure(
+    connection: Connection, keys: list[str], when: datetime, prune: datetime
+) -> None:
+    connection.execute(delete(t.login_failures).where(t.login_failures.c.failed_at <= prune))
+    connection.execute(insert(t.login_failures), [{"key": k, "failed_at": when} for k in keys])
+
+
+def clear_login_failures(connection: Connection, key: str) -> None:
+    connection.execute(delete(t.login_failures).where(t.login_failures.c.key == key))

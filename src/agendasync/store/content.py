@@ -38,6 +38,7 @@ from agendasync.domain.models import (
 from agendasync.store import tables as t
 from agendasync.store.events import event_from_row, touch_content
 from agendasync.store.exceptions import Conflict, NotFound
+from agendasync.store.portal import bump_portal_links
 
 _BATCH = 500  # ids per IN (...) clause, well under every database's parameter limit
 
@@ -442,6 +443,7 @@ def _upsert(
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     relinked: list[Record] = []
+    declined: list[uuid.UUID] = []
 
     for record in records:
         row = entity.row(record)
@@ -465,6 +467,8 @@ def _upsert(
         )
         if links_changed or any(old[k] != v for k, v in row.items()):
             updates.append({**row, "_id": record.id, "updated_at": now})
+            if entity.table is t.speakers and _newly_declined(old, row):
+                declined.append(record.id)
             if links_changed:
                 relinked.append(record)
             counts.updated += 1
@@ -479,7 +483,15 @@ def _upsert(
         statement = update(table).where(table.c.id == bindparam("_id")).values(columns)
         connection.execute(statement, updates)
     _replace_links(connection, entity, owner_column, relinked)
+    for chunk in _chunks(declined):
+        # A declined speaker's portal links stop working; a new one is made if need be.
+        bump_portal_links(connection, chunk)
     return counts
+
+
+def _newly_declined(old: Any, row: dict[str, Any]) -> bool:
+    declined = SpeakerStatus.DECLINED.value
+    return bool(row.get("status") == declined and old["status"] != declined)
 
 
 def _refuse_foreign_ids(connection: Connection, entity: _Entity, ids: list[uuid.UUID]) -> None:

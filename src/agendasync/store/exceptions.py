@@ -5,6 +5,10 @@ class StoreError(Exception):
     """Base of the store's refusals."""
 
 
+class StoreUnavailable(StoreError):
+    """The database cannot be opened: a bad URL, an unknown dialect, a server not reachable."""
+
+
 class NotFound(StoreError):
     """The record asked for does not exist (or belongs to another organisation)."""
 

@@ -272,7 +272,6 @@ class LedgerScope:
             c.partner_event_id == self.partner_event_id,
         ]
 
-
     @classmethod
     def of(cls, integration: Integration, mapping: Mapping) -> LedgerScope:
         """A mapping's parameters are part of where its records live (ASP: the seminar)."""

@@ -333,6 +333,15 @@ def record_exists(connection: Connection, table: Table, record_id: uuid.UUID) ->
     return connection.execute(select(table.c.id).where(table.c.id == record_id)).first() is not None
 
 
+def record_in_event(
+    connection: Connection, table: Table, event_id: uuid.UUID, record_id: uuid.UUID
+) -> bool:
+    found = connection.execute(
+        select(table.c.id).where(table.c.id == record_id, table.c.event_id == event_id)
+    ).first()
+    return found is not None
+
+
 def delete_record(
     connection: Connection, table: Table, event_id: uuid.UUID, record_id: uuid.UUID, what: str
 ) -> None:

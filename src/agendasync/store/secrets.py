@@ -24,13 +24,20 @@ class SecretsError(Exception):
 
 
 def _keys_from_file(path: Path) -> list[str]:
-    if not path.exists():
-        key = Fernet.generate_key().decode()
-        # Created with 0600 from the start, so the key is never readable by others.
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(key + "\n")
-    return [line.strip() for line in path.read_text().splitlines() if line.strip()]
+    try:
+        if not path.exists():
+            key = Fernet.generate_key().decode()
+            # Created with 0600 from the start, so the key is never readable by others.
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(key + "\n")
+        return [line.strip() for line in path.read_text().splitlines() if line.strip()]
+    except IsADirectoryError:
+        raise SecretsError(f"the secret key file {path} is a folder; name a file") from None
+    except UnicodeDecodeError:
+        raise SecretsError(f"the secret key file {path} is not a text file of keys") from None
+    except OSError as exc:
+        raise SecretsError(f"cannot use the secret key file {path}: {exc.strerror}") from None
 
 
 def load_box() -> SecretBox:

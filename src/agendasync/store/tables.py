@@ -443,3 +443,36 @@ share_links = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
     UniqueConstraint("mapping_id", "person_id", "position"),
 )
+
+# Signed-in browser sessions, kept on the server so that signing out, a password change or an
+# admin ends them for good (the cookie only names one, by a key stored here as its sha256).
+browser_sessions = Table(
+    "browser_sessions",
+    metadata,
+    Column("key_hash", String(64), primary_key=True),
+    _owner("user"),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+)
+
+# Failed sign-ins, per (email, address) and per address, shared by every web process.
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", Integer(), primary_key=True, autoincrement=True),
+    Column("key", String(64), nullable=False, index=True),
+    Column("failed_at", UTCDateTime(), nullable=False),
+)
+
+# The version of a speaker's portal link: bumping it makes their earlier links invalid.
+portal_links = Table(
+    "portal_links",
+    metadata,
+    Column(
+        "speaker_id",
+        Id(),
+        ForeignKey("speakers.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("version", Integer(), nullable=False),
+)

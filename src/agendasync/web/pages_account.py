@@ -9,7 +9,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from agendasync.domain.accounts import Access
 from agendasync.services.accounts import LoginRefused, LoginThrottled
-from agendasync.services.browser_session import log_in, log_out, user_id_of
+from agendasync.services.browser_session import (
+    client_address,
+    log_in,
+    log_out,
+    session_key_of,
+)
 from agendasync.store.events import list_organisations
 from agendasync.web.forms import LOGIN_FIELDS, FormField
 from agendasync.web.render import App, User, redirect, render, safe_back
@@ -36,8 +41,9 @@ def _login_page(
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, next: str = "/") -> Response:
-    if user_id_of(request) is not None:
+def login_page(request: Request, app: App, next: str = "/") -> Response:
+    key = session_key_of(request)
+    if key is not None and app.accounts.session_principal(key) is not None:
         return redirect(safe_back(next, "/"))
     return _login_page(request, safe_back(next, "/"))
 
@@ -52,19 +58,22 @@ def login(
 ) -> Response:
     back = safe_back(next, "/")
     try:
-        user = app.accounts.authenticate(email, password)
+        user = app.accounts.authenticate(email, password, client_address(request))
     except LoginThrottled as exc:
         response = _login_page(request, back, email=email, error=str(exc), status=429)
         response.headers["Retry-After"] = str(int(exc.retry_after_s) + 1)
         return response
     except LoginRefused as exc:
         return _login_page(request, back, email=email, error=str(exc), status=401)
-    log_in(request, user.id)
+    log_in(request, app.accounts.start_session(user.id, app.settings.session_max_age_s))
     return redirect(back)
 
 
 @router.post("/logout")
-def logout(request: Request) -> RedirectResponse:
+def logout(request: Request, app: App) -> RedirectResponse:
+    key = session_key_of(request)
+    if key is not None:
+        app.accounts.end_session(key)  # a copy of the cookie no longer signs anyone in
     log_out(request)
     return redirect("/login")
 

@@ -20,7 +20,7 @@ from agendasync.partners.registry import get_partner
 from agendasync.services import access
 from agendasync.services.browser_session import Flash, flash
 from agendasync.services.sync_requests import Pending, SyncRefused, action_title, sync_target
-from agendasync.services.syncing import run_sync
+from agendasync.services.syncing import SyncSettings, run_sync
 from agendasync.sources.sessionize.exceptions import SessionizeError
 from agendasync.sources.sessionize.feed import parse_endpoint_id
 from agendasync.sources.sessionize.importer import (
@@ -32,6 +32,7 @@ from agendasync.store import integrations as repo
 from agendasync.store import records as rows
 from agendasync.store.content import load_speakers
 from agendasync.store.events import get_organisation, save_event
+from agendasync.store.portal import portal_link_versions
 from agendasync.sync.partner import PartnerSpec
 from agendasync.web.forms import EMAILS_KEY_FIELD, sessionize_fields
 from agendasync.web.render import App, User, redirect, remember_sync, render, safe_back
@@ -121,9 +122,12 @@ def speakers(request: Request, event: str, app: App, principal: User, offset: in
             rows.PageRequest(app.settings.page_size, offset),
             rows.SpeakerFilter(),
         )
+        versions = portal_link_versions(connection, [s.id for s in page.items])
     context |= {
         "page": page,
-        "portal_links": {s.id: f"/portal/speakers/{app.portal.token(s.id)}" for s in page.items},
+        "portal_links": {
+            s.id: f"/portal/speakers/{app.portal.token(s.id, versions[s.id])}" for s in page.items
+        },
     }
     return render(request, "speakers.html", context, principal=principal)
 
@@ -191,7 +195,15 @@ async def preview(
         except SyncRefused as exc:
             flash(request, Flash("error", str(exc)))
             return redirect(f"/events/{event}/agenda")
-    run = await run_sync(app.store, app.box, mapping, action=action, dry_run=True, trigger="web")
+    run = await run_sync(
+        app.store,
+        app.box,
+        mapping,
+        action=action,
+        dry_run=True,
+        trigger="web",
+        settings=SyncSettings(allow_private_urls=app.settings.allow_private_partner_urls),
+    )
     title = action_title(chosen.spec.title, action)
     context |= _run_context(run, chosen.spec, f"Preview: {title}")
     return render(request, "run.html", context, principal=principal)

@@ -107,7 +107,13 @@ async def add_field_pair(
         mapping = _org_mapping(connection, found, spec, mapping_id)
     try:
         await service.add_field(
-            app.store, app.box, mapping, kind=kind, hub=hub, partner_field=partner_field
+            app.store,
+            app.box,
+            mapping,
+            kind=kind,
+            hub=hub,
+            partner_field=partner_field,
+            allow_private=app.settings.allow_private_partner_urls,
         )
     except (FieldMapError, IntegrationError) as exc:
         flash(request, Flash("error", f"The pair was not added: {str(exc).rstrip('.')}."))

@@ -123,6 +123,7 @@ async def connect(request: Request, org: str, partner: str, app: App, principal:
             partner_name=spec.name,
             credentials=credentials,
             base_url=base_url,
+            allow_private=app.settings.allow_private_partner_urls,
         )
     except (IntegrationError, Conflict) as exc:
         shown = {f.name: credentials[f.name] for f in spec.credential_fields if not f.secret}
@@ -173,7 +174,11 @@ async def mapping_window(
     error = None
     try:
         partner_events = await service.partner_events(
-            app.store, app.box, org=found.slug, partner_name=spec.name
+            app.store,
+            app.box,
+            org=found.slug,
+            partner_name=spec.name,
+            allow_private=app.settings.allow_private_partner_urls,
         )
     except IntegrationError as exc:
         partner_events, error = [], str(exc)
@@ -219,6 +224,7 @@ async def add_mapping(
             partner_event_id=str(form.get("partner_event_id", "")),
             params={p.name: str(form.get(f"param_{p.name}", "")) for p in spec.mapping_params},
             continuous=form.get("continuous") == "on",
+            allow_private=app.settings.allow_private_partner_urls,
         )
     except (IntegrationError, Conflict, NotFound) as exc:
         flash(request, Flash("error", f"The mapping was not added: {exc}"))
@@ -273,7 +279,9 @@ async def remove_mapping(
         found = access.organisation(connection, principal, org, Access.WRITE)
         mapping = _org_mapping(connection, found, spec, mapping_id)
     try:
-        removed = await mappings_service.remove_mapping(app.store, app.box, mapping)
+        removed = await mappings_service.remove_mapping(
+            app.store, app.box, mapping, allow_private=app.settings.allow_private_partner_urls
+        )
     except IntegrationError as exc:
         flash(request, Flash("error", str(exc)))
         return redirect(f"/orgs/{found.slug}/settings/integrations/{spec.name}")

@@ -14,6 +14,7 @@ from agendasync.store import records as rows
 from agendasync.store.content import load_exhibitors, load_speakers
 from agendasync.store.events import get_event
 from agendasync.store.exceptions import NotFound
+from agendasync.store.portal import portal_link_version
 from agendasync.web.render import App, render
 
 router = APIRouter()
@@ -36,10 +37,13 @@ def _partner_title(name: str) -> str:
 
 @router.get("/portal/speakers/{token}", response_class=HTMLResponse)
 def speaker_portal(request: Request, token: str, app: App) -> Response:
-    speaker_id = app.portal.speaker(token)
-    if speaker_id is None:
+    signed = app.portal.speaker(token)
+    if signed is None:
         raise NotFound(_NOT_FOUND)
+    speaker_id, version = signed
     with app.store.transaction() as connection:
+        if portal_link_version(connection, speaker_id) != version:
+            raise NotFound(_NOT_FOUND)  # a link replaced by a newer one
         event_id = rows.event_of_speaker(connection, speaker_id)
         event = get_event(connection, event_id) if event_id else None
         if event is None:
@@ -77,9 +81,10 @@ class _PersonLinks:
 @router.get("/portal/exhibitors/{token}", response_class=HTMLResponse)
 def exhibitor_portal(request: Request, token: str, app: App) -> Response:
     """The primary contact's page: the exhibitor's own links and each team member's."""
-    contact_id = app.portal.speaker(token)  # the same signed links, over the person's id
-    if contact_id is None:
+    signed = app.portal.speaker(token)  # the same signed links, over the person's id
+    if signed is None or signed[1] != 0:  # contacts' links have no versions
         raise NotFound(_NOT_FOUND)
+    contact_id = signed[0]
     with app.store.transaction() as connection:
         found = rows.exhibitor_of_contact(connection, contact_id)
         if found is None:

@@ -14,7 +14,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from agendasync.domain.accounts import Access, Principal
-from agendasync.domain.models import Event
+from agendasync.domain.models import WEB_SCHEMES, Event
 from agendasync.domain.run_summary import summarise
 from agendasync.services.browser_session import (
     CSRF_FIELD,
@@ -22,8 +22,8 @@ from agendasync.services.browser_session import (
     FlashLevel,
     csrf_token,
     flash,
+    session_key_of,
     take_flashes,
-    user_id_of,
 )
 from agendasync.services.context import Services, services
 from agendasync.services.sync_requests import Pending
@@ -50,7 +50,15 @@ def _inline_markdown(text: str) -> Markup:
     return Markup(html)  # safe: escaped before the three replacements
 
 
+def _web_href(url: str | None) -> str:
+    """A link target only for web addresses: a value stored before URLs were checked could be a
+    `javascript:` URL, which a link would run."""
+    scheme = (url or "").strip().partition(":")[0].lower()
+    return url.strip() if url and scheme in WEB_SCHEMES else ""
+
+
 TEMPLATES.env.filters["local_time"] = _local_time
+TEMPLATES.env.filters["web_href"] = _web_href
 TEMPLATES.env.filters["inline_markdown"] = _inline_markdown
 
 
@@ -61,8 +69,8 @@ class LoginRequired(Exception):
 
 def signed_in(request: Request, app: Annotated[Services, Depends(services)]) -> Principal:
     """The signed-in person; anyone else is sent to the login page (and brought back)."""
-    user_id = user_id_of(request)
-    principal = app.accounts.user_principal(user_id) if user_id else None
+    key = session_key_of(request)
+    principal = app.accounts.session_principal(key) if key else None
     if principal is None:
         raise LoginRequired(request.url.path)
     return principal

@@ -22,7 +22,7 @@ from agendasync.partners.swoogo.simulator import SwoogoSimulator
 from agendasync.server import create_app
 from agendasync.services.accounts import Accounts
 from agendasync.services.context import Services, WebSettings
-from agendasync.services.syncing import BUDGETS, mapping_runner
+from agendasync.services.syncing import BUDGETS, SyncSettings, mapping_runner
 from agendasync.simulators import pictures as image_host
 from agendasync.simulators.server import serve_in_thread
 from agendasync.sources.demo_data import demo_event
@@ -160,7 +160,8 @@ def app() -> FastAPI:
     every route on an app's first request, a third of a second each time otherwise."""
     placeholder = Store("sqlite://", migrate=False)
     box = SecretBox([Fernet.generate_key().decode()])
-    return create_app(placeholder, box, settings=WebSettings())
+    # The simulators run on loopback: the operator's allowance, given explicitly.
+    return create_app(placeholder, box, settings=WebSettings(allow_private_partner_urls=True))
 
 
 @pytest.fixture
@@ -177,7 +178,10 @@ async def api(
     services: Services = app.state.services
     services.store = store
     services.accounts = Accounts(store, hasher=CHEAP_HASHER)
-    services.syncs = syncs = EmbeddedDispatcher(store, mapping_runner(store, services.box))
+    loopback = SyncSettings(allow_private_urls=True)
+    services.syncs = syncs = EmbeddedDispatcher(
+        store, mapping_runner(store, services.box, settings=loopback)
+    )
     acme = _org(
         store, services.accounts, "Acme", "acme-conf", seed=1, sessions=6, pictures=pictures
     )

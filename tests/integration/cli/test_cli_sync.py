@@ -33,9 +33,11 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, swoogo):
     monkeypatch.setenv("AGENDASYNC_SECRET_KEY", Fernet.generate_key().decode())
     database = f"sqlite:///{tmp_path / 'cli.db'}"
 
-    def invoke(*args: str) -> tuple[int, str, str]:
+    def invoke(
+        *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+    ) -> tuple[int, str, str]:
         state.store = None
-        result = CliRunner().invoke(app, ["--db", database, *args])
+        result = CliRunner().invoke(app, ["--db", database, *args], input=stdin, env=env)
         return result.exit_code, result.stdout, result.stderr
 
     start = (date.today() + timedelta(days=30)).isoformat()
@@ -78,6 +80,27 @@ def test_connect_refuses_a_wrong_secret_with_the_partners_reason_r_int_2(run) ->
     assert code == 1
     assert "Swoogo refused the credentials" in err
     assert "The client credentials are invalid" in err
+
+
+@pytest.mark.parametrize("source", ["stdin", "environment"])
+def test_the_partner_secret_is_read_off_the_command_line(run, source: str) -> None:
+    options = ["integrations", "connect", "swoogo", "--org", "acme", "--key", "key"]
+    options += ["--base-url", run.url, "--json"]
+    if source == "stdin":
+        code, out, err = run(*options, "--secrets-stdin", stdin="secret\n")
+    else:
+        code, out, err = run(*options, env={"AGENDASYNC_PARTNER_SECRET": "secret"})
+    assert code == 0, err
+    assert json.loads(out)["credentials_hint"] == "Consumer key ••••, Consumer secret ••••"
+
+
+def test_connect_help_says_how_to_keep_secrets_off_the_command_line(run) -> None:
+    code, out, _ = run("integrations", "connect", "--help")
+    assert code == 0
+    text = " ".join(out.replace("│", " ").split())
+    assert "--secrets-stdin" in text
+    assert "AGENDASYNC_PARTNER_SECRET" in text
+    assert "others see it in the process list" in text
 
 
 def test_connect_map_sync_runs_and_disconnect(run) -> None:

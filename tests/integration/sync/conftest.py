@@ -98,6 +98,7 @@ class World:
                 credentials=credentials,
                 base_url=overrides.pop("base_url", self.swoogo_url),
                 http=http,
+                allow_private=True,  # the simulator is on loopback
             )
 
     async def map(self, slug: str = "conf", partner_event: int | None = None) -> Mapping:
@@ -109,6 +110,7 @@ class World:
                 partner_name="swoogo",
                 partner_event_id=str(partner_event or self.partner_event),
                 http=http,
+                allow_private=True,
             )
         self.mapping = self.mapping or mapping
         return mapping
@@ -122,7 +124,7 @@ class World:
                 self.box,
                 mapping or self.mapping,
                 http=http,
-                settings=SyncSettings(retry=FAST_RETRIES),
+                settings=SyncSettings(retry=FAST_RETRIES, allow_private_urls=True),
                 **options,
             )
 

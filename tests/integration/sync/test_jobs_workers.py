@@ -42,7 +42,11 @@ def store(postgres_schema_url: str) -> Iterator[Store]:
 
 
 def _start_worker(world, *, budget: str | None = None) -> subprocess.Popen[bytes]:
-    env = os.environ | {"AGENDASYNC_SECRET_KEY": world.secret_key}
+    env = os.environ | {
+        "AGENDASYNC_SECRET_KEY": world.secret_key,
+        # The simulator runs on loopback: the operator's allowance, given explicitly.
+        "AGENDASYNC_ALLOW_PRIVATE_PARTNER_URLS": "1",
+    }
     if budget:
         env["AGENDASYNC_BUDGET_SWOOGO"] = budget
     return subprocess.Popen(

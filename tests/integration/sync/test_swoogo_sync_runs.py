@@ -130,7 +130,7 @@ async def test_large_headshot_downscaled_unreadable_one_reported_r_tx_5(world) -
     ]
     stored = world.sim.state.images[("contact", contact, "profile_picture")]
     assert 0 < stored.size <= 1_000_000
-    failed = {p["label"]: p["reason"] for p in run.report["failed"]}
+    failed = {p["label"]: p["reason"] for p in run.report["pictures"]}
     label = f"headshot of speaker {broken.first_name} {broken.last_name}"
     assert (
         failed[label]

@@ -1,4 +1,4 @@
-"""The web process's small pure parts: login throttling, forms from partner declarations,
+"""The web process's small pure parts: forms from partner declarations,
 portal links, and keeping secrets out of log lines."""
 
 from __future__ import annotations
@@ -9,45 +9,10 @@ import uuid
 import pytest
 
 from agendasync.partners.registry import get_partner
-from agendasync.services.accounts import LoginThrottle, LoginThrottled
 from agendasync.services.context import PortalLinks
 from agendasync.web.forms import credential_fields, mapping_fields
 from agendasync.web.logs import RedactSecretPaths, redact
 from agendasync.web.render import safe_back
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def test_five_failures_per_email_in_fifteen_minutes_then_a_wait() -> None:
-    clock = Clock()
-    throttle = LoginThrottle(clock=clock)
-    for _ in range(5):
-        throttle.check("ada@example.com")
-        throttle.failed("Ada@Example.com ")  # the same email, however typed
-    with pytest.raises(LoginThrottled) as refused:
-        throttle.check("ada@example.com")
-    assert str(refused.value) == (
-        "Too many failed sign-ins for this email. Try again in 15 minutes."
-    )
-    throttle.check("grace@example.com")  # others are not locked out
-    clock.now += 15 * 60 + 1
-    throttle.check("ada@example.com")  # the oldest failure left the window
-
-
-def test_a_success_clears_the_failures() -> None:
-    throttle = LoginThrottle(clock=Clock())
-    for _ in range(4):
-        throttle.failed("ada@example.com")
-    throttle.succeeded("ada@example.com")
-    for _ in range(4):
-        throttle.failed("ada@example.com")
-    throttle.check("ada@example.com")
 
 
 def test_the_connect_form_comes_from_the_partners_declaration() -> None:
@@ -71,9 +36,12 @@ def test_portal_links_are_signed() -> None:
     links = PortalLinks(b"k" * 32)
     speaker = uuid.uuid4()
     token = links.token(speaker)
-    assert links.speaker(token) == speaker
+    assert links.speaker(token) == (speaker, 0)
     assert links.speaker(token[:-2] + "xx") is None
     assert PortalLinks(b"other" * 8).speaker(token) is None
+    renewed = links.token(speaker, 3)
+    assert renewed != token
+    assert links.speaker(renewed) == (speaker, 3)
 
 
 def test_portal_tokens_stay_out_of_access_log_lines() -> None:
