@@ -51,6 +51,7 @@ BREAK_TYPE: Final = "break"
 TIMESLOT: Final = "00:05"
 _ZONE_PATTERN: Final = re.compile(r"^([A-Z][a-z]+/[A-Z][a-z]+)|UTC$")  # the schema's own
 _ID_RANGE: Final = 2_000_000_000
+_NOT_XML: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,9 +222,9 @@ def _day_bounds(day: date, content: EventContent) -> tuple[datetime, datetime]:
 
 
 def _rooms_in_order(programme: Programme, slots: Sequence[Slot]) -> list[str]:
-    used = {slot.room for slot in slots}
-    names = [room.name for room in programme.rooms if room.name in used]
-    return names + sorted(used - set(names))
+    """Every room of the event (as pretalx lists them each day), then any other used."""
+    names = [room.name for room in programme.rooms]
+    return names + sorted({slot.room for slot in slots} - set(names))
 
 
 # --- schedule.json ---------------------------------------------------------------------------
@@ -324,10 +325,16 @@ def schedule_json_text(content: EventContent, *, url: str) -> str:
 # --- schedule.xml ----------------------------------------------------------------------------
 
 
+def xml_safe(text: str) -> str:
+    """`text` without the characters XML 1.0 cannot hold (control characters but tab and line
+    breaks; the hub stores them, an XML reader would refuse the whole file)."""
+    return _NOT_XML.sub("", text) if _NOT_XML.search(text) else text
+
+
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
-    element = ET.SubElement(parent, tag, attributes)
+    element = ET.SubElement(parent, tag, {k: xml_safe(v) for k, v in attributes.items()})
     if text is not None:
-        element.text = text
+        element.text = xml_safe(text)
     return element
 
 
@@ -475,4 +482,5 @@ __all__ = [
     "schedule_json_text",
     "schedule_xml",
     "slugify",
+    "xml_safe",
 ]
