@@ -327,7 +327,10 @@ def schedule_json_text(content: EventContent, *, url: str) -> str:
 
 def xml_safe(text: str) -> str:
     """`text` without the characters XML 1.0 cannot hold (control characters but tab and line
-    breaks; the hub stores them, an XML reader would refuse the whole file)."""
+    breaks; the hub stores them, an XML reader would refuse the whole file), and with its line
+    breaks as line feeds (what every XML reader makes of them)."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     return _NOT_XML.sub("", text) if _NOT_XML.search(text) else text
 
 
