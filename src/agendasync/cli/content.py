@@ -26,7 +26,6 @@ from agendasync.domain.models import Event, EventFields, Organisation, Session
 from agendasync.sources import demo_data
 from agendasync.sources.eventfile import (
     ImportResult,
-    export_document,
     import_document,
     read_document,
 )
@@ -155,22 +154,6 @@ def event_show(slug: str, as_json: JsonFlag = False) -> None:
     console.print(f"[bold]{event.name}[/] ({event.slug})")
     console.print(f"{event.start_date} to {event.end_date}, {event.timezone}")
     table("Content", ["what", "how many"], [[k, v] for k, v in counts.items()])
-
-
-@event_app.command("export")
-def event_export(
-    slug: str,
-    output: Annotated[Path, typer.Option("-o", "--output", help="File to write ('-': stdout).")],
-) -> None:
-    """Export an event to the event JSON format."""
-    with transaction() as connection:
-        document = export_document(connection, slug)
-    text = document.model_dump_json(indent=2)
-    if str(output) == "-":
-        typer.echo(text)
-    else:
-        output.write_text(text + "\n", encoding="utf-8")
-        console.print(f"wrote {output}")
 
 
 def _import_summary(result: ImportResult) -> dict[str, Any]:
