@@ -1,0 +1,113 @@
+"""The schedule feeds and the schedule import over the API, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import icalendar
+
+from agendasync.domain.models import Event
+from agendasync.sources.schedule.validation import json_problems, xml_problems, xml_resource
+from agendasync.store.events import find_organisation, save_event
+from conftest import Api
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "schedule"
+
+
+async def test_feeds_validate_against_the_schemas_and_the_ics_opens_in_a_calendar(
+    api: Api,
+) -> None:
+    base = f"/api/events/{api.acme.event}"
+
+    as_json = await api.client.get(f"{base}/schedule.json", headers=api.acme.read)
+    as_xml = await api.client.get(f"{base}/schedule.xml", headers=api.acme.read)
+    as_ics = await api.client.get(f"{base}/schedule.ics", headers=api.acme.read)
+
+    assert [a.status_code for a in (as_json, as_xml, as_ics)] == [200, 200, 200]
+    assert as_json.headers["content-type"] == "application/json; charset=utf-8"
+    assert as_ics.headers["content-type"] == "text/calendar; charset=utf-8"
+    assert json_problems(as_json.json()) == []
+    assert xml_problems(xml_resource(as_xml.content)) == []
+    days = as_json.json()["schedule"]["conference"]["days"]
+    published = [e for day in days for events in day["rooms"].values() for e in events]
+    calendar = icalendar.Calendar.from_ical(as_ics.content)
+    assert len(calendar.walk("VEVENT")) == len(published)
+    assert published[0]["url"].startswith(f"http://testserver{base}/schedule.json#")
+
+
+async def test_an_unchanged_feed_is_answered_304(api: Api) -> None:
+    url = f"/api/events/{api.acme.event}/schedule.json"
+    first = await api.client.get(url, headers=api.acme.read)
+
+    by_etag = await api.client.get(
+        url, headers={**api.acme.read, "If-None-Match": first.headers["etag"]}
+    )
+    by_date = await api.client.get(
+        url, headers={**api.acme.read, "If-Modified-Since": first.headers["last-modified"]}
+    )
+    other = await api.client.get(url, headers={**api.acme.read, "If-None-Match": '"other"'})
+
+    assert (by_etag.status_code, by_date.status_code, other.status_code) == (304, 304, 200)
+    assert by_etag.content == b""
+    assert by_etag.headers["etag"] == first.headers["etag"]
+
+
+async def test_feeds_of_another_organisation_or_without_a_token_are_refused(api: Api) -> None:
+    url = f"/api/events/{api.acme.event}/schedule.ics"
+
+    theirs = await api.client.get(url, headers=api.rival.read)
+    anonymous = await api.client.get(url)
+
+    assert (theirs.status_code, anonymous.status_code) == (404, 401)
+
+
+async def test_a_schedule_file_is_imported_through_the_api(api: Api) -> None:
+    with api.store.transaction() as connection:
+        org = find_organisation(connection, api.acme.slug)
+        save_event(
+            connection,
+            Event(
+                org_id=org.id,
+                slug="pyconde",
+                name="PyCon DE",
+                timezone="Europe/Berlin",
+                start_date=date(2026, 9, 1),
+                end_date=date(2026, 9, 2),
+            ),
+        )
+    url = "/api/events/pyconde/schedule/imports"
+    body = (FIXTURES / "pretalx-schedule.json").read_bytes()
+
+    by_reader = await api.client.post(url, content=body, headers=api.acme.read)
+    imported = await api.client.post(url, content=body, headers=api.acme.write)
+    feed = await api.client.get("/api/events/pyconde/schedule.json", headers=api.acme.read)
+
+    assert by_reader.status_code == 403
+    assert imported.status_code == 200
+    assert imported.json()["counts"]["sessions"]["created"] == 3
+    titles = {
+        e["title"]
+        for day in feed.json()["schedule"]["conference"]["days"]
+        for events in day["rooms"].values()
+        for e in events
+    }
+    assert titles == {"Keynote: The Zen of Data", "Lunch", "Hands-on pandas"}
+
+
+async def test_a_malformed_schedule_file_is_refused_422_naming_the_place(api: Api) -> None:
+    document = json.loads((FIXTURES / "pretalx-schedule.json").read_bytes())
+    document["schedule"]["conference"]["days"][0]["rooms"]["Hall 1"][0]["persons"] = "Ada"
+    url = f"/api/events/{api.acme.event}/schedule/imports"
+
+    answer = await api.client.post(url, content=json.dumps(document), headers=api.acme.write)
+
+    assert answer.status_code == 422
+    assert answer.json()["error"] == "schedule.malformed"
+    assert answer.json()["problems"] == [
+        {
+            "field": 'schedule.conference.days[0].rooms["Hall 1"][0].persons',
+            "message": "'Ada' is not of type 'array'",
+        }
+    ]
