@@ -9,77 +9,35 @@ answered `304 Not Modified`. They hold accepted, scheduled sessions that are not
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import uuid
-from collections.abc import Callable
-from datetime import UTC, datetime
-from email.utils import format_datetime, parsedate_to_datetime
-from typing import Annotated, Any, Final
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
 from agendasync.api.deps import App, Caller
 from agendasync.api.errors import ApiError
 from agendasync.domain.accounts import Access
-from agendasync.domain.models import EventContent
 from agendasync.services import access
-from agendasync.sources.schedule.export import schedule_ical, schedule_json_text, schedule_xml
+from agendasync.services.feeds import feed_answer
 from agendasync.sources.schedule.importer import MAX_BYTES, import_schedule_body
 from agendasync.sources.schedule.validation import MalformedSchedule
-from agendasync.store.content import load_event_content
 
 router = APIRouter()
-
-_FEEDS: Final[dict[str, tuple[str, Callable[..., str | bytes]]]] = {
-    "schedule.json": ("application/json; charset=utf-8", schedule_json_text),
-    "schedule.xml": ("application/xml; charset=utf-8", schedule_xml),
-    "schedule.ics": ("text/calendar; charset=utf-8", schedule_ical),
-}
-
-
-def _last_modified(content: EventContent) -> datetime:
-    stamps = [
-        stamp
-        for record in (content.event, *content.sessions, *content.speakers, *content.taxonomy)
-        for stamp in (record.updated_at, record.created_at)
-        if stamp is not None
-    ]
-    return max(stamps, default=datetime(2000, 1, 1, tzinfo=UTC)).replace(microsecond=0)
-
-
-def _not_modified(request: Request, etag: str, modified: datetime) -> bool:
-    sent = request.headers.get("if-none-match")
-    if sent is not None:
-        return etag in {tag.strip() for tag in sent.split(",")} or sent.strip() == "*"
-    since = request.headers.get("if-modified-since")
-    if since:
-        try:
-            return modified <= parsedate_to_datetime(since)
-        except (TypeError, ValueError):
-            return False
-    return False
 
 
 def _feed(
     name: str, request: Request, event: str, app: App, principal: Caller, **options: Any
 ) -> Response:
-    media_type, write = _FEEDS[name]
     with app.store.transaction() as connection:
         found = access.event(connection, principal, event, Access.READ)
-        content = load_event_content(connection, found.id)
-    url = str(request.url.remove_query_params(["room", "speaker"]))
-    body = write(content, url=url, **options)
-    data = body.encode("utf-8") if isinstance(body, str) else body
-    etag = f'"{hashlib.sha256(data).hexdigest()[:32]}"'
-    modified = _last_modified(content)
-    headers = {
-        "ETag": etag,
-        "Last-Modified": format_datetime(modified.astimezone(UTC), usegmt=True),
-        "Cache-Control": "private, no-cache",
-    }
-    if _not_modified(request, etag, modified):
+        url = str(request.url.remove_query_params(["room", "speaker"]))
+        answer = feed_answer(
+            connection, found, name, url=url, request_headers=request.headers, **options
+        )
+    headers = {**answer.headers, "Cache-Control": "private, no-cache"}
+    if answer.status == 304:
         return Response(status_code=304, headers=headers)
-    return Response(data, media_type=media_type, headers=headers)
+    return Response(answer.body, media_type=answer.media_type, headers=headers)
 
 
 @router.get(

@@ -4,6 +4,7 @@ schedule.json and schedule.xml, iCal) in and out, beside the event JSON format."
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -13,13 +14,16 @@ from rich.markup import escape
 
 from agendasync.cli.base import JsonFlag, console, errors, fail, print_json, table, transaction
 from agendasync.cli.base import store as open_store
+from agendasync.services.records import update_event
 from agendasync.sources.eventfile import export_document
 from agendasync.sources.schedule.export import schedule_ical, schedule_json_text, schedule_xml
 from agendasync.sources.schedule.importer import (
     ScheduleImportReport,
     ScheduleUnreadable,
     import_schedule,
+    import_table_body,
 )
+from agendasync.sources.schedule.table import FIELDS as TABLE_FIELDS
 from agendasync.sources.schedule.validation import MalformedSchedule
 from agendasync.sources.sessionize.importer import ImportStatus
 from agendasync.store.content import load_event_content
@@ -87,17 +91,37 @@ def event_export(
         console.print(f"wrote {output}")
 
 
+def event_feeds(
+    slug: Annotated[str, typer.Argument(help="The event.")],
+    on: Annotated[
+        bool,
+        typer.Option(
+            "--on/--off",
+            help="Open the event's schedule feeds to anyone at /public/EVENT/schedule.json, "
+            "schedule.xml and schedule.ics, or close them.",
+        ),
+    ],
+) -> None:
+    """Switch an event's public schedule feeds on or off (off by default)."""
+    with transaction() as connection:
+        update_event(connection, find_event(connection, slug), {"public_feeds": on})
+    where = f"/public/{slug}/schedule.json, schedule.xml and schedule.ics"
+    console.print(f"public feeds of [bold]{slug}[/] {'on: ' + where if on else 'off'}")
+
+
+DryRun = Annotated[
+    bool, typer.Option("--dry-run", help="Show what the import would do; write nothing.")
+]
+Force = Annotated[bool, typer.Option("--force", help="Import even when the file is unchanged.")]
+
+
 def import_schedule_command(
     slug: Annotated[str, typer.Argument(help="The event to import into.")],
     file_or_url: Annotated[
         str, typer.Argument(help="A schedule.json or schedule.xml file, or its http(s) URL.")
     ],
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Show what the import would do; write nothing.")
-    ] = False,
-    force: Annotated[
-        bool, typer.Option("--force", help="Import even when the file is unchanged.")
-    ] = False,
+    dry_run: DryRun = False,
+    force: Force = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Import a schedule (c3voc schedule.json or schedule.xml, as pretalx and frab publish it).
@@ -105,10 +129,63 @@ def import_schedule_command(
     Sessions with their rooms, tracks, types and speakers; importing again updates what
     changed, creates nothing twice and marks what vanished withdrawn.
     """
-    try:
-        report = asyncio.run(
+
+    def run() -> ScheduleImportReport:
+        return asyncio.run(
             import_schedule(open_store(), slug, file_or_url, dry_run=dry_run, force=force)
         )
+
+    _import_and_report(run, as_json=as_json)
+
+
+def import_table_command(
+    slug: Annotated[str, typer.Argument(help="The event to import into.")],
+    path: Annotated[Path, typer.Argument(help="A CSV file: one row per session or per speaker.")],
+    pairs: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="COLUMN=field, as often as needed (columns named like a field map themselves). "
+            f"Fields: {', '.join(TABLE_FIELDS)}.",
+        ),
+    ] = None,
+    dry_run: DryRun = False,
+    force: Force = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Import sessions and their speakers from a spreadsheet (CSV).
+
+    Importing again updates what changed, creates nothing twice and marks what vanished
+    withdrawn; errors name the row and the column.
+    """
+    mapping: dict[str, str] = {}
+    for pair in pairs or []:
+        column, equals, name = pair.partition("=")
+        if not equals or not column.strip() or not name.strip():
+            fail(escape(f"--map {pair}: write COLUMN=field"))
+        mapping[column.strip()] = name.strip()
+
+    def run() -> ScheduleImportReport:
+        try:
+            body = path.read_bytes()
+        except OSError as exc:
+            raise ScheduleUnreadable(f"cannot read {path}: {exc.strerror}") from None
+        return import_table_body(
+            open_store(),
+            slug,
+            body,
+            mapping=mapping,
+            source=str(path),
+            dry_run=dry_run,
+            force=force,
+        )
+
+    _import_and_report(run, as_json=as_json)
+
+
+def _import_and_report(run: Callable[[], ScheduleImportReport], *, as_json: bool) -> None:
+    try:
+        report = run()
     except (MalformedSchedule, ScheduleUnreadable, StoreError) as exc:
         problems = getattr(exc, "problems", [])
         if as_json:
@@ -173,4 +250,11 @@ def _print_report(report: ScheduleImportReport) -> None:
         console.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
 
 
-__all__ = ["ExportFormat", "event_export", "feed_url", "import_schedule_command"]
+__all__ = [
+    "ExportFormat",
+    "event_export",
+    "event_feeds",
+    "feed_url",
+    "import_schedule_command",
+    "import_table_command",
+]

@@ -27,6 +27,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    false,
     func,
 )
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -139,6 +140,7 @@ events = Table(
     Column("end_date", Date(), nullable=False),
     Column("sessionize_endpoint_id", String(8)),
     Column("sessionize_category_map", JSON(), nullable=False),
+    Column("public_feeds", Boolean(), nullable=False, server_default=false()),
     *_timestamps(),
     Index("ix_events_org_id", "org_id"),
 )

@@ -9,7 +9,7 @@ from pathlib import Path
 import icalendar
 
 from agendasync.domain.models import Event
-from agendasync.sources.schedule.validation import json_problems, xml_problems, xml_resource
+from agendasync.sources.schedule.validation import json_problems, xml_document, xml_problems
 from agendasync.store.events import find_organisation, save_event
 from conftest import Api
 
@@ -29,7 +29,7 @@ async def test_feeds_validate_against_the_schemas_and_the_ics_opens_in_a_calenda
     assert as_json.headers["content-type"] == "application/json; charset=utf-8"
     assert as_ics.headers["content-type"] == "text/calendar; charset=utf-8"
     assert json_problems(as_json.json()) == []
-    assert xml_problems(xml_resource(as_xml.content)) == []
+    assert xml_problems(xml_document(as_xml.content)) == []
     days = as_json.json()["schedule"]["conference"]["days"]
     published = [e for day in days for events in day["rooms"].values() for e in events]
     calendar = icalendar.Calendar.from_ical(as_ics.content)
@@ -111,3 +111,57 @@ async def test_a_malformed_schedule_file_is_refused_422_naming_the_place(api: Ap
             "message": "'Ada' is not of type 'array'",
         }
     ]
+
+
+async def test_public_feeds_are_refused_while_switched_off_and_served_once_on(api: Api) -> None:
+    base = f"/public/{api.acme.event}"
+
+    while_off = await api.client.get(f"{base}/schedule.json")
+    switched = await api.client.patch(
+        f"/api/events/{api.acme.event}", json={"public_feeds": True}, headers=api.acme.write
+    )
+    as_json = await api.client.get(f"{base}/schedule.json")
+    as_xml = await api.client.get(f"{base}/schedule.xml")
+    as_ics = await api.client.get(f"{base}/schedule.ics")
+    unknown = await api.client.get(f"{base}/schedule.pdf")
+
+    assert while_off.status_code == 404
+    assert switched.status_code == 200
+    assert switched.json()["public_feeds"] is True
+    assert [a.status_code for a in (as_json, as_xml, as_ics)] == [200, 200, 200]
+    assert unknown.status_code == 404
+    assert as_json.headers["access-control-allow-origin"] == "*"
+    assert json_problems(as_json.json()) == []
+    assert xml_problems(xml_document(as_xml.content)) == []
+    # A calendar reader opens the served .ics: every published session, in the event's zone.
+    calendar = icalendar.Calendar.from_ical(as_ics.content)
+    days = as_json.json()["schedule"]["conference"]["days"]
+    published = [e for day in days for events in day["rooms"].values() for e in events]
+    assert len(calendar.walk("VEVENT")) == len(published) > 0
+    assert {str(tz["tzid"]) for tz in calendar.walk("VTIMEZONE")} == {"Europe/Berlin"}
+
+
+async def test_public_feeds_answer_304_when_unchanged_and_200_after_an_edit(api: Api) -> None:
+    await api.client.patch(
+        f"/api/events/{api.acme.event}", json={"public_feeds": True}, headers=api.acme.write
+    )
+    url = f"/public/{api.acme.event}/schedule.ics"
+    first = await api.client.get(url)
+    sessions = await api.client.get(
+        f"/api/events/{api.acme.event}/sessions?status=accepted", headers=api.acme.read
+    )
+    session = next(s for s in sessions.json()["items"] if s["starts_at"])
+
+    unchanged = await api.client.get(url, headers={"If-None-Match": first.headers["etag"]})
+    edited = await api.client.patch(
+        f"/api/events/{api.acme.event}/sessions/{session['id']}",
+        json={"title": "A new title"},
+        headers=api.acme.write,
+    )
+    after_edit = await api.client.get(url, headers={"If-None-Match": first.headers["etag"]})
+
+    assert unchanged.status_code == 304
+    assert unchanged.headers["access-control-allow-origin"] == "*"
+    assert edited.status_code == 200
+    assert after_edit.status_code == 200
+    assert "A new title" in after_edit.text

@@ -18,10 +18,10 @@ from agendasync.cli.base import state
 from agendasync.domain.models import Event
 from agendasync.sources.demo_data import demo_event
 from agendasync.sources.eventfile import import_document
-from agendasync.sources.schedule.validation import json_problems, xml_problems, xml_resource
+from agendasync.sources.schedule.validation import json_problems, xml_document, xml_problems
 from agendasync.store import Store
 from agendasync.store import tables as t
-from agendasync.store.events import create_organisation, save_event
+from agendasync.store.events import create_organisation, find_event, save_event
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "schedule"
 
@@ -76,7 +76,7 @@ def test_event_export_writes_schedule_json_and_xml_valid_against_the_schemas_and
     assert (code, xml_code, ics_code) == (0, 0, 0)
     document = json.loads(out)
     assert json_problems(document) == []
-    assert xml_problems(xml_resource(xml.read_bytes())) == []
+    assert xml_problems(xml_document(xml.read_bytes())) == []
     events = icalendar.Calendar.from_ical(ics).walk("VEVENT")
     days = document["schedule"]["conference"]["days"]
     assert len(events) == sum(len(e) for day in days for e in day["rooms"].values()) > 10
@@ -148,3 +148,70 @@ def test_import_schedule_names_a_missing_file_and_an_unknown_event(
     assert code == event_code == 1
     assert "cannot read /nowhere/schedule.json" in err
     assert "nosuch" in event_err
+
+
+@pytest.mark.usefixtures("events")
+def test_event_feeds_switches_the_public_feeds_on_and_off(
+    run: Callable[..., Result], store: Store
+) -> None:
+    def public() -> bool:
+        with store.transaction() as connection:
+            return bool(find_event(connection, "devconf").public_feeds)
+
+    assert public() is False
+    on_code, out, _ = run("event", "feeds", "devconf", "--on")
+    on = public()
+    off_code = run("event", "feeds", "devconf", "--off")[0]
+
+    assert (on_code, off_code) == (0, 0)
+    assert on is True
+    assert public() is False
+    assert "/public/devconf/schedule.json" in out
+
+
+TABLE_MAP = [
+    *("--map", "Session=title", "--map", "Starts=starts_at", "--map", "Ends=ends_at"),
+    *("--map", "Type=format", "--map", "Lang=language", "--map", "Abstract=description"),
+]
+
+
+@pytest.mark.usefixtures("events")
+def test_import_table_imports_a_csv_and_again_creates_nothing_twice(
+    run: Callable[..., Result], store: Store
+) -> None:
+    path = str(FIXTURES / "programme.csv")
+    before = _sessions(store)
+
+    code, out, _ = run("import", "table", "pyconde", path, *TABLE_MAP, "--json")
+    forced_code, forced, _ = run(
+        "import", "table", "pyconde", path, *TABLE_MAP, "--force", "--json"
+    )
+
+    assert (code, forced_code) == (0, 0)
+    assert json.loads(out)["counts"]["sessions"]["created"] == 3
+    assert json.loads(out)["counts"]["speakers"]["created"] == 2
+    assert json.loads(forced)["counts"]["sessions"] == {
+        "created": 0,
+        "updated": 0,
+        "restored": 0,
+        "unchanged": 3,
+        "withdrawn": 0,
+    }
+    assert _sessions(store) == before + 3
+
+
+@pytest.mark.usefixtures("events")
+def test_import_table_names_the_row_and_column_of_a_bad_cell(
+    run: Callable[..., Result], store: Store, tmp_path: Path
+) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("title,starts_at,ends_at\nTalk,2026-09-01 09:00,soon\n")
+    before = _sessions(store)
+
+    code, _, err = run("import", "table", "pyconde", str(path))
+    map_code, _, map_err = run("import", "table", "pyconde", str(path), "--map", "title")
+
+    assert (code, map_code) == (1, 1)
+    assert "row 2, column 'ends_at': 'soon' is not a date and time" in err
+    assert "--map title: write COLUMN=field" in map_err
+    assert _sessions(store) == before

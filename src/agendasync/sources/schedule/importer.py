@@ -18,7 +18,7 @@ import asyncio
 import hashlib
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -29,8 +29,9 @@ import httpx
 from sqlalchemy import Connection, RowMapping, insert, select
 
 from agendasync.domain.models import Event
-from agendasync.sources.schedule.parse import parse_schedule
+from agendasync.sources.schedule.parse import Schedule, parse_schedule
 from agendasync.sources.schedule.plan import Brought, LeftOut, plan_schedule_import
+from agendasync.sources.schedule.table import parse_table
 from agendasync.sources.sessionize.importer import ImportStatus, RecordCounts
 from agendasync.store import tables as t
 from agendasync.store.content import load_event_content, save_event_content
@@ -39,6 +40,7 @@ from agendasync.store.events import find_event, get_event
 from agendasync.store.exceptions import NotFound
 
 SOURCE: Final = "schedule"
+TABLE_SOURCE: Final = "table"  # spreadsheets: their own runs, so neither withdraws the other's
 MAX_BYTES: Final = 50 * 1024 * 1024
 FETCH_TIMEOUT: Final = 30.0
 
@@ -57,6 +59,7 @@ class ScheduleImportReport:
     status: ImportStatus
     started_at: datetime
     finished_at: datetime
+    kind: str = SOURCE  # what is recorded in import_runs.source
     format: str | None = None
     dry_run: bool = False
     content_hash: str | None = None
@@ -77,6 +80,7 @@ class ScheduleImportReport:
         return {
             "event": {"id": str(self.event_id), "slug": self.event_slug},
             "source": self.source,
+            "kind": self.kind,
             "format": self.format,
             "status": self.status.value,
             "dry_run": self.dry_run,
@@ -103,9 +107,10 @@ class ScheduleImportReport:
         }
 
 
-def fingerprint(body: bytes, event: Event) -> str:
+def fingerprint(body: bytes, event: Event, settings: Mapping[str, Any] | None = None) -> str:
     parts = {
         "file": hashlib.sha256(body).hexdigest(),
+        "settings": dict(settings or {}),
         "timezone": event.timezone,
         "dates": [event.start_date.isoformat(), event.end_date.isoformat()],
     }
@@ -129,13 +134,13 @@ def _find_event(connection: Connection, ref: str | uuid.UUID) -> Event:
     return find_event(connection, ref)
 
 
-def _last_success(connection: Connection, event_id: uuid.UUID) -> RowMapping | None:
+def _last_success(connection: Connection, event_id: uuid.UUID, kind: str) -> RowMapping | None:
     runs = t.import_runs.c
     row = connection.execute(
         select(runs.content_hash, runs.finished_at, runs.status, runs.report)
         .where(
             runs.event_id == event_id,
-            runs.source == SOURCE,
+            runs.source == kind,
             runs.status.in_([ImportStatus.IMPORTED.value, ImportStatus.UNCHANGED.value]),
         )
         .order_by(runs.finished_at.desc())
@@ -144,13 +149,13 @@ def _last_success(connection: Connection, event_id: uuid.UUID) -> RowMapping | N
     return row._mapping if row else None
 
 
-def _brought_before(connection: Connection, event_id: uuid.UUID) -> Brought:
+def _brought_before(connection: Connection, event_id: uuid.UUID, kind: str) -> Brought:
     runs = t.import_runs.c
     report = connection.execute(
         select(runs.report)
         .where(
             runs.event_id == event_id,
-            runs.source == SOURCE,
+            runs.source == kind,
             runs.status == ImportStatus.IMPORTED.value,
         )
         .order_by(runs.finished_at.desc())
@@ -167,7 +172,7 @@ def _record(connection: Connection, report: ScheduleImportReport, brought: Broug
         insert(t.import_runs).values(
             id=uuid.uuid4(),
             event_id=report.event_id,
-            source=SOURCE,
+            source=report.kind,
             status=report.status.value,
             content_hash=report.content_hash,
             started_at=report.started_at,
@@ -178,7 +183,7 @@ def _record(connection: Connection, report: ScheduleImportReport, brought: Broug
 
 
 def _begin(
-    store: Store, event: str | uuid.UUID, source: str, *, dry_run: bool
+    store: Store, event: str | uuid.UUID, source: str, *, dry_run: bool, kind: str = SOURCE
 ) -> tuple[Event, ScheduleImportReport]:
     with store.transaction() as connection:
         found = _find_event(connection, event)
@@ -188,6 +193,7 @@ def _begin(
         event_slug=found.slug,
         source=source,
         status=ImportStatus.IMPORTED,
+        kind=kind,
         started_at=started,
         finished_at=started,
         dry_run=dry_run,
@@ -231,13 +237,27 @@ def import_schedule_body(
     return report
 
 
+Parser = Callable[[bytes, str], Schedule]
+
+
+def _parse_schedule(body: bytes, timezone: str) -> Schedule:
+    return parse_schedule(body, timezone=timezone)
+
+
 def _import(
-    store: Store, event: Event, body: bytes, report: ScheduleImportReport, *, force: bool
+    store: Store,
+    event: Event,
+    body: bytes,
+    report: ScheduleImportReport,
+    *,
+    force: bool,
+    parse: Parser = _parse_schedule,
+    settings: Mapping[str, Any] | None = None,
 ) -> None:
-    report.content_hash = fingerprint(body, event)
+    report.content_hash = fingerprint(body, event, settings)
     if not force:
         with store.transaction() as connection:
-            last = _last_success(connection, event.id)
+            last = _last_success(connection, event.id, report.kind)
             if last is not None and last["content_hash"] == report.content_hash:
                 report.status = ImportStatus.UNCHANGED
                 report.unchanged_since = last["finished_at"]
@@ -245,14 +265,14 @@ def _import(
                 if not report.dry_run:
                     _record(connection, report, None)
                 return
-    schedule = parse_schedule(body, timezone=event.timezone)
+    schedule = parse(body, event.timezone)
     report.format = schedule.format
     with store.transaction() as connection:
         now = _now()
         plan = plan_schedule_import(
             load_event_content(connection, event.id),
             schedule,
-            previous=_brought_before(connection, event.id),
+            previous=_brought_before(connection, event.id, report.kind),
             now=now,
         )
         report.sessions = plan.sessions
@@ -264,6 +284,30 @@ def _import(
         if not report.dry_run:
             save_event_content(connection, plan.changes, now=now)
             _record(connection, report, plan.brought)
+
+
+def import_table_body(
+    store: Store,
+    event: str | uuid.UUID,
+    body: bytes,
+    *,
+    mapping: Mapping[str, str],
+    source: str = "(upload)",
+    dry_run: bool = False,
+    force: bool = False,
+) -> ScheduleImportReport:
+    """Import a CSV programme (see `table.py`; `mapping` is column -> field) into the event.
+
+    The same rules as a schedule file's; errors name the row and column.
+    """
+    found, report = _begin(store, event, source, dry_run=dry_run, kind=TABLE_SOURCE)
+
+    def parse(data: bytes, timezone: str) -> Schedule:
+        return parse_table(data, mapping=mapping, timezone=timezone)
+
+    with _failures_recorded(store, report):
+        _import(store, found, body, report, force=force, parse=parse, settings=mapping)
+    return report
 
 
 async def read_source(file_or_url: str, *, http: httpx.AsyncClient | None = None) -> bytes:
@@ -325,5 +369,6 @@ __all__ = [
     "fingerprint",
     "import_schedule",
     "import_schedule_body",
+    "import_table_body",
     "read_source",
 ]

@@ -17,7 +17,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final, Literal
-from xml.etree.ElementTree import Element
 from zoneinfo import ZoneInfo
 
 from agendasync.sources.schedule.validation import (
@@ -25,7 +24,7 @@ from agendasync.sources.schedule.validation import (
     check_json,
     check_xml,
     json_place,
-    xml_resource,
+    xml_document,
 )
 
 BREAK_TYPES: Final = frozenset({"break", "pause"})
@@ -43,6 +42,7 @@ class ScheduledPerson:
     name: str
     biography: str | None
     avatar: str | None
+    email: str | None = None  # a spreadsheet may give it; the schedule formats never do
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +68,7 @@ class ScheduledSession:
 
 @dataclass(frozen=True)
 class Schedule:
-    format: Literal["json", "xml"]
+    format: Literal["json", "xml", "csv"]
     title: str
     rooms: tuple[str, ...]  # every room the file names, in its order
     track_colours: dict[str, str | None]  # every track the file names, with its colour
@@ -238,15 +238,14 @@ def _json_session(
 # --- schedule.xml ----------------------------------------------------------------------------
 
 
-def _text(element: Element, tag: str) -> str:
+def _text(element: Any, tag: str) -> str:
     child = element.find(tag)
     return (child.text or "") if child is not None else ""
 
 
 def _parse_xml(body: bytes, zone: ZoneInfo) -> Schedule:
-    resource = xml_resource(body)
-    check_xml(resource)
-    root = resource.root
+    root = xml_document(body)
+    check_xml(root)
     warnings: list[str] = []
     conference = root.find("conference")
     assert conference is not None  # the schema requires it
@@ -273,9 +272,7 @@ def _parse_xml(body: bytes, zone: ZoneInfo) -> Schedule:
     return Schedule("xml", title, tuple(rooms), colours, tuple(sessions), tuple(warnings))
 
 
-def _xml_session(
-    event: Element, place: str, zone: ZoneInfo, warnings: list[str]
-) -> ScheduledSession:
+def _xml_session(event: Any, place: str, zone: ZoneInfo, warnings: list[str]) -> ScheduledSession:
     starts = _moment(_text(event, "date"), zone, f"{place}/date")
     ends = starts + _duration(_text(event, "duration"), f"{place}/duration")
     persons = tuple(

@@ -7,16 +7,17 @@ The rules follow the Sessionize import's (SPEC §9) where they apply:
   (`uuid5`), so importing the same file again finds the same records and creates nothing twice,
   and the same file imported into another event makes records of that event. A `guid` that is
   already the id of one of the event's sessions (a file this hub exported) is that session.
-  A person is keyed the same way by their `guid` (else `code`, else `id`, else name).
+  A person is keyed the same way by their `guid` (else `code`, else `id`, else name; in a
+  spreadsheet, email else name).
 * **Dates window.** Only sessions that start and end within the event's days are imported;
   the others, and sessions that do not end after they start, are left out, each with a reason.
 * **Who owns which value.** The file owns a session's title, description (`abstract`, then
   `description`), times, room, track, type (as format; `break` makes a service session),
-  language and speakers; a person's name, and where the format carries them (JSON) biography
-  and avatar. Everything else is the hub's and survives a re-import: tags, levels, client
-  session id, people in other roles, speakers the schedule did not bring, a speaker's email and
-  other fields, taxonomy colours the file does not give. A session's links and attachments are
-  added to its files (kept by URL; never removed). Status is `accepted`.
+  language and speakers; a person's name, and where the format carries them biography, avatar
+  (JSON) and email (spreadsheets). Everything else is the hub's and survives a re-import: tags,
+  levels, client session id, people in other roles, speakers the schedule did not bring, a
+  speaker's other fields, taxonomy colours the file does not give. A session's links and
+  attachments are added to its files (kept by URL; never removed). Status is `accepted`.
 * **Vanished records.** A session or speaker brought by an earlier schedule import that this
   one does not bring is marked withdrawn; brought again, it is restored. Records the schedule
   never brought are never touched; taxonomy items are never removed.
@@ -226,6 +227,8 @@ class _Planner:
             values["biography"] = _clean(person.biography, _LONG, f"{place}: biography", [])
         if person.avatar is not None:
             values["headshot_url"] = _url(person.avatar, f"{place}: avatar", self.warnings)
+        if person.email:
+            values["email"] = person.email
         speaker: Speaker = self._build(Speaker, old, values, record_id, place)
         self._counted(old, speaker, self.speaker_counts, self.changed_speakers)
         self.new_speakers[person.key] = speaker
@@ -252,7 +255,7 @@ class _Planner:
         own = scheduled.guid in self.sessions
         record_id = scheduled.guid if own else session_id(self.event.id, scheduled.guid)
         old = self.sessions.get(record_id)
-        speakers = [self.speaker(p, f"{place}.persons") for p in scheduled.persons]
+        speakers = [self.speaker(p, f"{place}, person {p.name!r}") for p in scheduled.persons]
         kept_people = [
             p
             for p in (old.people if old else [])

@@ -161,7 +161,7 @@ def test_r_sz_5_sessions_gone_from_the_file_are_withdrawn_and_come_back(
     ("body", "place"),
     [
         (b'{"schedule": {"version": "1"}}', "schedule"),
-        (b"<schedule><version>1</version></schedule>", "/schedule"),
+        (b"<schedule><version>1</version></schedule>", "line 1, /schedule"),
         (b"not a schedule", "line 1, column 1"),
     ],
 )

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
+from schedule_content import build_content
 
 from agendasync.domain.event_json import KnownIds, from_document
 from agendasync.domain.models import EventContent
@@ -26,12 +27,16 @@ from agendasync.sources.schedule.validation import (
     MalformedSchedule,
     check_json,
     json_problems,
+    xml_document,
     xml_problems,
-    xml_resource,
 )
-from conftest import build_content
 
 URL = "https://hub.example/api/events/pycon-de/schedule.json"
+
+
+@pytest.fixture
+def content() -> EventContent:
+    return build_content()
 
 
 def _events(document: dict) -> list[dict]:
@@ -170,24 +175,24 @@ def test_the_version_changes_when_the_programme_changes(content: EventContent) -
 def test_schedule_xml_export_validates_against_the_c3voc_xsd(timezone: str) -> None:
     text = schedule_xml(build_content(timezone), url=URL)
 
-    assert xml_problems(xml_resource(text.encode("utf-8"))) == []
+    assert xml_problems(xml_document(text.encode("utf-8"))) == []
     assert text.count("<event ") == 5
 
 
 def test_schedule_xml_export_of_a_generated_event_validates_against_the_c3voc_xsd() -> None:
     text = schedule_xml(_demo(), url=URL)
 
-    assert xml_problems(xml_resource(text.encode("utf-8"))) == []
+    assert xml_problems(xml_document(text.encode("utf-8"))) == []
 
 
 def test_the_xsd_check_names_the_line_of_a_problem(content: EventContent) -> None:
     text = schedule_xml(content, url=URL).replace("<start>10:00</start>", "<start>ten</start>")
 
-    problems = xml_problems(xml_resource(text.encode("utf-8")))
+    problems = xml_problems(xml_document(text.encode("utf-8")))
 
     assert len(problems) == 1
-    assert problems[0][0] == "/schedule/day[1]/room[1]/event[1]/start"
-    assert "ten" in problems[0][1]
+    assert problems[0][0] == "line 21, /schedule/day[1]/room[1]/event[1]/start"
+    assert "The value 'ten' is not accepted" in problems[0][1]
 
 
 # --- iCal ------------------------------------------------------------------------------------

@@ -1,12 +1,11 @@
-"""A small event built by hand: every case the schedule formats must carry."""
+"""A small event built by hand: every case the schedule formats must carry (a module of its own:
+`conftest` names clash between test folders)."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
-
-import pytest
 
 from agendasync.domain.models import (
     ContentFile,
@@ -117,8 +116,3 @@ def build_content(timezone: str = "Europe/Berlin", slug: str = "pycon-de") -> Ev
         sessions=sessions,
         speakers=[ada, grace, mononym, invited],
     )
-
-
-@pytest.fixture
-def content() -> EventContent:
-    return build_content()
