@@ -19,7 +19,7 @@ from agendasync.api.errors import ApiError
 from agendasync.domain.accounts import Access
 from agendasync.services import access
 from agendasync.services.feeds import feed_answer
-from agendasync.sources.schedule.importer import MAX_BYTES, import_schedule_body
+from agendasync.sources.schedule.importer import MAX_BYTES, import_schedule_body, import_table_body
 from agendasync.sources.schedule.validation import MalformedSchedule
 
 router = APIRouter()
@@ -98,6 +98,50 @@ async def schedule_import(
     try:
         report = await asyncio.to_thread(
             import_schedule_body, app.store, found.id, body, dry_run=dry_run, force=force
+        )
+    except MalformedSchedule as exc:
+        raise ApiError(422, exc.code, str(exc), problems=exc.problems) from None
+    return report.to_json()
+
+
+@router.post(
+    "/events/{event}/table/imports",
+    tags=["schedule"],
+    summary="Import a spreadsheet (CSV or .xlsx, sent as the body), columns mapped to fields",
+)
+async def table_import(
+    request: Request,
+    event: str,
+    app: App,
+    principal: Caller,
+    column_map: Annotated[
+        list[str] | None,
+        Query(alias="map", description="COLUMN=field, once per column (see the CLI's fields)."),
+    ] = None,
+    dry_run: Annotated[bool, Query(description="Report what would change; write nothing.")] = False,
+    force: Annotated[bool, Query(description="Import even when the file is unchanged.")] = False,
+) -> dict[str, Any]:
+    needed = Access.READ if dry_run else Access.WRITE
+    with app.store.transaction() as connection:
+        found = access.event(connection, principal, event, needed)
+    mapping: dict[str, str] = {}
+    for pair in column_map or []:
+        column, equals, name = pair.partition("=")
+        if not equals or not column.strip() or not name.strip():
+            raise ApiError(422, "invalid", f"map {pair!r}: write COLUMN=field", field="map")
+        mapping[column.strip()] = name.strip()
+    body = await request.body()
+    if len(body) > MAX_BYTES:
+        raise ApiError(413, "too_large", f"the file is larger than {MAX_BYTES // 2**20} MB")
+    try:
+        report = await asyncio.to_thread(
+            import_table_body,
+            app.store,
+            found.id,
+            body,
+            mapping=mapping,
+            dry_run=dry_run,
+            force=force,
         )
     except MalformedSchedule as exc:
         raise ApiError(422, exc.code, str(exc), problems=exc.problems) from None

@@ -140,7 +140,9 @@ def import_schedule_command(
 
 def import_table_command(
     slug: Annotated[str, typer.Argument(help="The event to import into.")],
-    path: Annotated[Path, typer.Argument(help="A CSV file: one row per session or per speaker.")],
+    path: Annotated[
+        Path, typer.Argument(help="A CSV or .xlsx file: a row per session or per speaker.")
+    ],
     pairs: Annotated[
         list[str] | None,
         typer.Option(
@@ -153,7 +155,7 @@ def import_table_command(
     force: Force = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Import sessions and their speakers from a spreadsheet (CSV).
+    """Import sessions and their speakers from a spreadsheet (CSV or .xlsx).
 
     Importing again updates what changed, creates nothing twice and marks what vanished
     withdrawn; errors name the row and the column.

@@ -11,7 +11,7 @@ import icalendar
 from agendasync.domain.models import Event
 from agendasync.sources.schedule.validation import json_problems, xml_document, xml_problems
 from agendasync.store.events import find_organisation, save_event
-from conftest import Api
+from conftest import IN_A_MONTH, Api
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "schedule"
 
@@ -165,3 +165,25 @@ async def test_public_feeds_answer_304_when_unchanged_and_200_after_an_edit(api:
     assert edited.status_code == 200
     assert after_edit.status_code == 200
     assert "A new title" in after_edit.text
+
+
+async def test_a_spreadsheet_is_imported_through_the_api_with_its_column_map(api: Api) -> None:
+    url = f"/api/events/{api.acme.event}/table/imports"
+    body = f"Session,Start,Minutes\nLate show,{IN_A_MONTH} 20:00,30\n".encode()
+    params = [
+        *(("map", "Session=title"), ("map", "Start=starts_at")),
+        ("map", "Minutes=duration_minutes"),
+    ]
+
+    dry = await api.client.post(
+        url, content=body, params=[*params, ("dry_run", "true")], headers=api.acme.read
+    )
+    bad = await api.client.post(
+        url, content=body, params=[("map", "Session=headline")], headers=api.acme.write
+    )
+
+    assert dry.status_code == 200
+    assert dry.json()["format"] == "csv"
+    assert dry.json()["counts"]["sessions"]["created"] == 1
+    assert bad.status_code == 422
+    assert bad.json()["problems"][0]["field"] == "--map Session=headline"

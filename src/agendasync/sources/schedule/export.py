@@ -97,7 +97,7 @@ class Programme:
 
 def is_published(session: Session) -> bool:
     return (
-        session.status is SessionStatus.ACCEPTED
+        session.status == SessionStatus.ACCEPTED
         and not session.withdrawn
         and session.starts_at is not None
         and session.ends_at is not None
@@ -144,7 +144,7 @@ def programme(content: EventContent, *, url: str) -> Programme:
     zone = event.tz
     acronym = acronym_of(event.slug)
     speakers = {
-        s.id: s for s in content.speakers if s.status is SpeakerStatus.ACCEPTED and not s.withdrawn
+        s.id: s for s in content.speakers if s.status == SpeakerStatus.ACCEPTED and not s.withdrawn
     }
     sessions = sorted(
         (s for s in content.sessions if is_published(s)),

@@ -155,6 +155,7 @@ class _Planner:
         self.items = {(i.kind, i.name.casefold()): i for i in self.stored.taxonomy}
         self.sessions = {s.id: s for s in self.stored.sessions}
         self.speakers = {s.id: s for s in self.stored.speakers}
+        self.by_email = {s.email.lower(): s for s in self.stored.speakers if s.email}
         self.new_speakers: dict[str, Speaker] = {}  # by person key
 
     # --- taxonomy
@@ -211,6 +212,10 @@ class _Planner:
         own = person.guid in self.speakers if person.guid else False
         record_id = person.guid if own and person.guid else speaker_id(self.event.id, person.key)
         old = self.speakers.get(record_id)
+        if old is None and person.email and person.email.lower() in self.by_email:
+            # A speaker the hub already has with this email is linked, never duplicated.
+            old = self.by_email[person.email.lower()]
+            record_id = old.id
         name = _clean(person.name, 2 * _SHORT, f"{place}: name", self.warnings)
         if old is not None and full_name(old) == name:
             first, last = old.first_name, old.last_name
@@ -259,7 +264,7 @@ class _Planner:
         kept_people = [
             p
             for p in (old.people if old else [])
-            if p.role is not Role.SPEAKER or p.speaker_id not in brought
+            if p.role != Role.SPEAKER or p.speaker_id not in brought
         ]
         people = [SessionPerson(i) for i in dict.fromkeys(s.id for s in speakers)]
         people += [p for p in kept_people if p not in people]
@@ -315,6 +320,12 @@ class _Planner:
             set(self.previous.speakers)
             | {speaker_id(self.event.id, p.key) for s in imported for p in s.persons}
             | {p.guid for s in imported for p in s.persons if p.guid in self.speakers}
+            | {
+                self.by_email[p.email.lower()].id
+                for s in imported
+                for p in s.persons
+                if p.email and p.email.lower() in self.by_email
+            }
         )
         sessions = [self.session(s, brought_speakers) for s in imported]
         speakers = list(self.new_speakers.values())

@@ -1,5 +1,5 @@
-"""A programme kept in a spreadsheet (CSV) into the same records a schedule file gives, so that
-it is imported by the same rules (see `plan.py`).
+"""A programme kept in a spreadsheet (CSV or .xlsx) into the same records a schedule file
+gives, so that it is imported by the same rules (see `plan.py`).
 
 Columns are mapped to fields with `COLUMN=field` pairs; a column named like a field (`title`,
 `Starts At`, `speaker email`: case, spaces and dashes do not matter) maps itself. One row per
@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
+
+import openpyxl
 
 from agendasync.sources.schedule.parse import Schedule, ScheduledPerson, ScheduledSession
 from agendasync.sources.schedule.validation import MalformedSchedule
@@ -101,8 +103,7 @@ def _persons(cells: dict[str, str]) -> list[ScheduledPerson]:
     return people
 
 
-def parse_table(body: bytes, *, mapping: Mapping[str, str], timezone: str) -> Schedule:
-    """Read a CSV programme (comma, semicolon or tab separated; UTF-8)."""
+def _csv_rows(body: bytes) -> list[list[str]]:
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -113,7 +114,37 @@ def parse_table(body: bytes, *, mapping: Mapping[str, str], timezone: str) -> Sc
         )
     except csv.Error:
         dialect = csv.excel
-    rows = list(csv.reader(io.StringIO(text), dialect))
+    return list(csv.reader(io.StringIO(text), dialect))
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _xlsx_rows(body: bytes) -> list[list[str]]:
+    """The first sheet's rows; dates and times as the spreadsheet holds them."""
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(body), read_only=True, data_only=True)
+    except Exception as exc:  # a damaged or foreign zip file
+        problem = f"not a readable .xlsx file ({type(exc).__name__})"
+        raise MalformedSchedule([("(the document)", problem)]) from None
+    try:
+        sheet = book.worksheets[0]
+        return [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    finally:
+        book.close()
+
+
+def parse_table(body: bytes, *, mapping: Mapping[str, str], timezone: str) -> Schedule:
+    """Read a programme from a CSV file (comma, semicolon or tab separated; UTF-8) or the first
+    sheet of an .xlsx workbook."""
+    rows = _xlsx_rows(body) if body.startswith(b"PK\x03\x04") else _csv_rows(body)
     if not rows:
         raise MalformedSchedule([("(the document)", "the file is empty")])
     header = [cell.strip() for cell in rows[0]]

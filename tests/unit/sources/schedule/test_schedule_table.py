@@ -3,9 +3,11 @@ naming the row and the column."""
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 from pathlib import Path
 
+import openpyxl
 import pytest
 from schedule_content import BERLIN, build_content
 
@@ -123,3 +125,35 @@ def test_a_bad_speaker_email_is_refused_naming_the_row() -> None:
 
     assert caught.value.problems[0][0] == "row 2, person 'Ann'"
     assert "email" in caught.value.problems[0][1]
+
+
+def test_an_xlsx_workbook_is_read_like_a_csv_with_its_date_cells() -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Session", "Starts", "Ends", "Speaker"])
+    sheet.append(["Keynote", datetime(2026, 9, 1, 10), datetime(2026, 9, 1, 10, 45), "Ada"])
+    sheet.append(["Keynote", datetime(2026, 9, 1, 10), datetime(2026, 9, 1, 10, 45), "Grace"])
+    data = io.BytesIO()
+    book.save(data)
+
+    schedule = parse_table(data.getvalue(), mapping=MAPPING_XLSX, timezone="Europe/Berlin")
+
+    assert [(s.title, s.starts_at, len(s.persons)) for s in schedule.sessions] == [
+        ("Keynote", datetime(2026, 9, 1, 10, tzinfo=BERLIN), 2)
+    ]
+
+
+MAPPING_XLSX = {"Session": "title", "Starts": "starts_at", "Ends": "ends_at"}
+
+
+def test_a_speaker_the_hub_has_with_that_email_is_linked_not_duplicated() -> None:
+    content = build_content()
+    ada = content.speakers[0]
+    assert ada.email == "ada@example.org"
+    schedule = parse_table(_programme(), mapping=MAPPING, timezone="Europe/Berlin")
+
+    plan = plan_schedule_import(content, schedule, previous=Brought(), now=datetime.now(UTC))
+
+    assert (plan.speakers.created, plan.speakers.unchanged) == (1, 1)  # Grace new; Ada linked
+    keynote = next(s for s in plan.changes.sessions if s.title == "Keynote: Data")
+    assert keynote.people[0].speaker_id == ada.id
