@@ -124,12 +124,13 @@ async def table_import(
     needed = Access.READ if dry_run else Access.WRITE
     with app.store.transaction() as connection:
         found = access.event(connection, principal, event, needed)
-    mapping: dict[str, str] = {}
+    given: dict[str, str] = {}
     for pair in column_map or []:
         column, equals, name = pair.partition("=")
         if not equals or not column.strip() or not name.strip():
             raise ApiError(422, "invalid", f"map {pair!r}: write COLUMN=field", field="map")
-        mapping[column.strip()] = name.strip()
+        given[column.strip()] = name.strip()
+    mapping = given if column_map else None  # none given: the event's last import's map
     body = await request.body()
     if len(body) > MAX_BYTES:
         raise ApiError(413, "too_large", f"the file is larger than {MAX_BYTES // 2**20} MB")

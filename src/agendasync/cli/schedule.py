@@ -147,7 +147,8 @@ def import_table_command(
         list[str] | None,
         typer.Option(
             "--map",
-            help="COLUMN=field, as often as needed (columns named like a field map themselves). "
+            help="COLUMN=field, as often as needed (columns named like a field map themselves; "
+            "without any, the event's last spreadsheet import's map is used again). "
             f"Fields: {', '.join(TABLE_FIELDS)}.",
         ),
     ] = None,
@@ -160,12 +161,13 @@ def import_table_command(
     Importing again updates what changed, creates nothing twice and marks what vanished
     withdrawn; errors name the row and the column.
     """
-    mapping: dict[str, str] = {}
+    given: dict[str, str] = {}
     for pair in pairs or []:
         column, equals, name = pair.partition("=")
         if not equals or not column.strip() or not name.strip():
             fail(escape(f"--map {pair}: write COLUMN=field"))
-        mapping[column.strip()] = name.strip()
+        given[column.strip()] = name.strip()
+    mapping = given if pairs else None  # none given: the event's last import's map
 
     def run() -> ScheduleImportReport:
         try:

@@ -215,3 +215,22 @@ def test_import_table_names_the_row_and_column_of_a_bad_cell(
     assert "row 2, column 'ends_at': 'soon' is not a date and time" in err
     assert "--map title: write COLUMN=field" in map_err
     assert _sessions(store) == before
+
+
+@pytest.mark.usefixtures("events")
+def test_import_table_without_a_map_reuses_the_events_last_one(
+    run: Callable[..., Result], tmp_path: Path
+) -> None:
+    path = str(FIXTURES / "programme.csv")
+    first_code, first, _ = run("import", "table", "pyconde", path, *TABLE_MAP, "--json")
+    edited = tmp_path / "programme.csv"
+    edited.write_bytes((FIXTURES / "programme.csv").read_bytes().replace(b"Lunch", b"Long lunch"))
+
+    code, out, _ = run("import", "table", "pyconde", str(edited), "--json")
+
+    assert (first_code, code) == (0, 0)
+    assert json.loads(out)["mapping"] == json.loads(first)["mapping"]
+    assert json.loads(out)["mapping"]["Session"] == "title"
+    # The renamed row is a new session; the one it replaces is withdrawn.
+    assert json.loads(out)["counts"]["sessions"]["created"] == 1
+    assert json.loads(out)["counts"]["sessions"]["withdrawn"] == 1

@@ -72,6 +72,7 @@ class ScheduleImportReport:
     error_code: str | None = None
     error: str | None = None
     problems: tuple[tuple[str, str], ...] = ()  # (place in the file, what is wrong)
+    mapping: dict[str, str] | None = None  # a spreadsheet's column -> field
 
     def to_json(self) -> dict[str, Any]:
         def moment(value: datetime | None) -> str | None:
@@ -81,6 +82,7 @@ class ScheduleImportReport:
             "event": {"id": str(self.event_id), "slug": self.event_slug},
             "source": self.source,
             "kind": self.kind,
+            **({"mapping": self.mapping} if self.mapping is not None else {}),
             "format": self.format,
             "status": self.status.value,
             "dry_run": self.dry_run,
@@ -291,22 +293,29 @@ def import_table_body(
     event: str | uuid.UUID,
     body: bytes,
     *,
-    mapping: Mapping[str, str],
+    mapping: Mapping[str, str] | None = None,
     source: str = "(upload)",
     dry_run: bool = False,
     force: bool = False,
 ) -> ScheduleImportReport:
-    """Import a CSV programme (see `table.py`; `mapping` is column -> field) into the event.
+    """Import a spreadsheet (see `table.py`; `mapping` is column -> field) into the event.
 
-    The same rules as a schedule file's; errors name the row and column.
+    The same rules as a schedule file's; errors name the row and column. The mapping is kept
+    with the import's run: without one, the event's last successful spreadsheet import's is
+    used again.
     """
     found, report = _begin(store, event, source, dry_run=dry_run, kind=TABLE_SOURCE)
+    if mapping is None:
+        with store.transaction() as connection:
+            last = _last_success(connection, found.id, TABLE_SOURCE)
+        mapping = dict((last["report"] or {}).get("mapping") or {}) if last else {}
+    chosen = report.mapping = dict(mapping)
 
     def parse(data: bytes, timezone: str) -> Schedule:
-        return parse_table(data, mapping=mapping, timezone=timezone)
+        return parse_table(data, mapping=chosen, timezone=timezone)
 
     with _failures_recorded(store, report):
-        _import(store, found, body, report, force=force, parse=parse, settings=mapping)
+        _import(store, found, body, report, force=force, parse=parse, settings=chosen)
     return report
 
 
