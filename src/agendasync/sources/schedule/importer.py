@@ -319,6 +319,23 @@ def import_table_body(
     return report
 
 
+def last_report(
+    connection: Connection, event_id: uuid.UUID, kind: str = SOURCE
+) -> dict[str, Any] | None:
+    """The report (as `to_json` gives it) of the event's latest import of this kind."""
+    runs = t.import_runs.c
+    report = connection.execute(
+        select(runs.report)
+        .where(runs.event_id == event_id, runs.source == kind)
+        .order_by(runs.finished_at.desc())
+        .limit(1)
+    ).scalar()
+    if report is None:
+        return None
+    shown: dict[str, Any] = {k: v for k, v in report.items() if k != "brought"}
+    return shown
+
+
 async def read_source(file_or_url: str, *, http: httpx.AsyncClient | None = None) -> bytes:
     """The bytes of a local file or of an http(s) URL (at most `MAX_BYTES`)."""
     if file_or_url.startswith(("http://", "https://")):
@@ -379,5 +396,6 @@ __all__ = [
     "import_schedule",
     "import_schedule_body",
     "import_table_body",
+    "last_report",
     "read_source",
 ]
