@@ -173,7 +173,9 @@ class _Planner:
             self.items[key] = found
             self.changed_taxonomy[found.id] = found
             self.taxonomy_counts.created += 1
-        elif colour and self.changed_taxonomy.get(found.id, found).colour != colour:
+        elif colour and (self.changed_taxonomy.get(found.id, found).colour or "").lower() != (
+            colour.lower()
+        ):
             # Sessions keep pointing at `found`: only the item's row changes.
             if found.id not in self.changed_taxonomy:
                 self.taxonomy_counts.updated += 1

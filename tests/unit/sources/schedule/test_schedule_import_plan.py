@@ -390,3 +390,15 @@ def test_property_round_trip_keeps_sessions_times_rooms_tracks_and_speakers(
         }
 
     assert comparable(_view(imported), exported=False) == comparable(_view(content), exported=True)
+
+
+@pytest.mark.parametrize("write", [schedule_json_text, schedule_xml])
+def test_r_sz_5_importing_the_events_own_export_into_it_changes_nothing(write: Any) -> None:
+    content = build_content()
+    schedule = parse_schedule(write(content, url=URL).encode(), timezone="Europe/Berlin")
+
+    plan = plan_schedule_import(content, schedule, previous=Brought(), now=NOW)
+
+    assert (plan.sessions.created, plan.sessions.updated, plan.sessions.unchanged) == (0, 0, 5)
+    assert (plan.speakers.created, plan.speakers.updated, plan.speakers.unchanged) == (0, 0, 3)
+    assert (plan.taxonomy.created, plan.taxonomy.updated) == (0, 0)
