@@ -14,7 +14,14 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from agendasync.api import errors, routes_events, routes_fields, routes_orgs, routes_syncs
+from agendasync.api import (
+    errors,
+    routes_events,
+    routes_fields,
+    routes_orgs,
+    routes_schedule,
+    routes_syncs,
+)
 from agendasync.services.context import Services
 
 DESCRIPTION = """\
@@ -53,6 +60,7 @@ def create_api(services: Services, templates: Jinja2Templates) -> FastAPI:
     api.include_router(routes_fields.router)
     api.include_router(routes_events.router)
     api.include_router(routes_syncs.router)
+    api.include_router(routes_schedule.router)
 
     @api.get("/docs", include_in_schema=False, response_class=HTMLResponse)
     def docs(request: Request) -> HTMLResponse:

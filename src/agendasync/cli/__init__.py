@@ -6,14 +6,18 @@ from typing import Annotated
 
 import typer
 
-from agendasync.cli import content, demo, fields, jobs, sessionize, syncing, web
+from agendasync.cli import content, demo, fields, jobs, schedule, sessionize, syncing, web
 from agendasync.cli.base import state
 
 app = typer.Typer(help="agendasync: keep event content in one place, sync it everywhere.")
 app.add_typer(content.org_app, name="org")
+content.event_app.command("export")(schedule.event_export)
+content.event_app.command("feeds")(schedule.event_feeds)
 app.add_typer(content.event_app, name="event")
 app.add_typer(content.session_app, name="session")
 app.add_typer(content.db_app, name="db")
+sessionize.import_app.command("schedule")(schedule.import_schedule_command)
+sessionize.import_app.command("table")(schedule.import_table_command)
 app.add_typer(sessionize.import_app, name="import")
 app.command("demo-data")(content.demo_data_command)
 app.command("demo")(demo.demo)

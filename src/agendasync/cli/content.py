@@ -27,7 +27,6 @@ from agendasync.domain.models import Event, EventFields, Organisation, Session
 from agendasync.sources import demo_data
 from agendasync.sources.eventfile import (
     ImportResult,
-    export_document,
     import_document,
     read_document,
 )
@@ -156,26 +155,6 @@ def event_show(slug: str, as_json: JsonFlag = False) -> None:
     console.print(f"[bold]{plain(event.name)}[/] ({event.slug})")
     console.print(f"{event.start_date} to {event.end_date}, {event.timezone}")
     table("Content", ["what", "how many"], [[k, v] for k, v in counts.items()])
-
-
-@event_app.command("export")
-def event_export(
-    slug: str,
-    output: Annotated[Path, typer.Option("-o", "--output", help="File to write ('-': stdout).")],
-) -> None:
-    """Export an event to the event JSON format."""
-    with transaction() as connection:
-        document = export_document(connection, slug)
-    text = document.model_dump_json(indent=2)
-    if str(output) == "-":
-        typer.echo(text)
-    else:
-        try:
-            output.write_text(text + "\n", encoding="utf-8")
-        except OSError as exc:
-            reason = "no such folder" if isinstance(exc, FileNotFoundError) else exc.strerror
-            fail(f"cannot write {output}: {reason}")
-        console.print(f"wrote {plain(str(output))}")
 
 
 def _import_summary(result: ImportResult) -> dict[str, Any]:

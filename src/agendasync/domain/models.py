@@ -206,6 +206,9 @@ class EventFields(BaseModel):
     # Sessionize category title -> what its items become (R-SZ-2); titles not named here are
     # mapped by keyword.
     sessionize_category_map: dict[NonEmpty, CategoryDimension] = Field(default_factory=dict)
+    # The programme's schedule feeds (schedule.json, schedule.xml, iCal) open to anyone at
+    # /public/{slug}/...; off until the organiser switches them on.
+    public_feeds: bool = False
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> Self:

@@ -27,6 +27,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    false,
     func,
 )
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -142,6 +143,7 @@ events = Table(
     # Moves in the same transaction as any change that can alter what a partner receives:
     # a continuous sync of an event that has not moved since its last complete run is skipped.
     Column("content_version", Integer(), nullable=False, server_default="0"),
+    Column("public_feeds", Boolean(), nullable=False, server_default=false()),
     *_timestamps(),
     Index("ix_events_org_id", "org_id"),
 )

@@ -12,7 +12,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from agendasync.services.access import Forbidden
 from agendasync.services.browser_session import CsrfRefused
 from agendasync.store.exceptions import NotFound
-from agendasync.web import pages_account, pages_event, pages_fields, pages_org, portal
+from agendasync.web import (
+    pages_account,
+    pages_event,
+    pages_fields,
+    pages_org,
+    pages_schedule,
+    portal,
+    public_feeds,
+)
 from agendasync.web.render import LoginRequired, login_redirect, render
 
 # Pages use no scripts at all, no inline styles, and nothing from other sites.
@@ -54,13 +62,16 @@ class SecurityHeaders:
 def add_pages(app: FastAPI) -> None:
     """The pages, the portal, their static files and their error pages, on the server's app."""
     _install_page_errors(app)
-    for router in (
-        pages_account.router,
-        pages_org.router,
-        pages_fields.router,
-        pages_event.router,
-        portal.router,
-    ):
+    pages = (
+        pages_account,
+        pages_org,
+        pages_fields,
+        pages_event,
+        pages_schedule,
+        portal,
+        public_feeds,
+    )
+    for router in (page.router for page in pages):
         app.include_router(router, include_in_schema=False)
     app.mount(
         "/static", StaticFiles(directory=str(files("agendasync.web") / "static")), name="static"

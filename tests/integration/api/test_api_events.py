@@ -99,6 +99,7 @@ async def test_an_event_is_created_changed_and_deleted(api: Api) -> None:
         "updated_at": None,
         "sessionize_endpoint_id": None,
         "sessionize_category_map": {},
+        "public_feeds": False,
     }
     assert (
         await api.client.delete("/api/events/summit-27", headers=api.acme.write)
