@@ -38,7 +38,9 @@ from agendasync.store.secrets import SecretBox
 from agendasync.sync.retry import RetryPolicy
 from agendasync.sync.select import select
 
-FAST = SyncSettings(retry=RetryPolicy(attempts=6, first_delay_s=0.01, max_delay_s=0.05))
+FAST = SyncSettings(
+    allow_private_urls=True, retry=RetryPolicy(attempts=6, first_delay_s=0.01, max_delay_s=0.05)
+)
 START = date.today() + timedelta(days=30)
 
 
@@ -123,6 +125,7 @@ class Hub:
                 credentials=self.simulation.credentials(),
                 base_url=self.simulation.base_url(self.served.url),
                 http=http,
+                allow_private=True,  # the simulator is on loopback
             )
 
     async def map(self) -> Mapping:
@@ -135,6 +138,7 @@ class Hub:
                 partner_event_id=self.partner_event,
                 params=self.simulation.mapping_params(self.partner_event),
                 http=http,
+                allow_private=True,  # the simulator is on loopback
             )
         return self.mapping
 

@@ -86,6 +86,7 @@ class AspWorld:
                 credentials={"key": "key", "secret": "secret", **credentials},
                 base_url=self.url,
                 http=http,
+                allow_private=True,  # the simulator is on loopback
             )
 
     async def map(self, seminar: str | None = None) -> Mapping:
@@ -98,6 +99,7 @@ class AspWorld:
                 partner_event_id=self.site,
                 params={"seminar_id": self.seminar if seminar is None else seminar},
                 http=http,
+                allow_private=True,  # the simulator is on loopback
             )
         return self.mapping
 
@@ -113,7 +115,11 @@ class AspWorld:
                 self.box,
                 mapping or self.mapping,  # type: ignore[arg-type]
                 http=http,
-                settings=SyncSettings(retry=FAST_RETRIES, budget_overrides={"asp": FAST_BUDGET}),
+                settings=SyncSettings(
+                    allow_private_urls=True,
+                    retry=FAST_RETRIES,
+                    budget_overrides={"asp": FAST_BUDGET},
+                ),
                 **options,
             )
 

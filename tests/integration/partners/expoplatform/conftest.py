@@ -83,6 +83,7 @@ class ExpoWorld:
                 credentials={"api_key": key},
                 base_url=base_url or self.url,
                 http=http,
+                allow_private=True,  # the simulator is on loopback
             )
 
     async def map(self, slug: str = "conf") -> Mapping:
@@ -94,6 +95,7 @@ class ExpoWorld:
                 partner_name="expoplatform",
                 partner_event_id=str(self.partner_event),
                 http=http,
+                allow_private=True,  # the simulator is on loopback
             )
         return self.mapping
 
@@ -110,7 +112,9 @@ class ExpoWorld:
                 self.box,
                 self.mapping,
                 http=http,
-                settings=SyncSettings(retry=FAST_RETRIES, budget_overrides=FAST_BUDGET),
+                settings=SyncSettings(
+                    allow_private_urls=True, retry=FAST_RETRIES, budget_overrides=FAST_BUDGET
+                ),
                 **options,
             )
 

@@ -30,7 +30,9 @@ async def test_r_map_6_removing_the_mapping_deletes_what_it_created_and_keeps_wh
     created = sum(e.origin is Origin.CREATED for e in ledger.values())
 
     async with httpx.AsyncClient(timeout=2) as http:
-        removed = await remove_mapping(expo.store, expo.box, expo.mapping, http=http)
+        removed = await remove_mapping(
+            expo.store, expo.box, expo.mapping, http=http, allow_private=True
+        )
 
     assert removed.purge is not None
     assert sum(c.deleted for c in removed.purge.counts.values()) == created
@@ -57,7 +59,12 @@ async def test_r_map_6_a_partner_outage_keeps_the_mapping_so_removing_can_be_tri
     async with httpx.AsyncClient(timeout=2) as http:
         with pytest.raises(IntegrationError) as refused:
             await remove_mapping(
-                expo.store, expo.box, expo.mapping, http=http, retry=RetryPolicy(2, 0.01)
+                expo.store,
+                expo.box,
+                expo.mapping,
+                http=http,
+                retry=RetryPolicy(2, 0.01),
+                allow_private=True,
             )
 
     assert "the mapping stays, so removing it can be tried again" in str(refused.value)

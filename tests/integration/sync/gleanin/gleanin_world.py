@@ -65,6 +65,7 @@ class World:
                 credentials={"token": TOKEN},
                 base_url=self.url,
                 http=http,
+                allow_private=True,  # the simulator is on loopback
             )
             self.mapping = await service.add_mapping(
                 self.store,
@@ -73,6 +74,7 @@ class World:
                 partner_name="gleanin",
                 partner_event_id=str(self.partner_event),
                 http=http,
+                allow_private=True,  # the simulator is on loopback
             )
 
     async def sync(self, action: str = "content", **options: Any) -> SyncRun:
@@ -85,7 +87,9 @@ class World:
                 action=action,
                 http=http,
                 # The declared 10 calls a second would make the tests wait for nothing.
-                settings=SyncSettings(retry=FAST_RETRIES, budget_overrides={"gleanin": FAST}),
+                settings=SyncSettings(
+                    allow_private_urls=True, retry=FAST_RETRIES, budget_overrides={"gleanin": FAST}
+                ),
                 **options,
             )
 
