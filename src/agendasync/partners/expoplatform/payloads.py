@@ -184,11 +184,7 @@ def session_item(session: Session, content: EventContent, speakers: set[uuid.UUI
 
 
 def speaker_item(speaker: Speaker) -> Item:
-    notes = []
-    photo = speaker.headshot_url or ""
-    if photo and not photo.startswith(("http://", "https://")):
-        notes.append("headshot is not a web address; not sent")
-        photo = ""
+    photo = speaker.headshot_url or ""  # a web address: the hub takes no other (WebUrl)
     payload = {
         "external_id": str(speaker.id),
         "email": speaker.email or "",
@@ -212,7 +208,6 @@ def speaker_item(speaker: Speaker) -> Item:
         speaker_label(speaker),
         payload,
         lookup=(("uuid", str(speaker.id)), ("email", (speaker.email or "").lower())),
-        notes=tuple(notes),
     )
 
 

@@ -210,12 +210,6 @@ def test_speaker_payload_carries_every_field_of_the_seed_list() -> None:
     assert item.lookup == (("uuid", str(speaker.id)), ("email", "ada@example.com"))
 
 
-def test_speaker_headshot_that_is_not_a_web_address_is_left_out_with_a_note() -> None:
-    item = speaker_item(_speaker(headshot_url="ada.png"))
-    assert item.payload["photo"] == ""
-    assert item.notes == ("headshot is not a web address; not sent",)
-
-
 # --- the whole content --------------------------------------------------------------------------
 
 
