@@ -78,7 +78,7 @@ class _SyncAction:
 
 
 def _sync_actions(connection: Connection, event: Event, action: str) -> list[_SyncAction]:
-    """One per partner this event is mapped to and that syncs `action` (R-MAP-3)."""
+    """One per partner this event is mapped to and that syncs `action`."""  # R-MAP-3
     integrations = {i.id: i.partner for i in repo.list_integrations(connection, event.org_id)}
     actions = []
     for mapping in repo.list_mappings(connection, event_id=event.id):
@@ -225,7 +225,7 @@ async def preview(
     partner: Annotated[str, Form()],
     action: Annotated[str, Form()] = "content",
 ) -> Response:
-    """A dry run (R-SYNC-9): what a sync would create, update and skip, and why."""
+    """A dry run: what a sync would create, update and skip, and why."""  # R-SYNC-9
     with app.store.transaction() as connection:
         found, context = _event_context(connection, principal, event, "runs")
         try:

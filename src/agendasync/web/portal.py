@@ -1,5 +1,6 @@
 """A speaker's portal page, reached by their personal link (no account needed): their
-sessions, and under "Share Your Attendance" the share links partners gave them (R-SPK-2)."""
+sessions, and under "Share Your Attendance" the share links partners gave them."""
+# R-SPK-2
 
 from __future__ import annotations
 
