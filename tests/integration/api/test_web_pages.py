@@ -139,6 +139,9 @@ async def test_pages_answer_html_errors_and_the_api_json(api: Api) -> None:
     bad_run = await api.client.get("/events/acme-conf/runs/not-a-run")
     assert bad_run.status_code == 400
     assert "Check run_id: the value given cannot be used here." in bad_run.text
+    wrong_method = await api.client.get("/events/acme-conf/sync")
+    assert wrong_method.status_code == 405
+    assert "<h1>Not available</h1>" in wrong_method.text
     api_unknown = await api.client.get("/api/no/such/thing")
     assert api_unknown.status_code == 404
     assert api_unknown.headers["content-type"] == "application/json"
