@@ -475,3 +475,37 @@ def test_every_section_is_reachable_on_a_phone_and_nothing_is_wider_than_it(
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     fits_the_screen(page)
     shot(page, "phone-login")
+
+
+def test_a_stale_session_leads_to_sign_in_and_back_and_unknown_paths_give_a_page(
+    site: Site, page: Page, shot: Screenshots
+) -> None:
+    page.goto(f"{site.url}/login?next=/orgs/acme-events/settings/tokens")
+    page.get_by_label("Email").fill(EMAIL)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="API tokens")).to_be_visible()
+    page.get_by_label("Name").fill("deploy")
+    page.context.clear_cookies()  # the session expired while the form was open
+    page.get_by_role("button", name="Create token").click()
+    expect(page).to_have_url(re.compile(r"/login\?next=/orgs/acme-events/settings/tokens$"))
+    flash(page, "Your session had expired: sign in, then try again.")
+    shot(page, "stale-session-sign-in")
+    page.get_by_label("Email").fill(EMAIL)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{site.url}/orgs/acme-events/settings/tokens")
+    expect(page.get_by_text("No tokens yet.")).to_be_visible()  # nothing was made
+
+    page.get_by_label("Name").fill("deploy")
+    page.get_by_role("button", name="Create token").click()
+    expect(page.get_by_text("it is shown only this once")).to_be_visible()
+    page.reload()  # post-redirect-get: a reload makes no second token, shows no secret
+    expect(page.get_by_text("it is shown only this once")).to_have_count(0)
+    expect(page.get_by_role("cell", name="deploy", exact=True)).to_have_count(1)
+
+    answer = page.goto(f"{site.url}/no/such/page")
+    assert answer is not None
+    assert answer.status == 404
+    expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
+    shot(page, "not-found")

@@ -29,9 +29,9 @@ from agendasync.store.records import find_run
 EXIT_FAILED = 1
 EXIT_PARTIAL = 2
 EXIT_CODES_HELP = (
-    "Exit code: 0 when every record was synced or left out by design; 2 when the run was "
-    "partial (some records failed, or the partner's call budget ran out: the next run goes on); "
-    "1 when it failed."
+    "Exit code: 0 when the run finished (the report lists any record left out, and why); 2 "
+    "when it was partial (some records failed, or the partner's call budget ran out: the next "
+    "run goes on); 1 when it failed."
 )
 
 # Short column names: the whole table fits 80 columns.
