@@ -235,7 +235,7 @@ def test_admin_pages_connect_map_sync_report_remove_disconnect(
     # Preview sync: a dry run, nothing sent.
     page.get_by_role("link", name="Sessions: Agenda").click()
     page.get_by_text("Options").click()
-    page.get_by_role("button", name="Preview sync").click()
+    page.get_by_role("link", name="Preview sync").click()
     expect(page.get_by_text("A preview: nothing was sent to Swoogo")).to_be_visible()
     shot(page, "preview")
 
@@ -426,7 +426,7 @@ def test_every_section_is_reachable_on_a_phone_and_nothing_is_wider_than_it(
     page.get_by_text("Options").click()
     inside_the_viewport(page, ".menu-items")
     shot(page, "phone-agenda-options", full_page=False)
-    page.get_by_role("button", name="Preview sync").click()
+    page.get_by_role("link", name="Preview sync").click()
     expect(page.get_by_text("A preview: nothing was sent to Swoogo")).to_be_visible()
     fits_the_screen(page)
     shot(page, "phone-preview")

@@ -216,14 +216,14 @@ def sync_status(request: Request, app: App) -> Response:
     return render_fragment(request, "sync_status.html", {"syncing": syncing})
 
 
-@router.post("/events/{event}/preview", response_class=HTMLResponse)
+@router.get("/events/{event}/preview", response_class=HTMLResponse)
 async def preview(
     request: Request,
     event: str,
     app: App,
     principal: User,
-    partner: Annotated[str, Form()],
-    action: Annotated[str, Form()] = "content",
+    partner: str,
+    action: str = "content",
 ) -> Response:
     """A dry run: what a sync would create, update and skip, and why."""  # R-SYNC-9
     with app.store.transaction() as connection:

@@ -199,12 +199,12 @@ async def test_another_organisations_pages_are_not_found(api: Api) -> None:
         "/events/rival-conf/sponsors",
         "/events/rival-conf/runs",
         "/events/rival-conf/settings/sessionize",
+        "/events/rival-conf/preview?partner=swoogo",
     ]:
         answer = await api.client.get(path)
         assert answer.status_code == 404, path
     for path, data in [
         ("/events/rival-conf/sync", {"partner": "swoogo"}),
-        ("/events/rival-conf/preview", {"partner": "swoogo"}),
         ("/orgs/rival/settings/integrations/swoogo/disconnect", {}),
         (f"/orgs/rival/settings/integrations/swoogo/mappings/{mapping}/remove", {}),
         (f"/orgs/acme/settings/integrations/swoogo/mappings/{mapping}/remove", {}),
@@ -229,6 +229,15 @@ async def test_a_viewer_sees_the_agenda_but_cannot_sync(api: Api) -> None:
     assert refused.status_code == 403
     integrations = await api.client.get("/orgs/acme/settings/integrations")
     assert "Disconnect Integration" not in integrations.text
+    # Preview is a page of its own (an address to reload or share), open to a viewer.
+    assert 'href="/events/acme-conf/preview?partner=swoogo&amp;action=content"' in agenda.text
+    preview = await api.client.get("/events/acme-conf/preview?partner=swoogo&action=content")
+    assert preview.status_code == 200
+    assert "A preview: nothing was sent to Swoogo and nothing was recorded." in preview.text
+    assert "Sync to Swoogo would sync 5 of 6 sessions, 5 of 6 speakers" in preview.text
+    no_partner = await api.client.get("/events/acme-conf/preview")
+    assert no_partner.status_code == 400
+    assert "Check partner: the value given cannot be used here." in no_partner.text
 
 
 async def test_sync_shows_progress_in_place_then_finishes_with_a_link_to_the_report(
