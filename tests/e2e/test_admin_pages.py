@@ -112,16 +112,28 @@ def site(tmp_path: Path) -> Iterator[Site]:
     store.close()
 
 
-@pytest.fixture
-def page(tmp_path: Path) -> Iterator[Page]:
+def _browser_page(width: int, height: int) -> Iterator[Page]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
         )
-        context = browser.new_context(viewport={"width": 1280, "height": 860})
+        context = browser.new_context(viewport={"width": width, "height": height})
         context.set_default_timeout(10_000)
         yield context.new_page()
         browser.close()
+
+
+@pytest.fixture
+def page() -> Iterator[Page]:
+    yield from _browser_page(1280, 860)
+
+
+PHONE = (390, 844)
+
+
+@pytest.fixture
+def phone() -> Iterator[Page]:
+    yield from _browser_page(*PHONE)
 
 
 class Screenshots:
@@ -130,9 +142,10 @@ class Screenshots:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.count = 0
 
-    def __call__(self, page: Page, name: str) -> None:
+    def __call__(self, page: Page, name: str, *, full_page: bool = True) -> None:
+        """`full_page=False` for what floats on the screen (menus, questions)."""
         self.count += 1
-        page.screenshot(path=self.folder / f"{self.count:02d}-{name}.png", full_page=True)
+        page.screenshot(path=self.folder / f"{self.count:02d}-{name}.png", full_page=full_page)
 
 
 @pytest.fixture
@@ -199,12 +212,17 @@ def test_admin_pages_connect_map_sync_report_remove_disconnect(
     page.get_by_role("button", name="Sync to Swoogo").click()
     flash(page, "Sync to Swoogo started.")
     shot(page, "sync-started")
-    # The page reloads itself while the sync runs; the next load says it finished.
-    flash(page, re.compile(r"Sync to Swoogo finished .*\d+ of \d+ sessions and \d+ of \d+"))
+    # The progress area updates in place (no reload) until it says the sync finished.
+    status = page.get_by_role("region", name="Syncs in progress")
+    expect(status).to_contain_text(
+        re.compile(r"Sync to Swoogo finished .*\d+ of \d+ sessions, \d+ of \d+ speakers")
+    )
     shot(page, "sync-finished")
-    page.locator(".flashes").get_by_role("link", name="See the report").click()
+    status.get_by_role("link", name="See the report").click()
     expect(page.get_by_role("heading", name="Sync to Swoogo")).to_be_visible()
-    expect(page.get_by_role("heading", name=re.compile(r"Skipped \(\d+\)"))).to_be_visible()
+    expect(
+        page.get_by_role("heading", name=re.compile(r"Left out by design \(\d+\)"))
+    ).to_be_visible()
     expect(
         page.get_by_role("cell", name=re.compile("only accepted sessions are synced")).first
     ).to_be_visible()
@@ -218,7 +236,7 @@ def test_admin_pages_connect_map_sync_report_remove_disconnect(
     # Preview sync: a dry run, nothing sent.
     page.get_by_role("link", name="Sessions: Agenda").click()
     page.get_by_text("Options").click()
-    page.get_by_role("button", name="Preview sync").click()
+    page.get_by_role("link", name="Preview sync").click()
     expect(page.get_by_text("A preview: nothing was sent to Swoogo")).to_be_visible()
     shot(page, "preview")
 
@@ -227,8 +245,12 @@ def test_admin_pages_connect_map_sync_report_remove_disconnect(
     page.get_by_text("Options").click()
     page.get_by_role("button", name="Sync to Swoogo").click()
     flash(page, "Sponsor sync to Swoogo started.")
-    flash(page, re.compile("Sponsor sync to Swoogo finished"))
     shot(page, "sponsors")
+    # Text typed while a sync runs stays as typed: the page is never reloaded.
+    page.get_by_role("link", name="Settings: Sessionize").click()
+    page.get_by_label("Sessionize API ID").fill("typed while syncing")
+    expect(page.locator("body")).to_contain_text("Sponsor sync to Swoogo finished")
+    expect(page.get_by_label("Sessionize API ID")).to_have_value("typed while syncing")
     assert len(site.swoogo.state.sponsors) > 0
 
     # A speaker's portal, by their personal link: Share Your Attendance, empty for now.
@@ -263,7 +285,13 @@ def test_admin_pages_connect_map_sync_report_remove_disconnect(
     expect(page.get_by_text("No mappings yet.")).to_be_visible()
     page.get_by_role("link", name="Close").click()
     page.get_by_label("More actions for Swoogo").click()
+    page.keyboard.press("Escape")  # closes the menu
+    expect(page.get_by_text("Disconnect Integration", exact=True)).to_be_hidden()
+    page.get_by_label("More actions for Swoogo").click()
     page.get_by_text("Disconnect Integration", exact=True).click()
+    box = page.locator(".menu-items").bounding_box()
+    assert box is not None
+    assert box["x"] >= 0  # opens towards the right of its button, inside the screen
     shot(page, "disconnect-confirm")
     page.get_by_role("button", name="Yes, disconnect").click()
     flash(page, "Swoogo disconnected; 0 event mapping(s) removed.")
@@ -295,3 +323,190 @@ def test_session_cookie_is_http_only_and_lax(site: Site, page: Page) -> None:
     assert cookie["httpOnly"] is True
     assert cookie["sameSite"] == "Lax"
     assert cookie["secure"] is False  # served over http here; --secure-cookies behind https
+
+
+# --- a phone (390x844) ---------------------------------------------------------------------
+
+
+def fits_the_screen(page: Page) -> None:
+    """Nothing wider than the phone's screen: the page, and each table, menu or question."""
+    width = PHONE[0]
+    wide = page.evaluate(
+        "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > "
+        f"{width} + 0.5).map(e => e.tagName + '.' + e.className + ' ' + e.textContent.slice(0, 40))"
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, (page.url, wide)
+    for table in page.locator("table").all():
+        box = table.bounding_box()
+        assert box is not None
+        assert box["x"] >= 0, page.url
+        assert box["x"] + box["width"] <= width, page.url
+
+
+def inside_the_viewport(page: Page, selector: str) -> None:
+    boxes = [box for box in (e.bounding_box() for e in page.locator(selector).all()) if box]
+    assert boxes, selector
+    for box in boxes:
+        assert box["x"] >= 0, (selector, box)
+        assert box["x"] + box["width"] <= PHONE[0], (selector, box)
+        assert box["y"] >= 0, (selector, box)
+        assert box["y"] + box["height"] <= PHONE[1], (selector, box)
+
+
+def open_menu(page: Page) -> None:
+    page.locator("summary", has_text="Menu").click()
+
+
+def menu_to(page: Page, section: str) -> None:
+    """The Menu button, then a section: the only way to the sections on a phone."""
+    open_menu(page)
+    inside_the_viewport(page, ".nav-menu-panel")
+    page.locator(".nav-menu-panel").get_by_role("link", name=section, exact=True).click()
+
+
+def test_every_section_is_reachable_on_a_phone_and_nothing_is_wider_than_it(
+    site: Site, phone: Page, shot: Screenshots
+) -> None:
+    page = phone
+    page.goto(f"{site.url}/login?next=/orgs/acme-events")
+    page.get_by_label("Email").fill(EMAIL)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Events")).to_be_visible()
+    # The sidebar is gone on a phone; the skip link and the Menu button are there.
+    expect(page.get_by_role("complementary")).to_be_hidden()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    fits_the_screen(page)
+    shot(page, "phone-events")
+
+    # Menu -> Integrations: connect Swoogo, map the event.
+    open_menu(page)
+    shot(page, "phone-menu", full_page=False)
+    page.keyboard.press("Escape")  # closes the menu
+    expect(page.locator(".nav-menu-panel")).to_be_hidden()
+    menu_to(page, "Integrations")
+    card = page.get_by_role("region", name="Swoogo")
+    card.get_by_label("Consumer key").fill("demo-key")
+    card.get_by_label("Consumer secret").fill("demo-secret")
+    card.get_by_label("API address").fill(f"{site.swoogo_url}/api/v1")
+    card.get_by_role("button", name="Connect").click()
+    expect(page.get_by_role("heading", name="Swoogo: map events")).to_be_visible()
+    page.get_by_label("Swoogo event").select_option(str(site.partner_event))
+    page.get_by_label("Our event").select_option("devconf")
+    page.get_by_role("button", name="Add Mapping").click()
+    flash(page, "Mapped ")
+    fits_the_screen(page)
+    shot(page, "phone-mapping-window")
+    page.get_by_role("link", name="Field maps").click()
+    expect(page.get_by_role("heading", name=re.compile("^Field maps"))).to_be_visible()
+    fits_the_screen(page)
+    shot(page, "phone-field-maps")
+    page.get_by_role("link", name="Back to the Swoogo mappings").click()
+    page.get_by_text("Remove Mapping", exact=True).click()
+    inside_the_viewport(page, ".confirm-box")
+    shot(page, "phone-remove-confirm", full_page=False)
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("button", name="Yes, remove mapping")).to_be_hidden()
+
+    menu_to(page, "Integrations")
+    page.get_by_label("More actions for Swoogo").click()
+    inside_the_viewport(page, ".menu-items")
+    page.get_by_text("Disconnect Integration", exact=True).click()
+    inside_the_viewport(page, ".confirm-box")
+    shot(page, "phone-disconnect-confirm", full_page=False)
+    page.keyboard.press("Escape")
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("button", name="Yes, disconnect")).to_be_hidden()
+
+    # Menu -> Events -> the event: Options opens inside the screen; sync, see the report.
+    menu_to(page, "Events")
+    page.get_by_role("link", name=re.compile("^DevConf")).click()
+    fits_the_screen(page)
+    shot(page, "phone-agenda")
+    page.get_by_text("Options").click()
+    inside_the_viewport(page, ".menu-items")
+    shot(page, "phone-agenda-options", full_page=False)
+    page.get_by_role("link", name="Preview sync").click()
+    expect(page.get_by_text("A preview: nothing was sent to Swoogo")).to_be_visible()
+    fits_the_screen(page)
+    shot(page, "phone-preview")
+    page.get_by_role("link", name="Sessions: Agenda").click()
+    page.get_by_text("Options").click()
+    page.get_by_role("button", name="Sync to Swoogo").click()
+    status = page.get_by_role("region", name="Syncs in progress")
+    expect(status).to_contain_text("Sync to Swoogo finished")
+    fits_the_screen(page)
+    shot(page, "phone-sync-finished")
+    status.get_by_role("link", name="See the report").click()
+    expect(page.get_by_role("heading", name="Sync to Swoogo")).to_be_visible()
+    fits_the_screen(page)
+    shot(page, "phone-report")
+    # Every tab of the event is on the screen (they wrap, none scrolls out of view).
+    tabs = page.get_by_role("navigation", name="Event")
+    for name in [
+        "Sessions: Agenda",
+        "Speakers",
+        "Sponsors",
+        "Sync history",
+        "Settings: Sessionize",
+    ]:
+        tab = tabs.get_by_role("link", name=name)
+        inside_the_viewport(page, f'nav.tabs a:text-is("{name}")')
+        tab.click()
+        fits_the_screen(page)
+        shot(page, "phone-" + name.split(":")[0].lower().replace(" ", "-"))
+
+    # Menu -> API tokens and API documentation.
+    menu_to(page, "API tokens")
+    page.get_by_label("Name").fill("website build")
+    page.get_by_role("button", name="Create token").click()
+    expect(page.get_by_text("it is shown only this once")).to_be_visible()
+    fits_the_screen(page)
+    shot(page, "phone-tokens")
+    menu_to(page, "API documentation")
+    expect(page.get_by_role("heading", name="sessions")).to_be_visible()
+    fits_the_screen(page)
+    shot(page, "phone-api-docs")
+    page.get_by_role("link", name="agendasync").click()  # the public docs lead home
+    expect(page.get_by_role("heading", name="Events")).to_be_visible()
+    fits_the_screen(page)
+    open_menu(page)
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    fits_the_screen(page)
+    shot(page, "phone-login")
+
+
+def test_a_stale_session_leads_to_sign_in_and_back_and_unknown_paths_give_a_page(
+    site: Site, page: Page, shot: Screenshots
+) -> None:
+    page.goto(f"{site.url}/login?next=/orgs/acme-events/settings/tokens")
+    page.get_by_label("Email").fill(EMAIL)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="API tokens")).to_be_visible()
+    page.get_by_label("Name").fill("deploy")
+    page.context.clear_cookies()  # the session expired while the form was open
+    page.get_by_role("button", name="Create token").click()
+    expect(page).to_have_url(re.compile(r"/login\?next=/orgs/acme-events/settings/tokens$"))
+    flash(page, "Your session had expired: sign in, then try again.")
+    shot(page, "stale-session-sign-in")
+    page.get_by_label("Email").fill(EMAIL)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{site.url}/orgs/acme-events/settings/tokens")
+    expect(page.get_by_text("No tokens yet.")).to_be_visible()  # nothing was made
+
+    page.get_by_label("Name").fill("deploy")
+    page.get_by_role("button", name="Create token").click()
+    expect(page.get_by_text("it is shown only this once")).to_be_visible()
+    page.reload()  # post-redirect-get: a reload makes no second token, shows no secret
+    expect(page.get_by_text("it is shown only this once")).to_have_count(0)
+    expect(page.get_by_role("cell", name="deploy", exact=True)).to_have_count(1)
+
+    answer = page.goto(f"{site.url}/no/such/page")
+    assert answer is not None
+    assert answer.status == 404
+    expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
+    shot(page, "not-found")

@@ -152,7 +152,7 @@ def export_event(event: str, app: App, principal: Caller) -> EventDocument:
 @router.get(
     "/events/{event}/mappings",
     tags=["mappings"],
-    summary="The partners this event is mapped to (a sync needs one, R-MAP-3)",
+    summary="The partners this event is mapped to (a sync needs one)",  # R-MAP-3
 )
 def event_mappings(event: str, app: App, principal: Caller) -> list[MappingOut]:
     with app.store.transaction() as connection:
@@ -382,7 +382,7 @@ def get_taxonomy_item(event: str, item_id: uuid.UUID, app: App, principal: Calle
 @router.patch(
     "/events/{event}/taxonomy/{item_id}",
     tags=["taxonomy"],
-    summary="Rename or recolour (a renamed item is renamed on partners too, R-TX-7)",
+    summary="Rename or recolour (a renamed item is renamed on partners too)",  # R-TX-7
 )
 def patch_taxonomy_item(
     event: str, item_id: uuid.UUID, body: TaxonomyPatch, app: App, principal: Caller

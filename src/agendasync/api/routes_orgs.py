@@ -285,7 +285,7 @@ async def partner_events(
 @router.delete(
     "/orgs/{org}/integrations/{partner}",
     tags=["integrations"],
-    summary="Disconnect: removes every mapping of it; data on the partner stays (R-INT-5)",
+    summary="Disconnect: removes every mapping of it; data on the partner stays",  # R-INT-5
 )
 def disconnect(org: str, partner: str, app: App, principal: Caller) -> DisconnectedOut:
     with app.store.transaction() as connection:
@@ -319,7 +319,7 @@ def mappings_out(
     "/orgs/{org}/mappings",
     tags=["mappings"],
     status_code=status.HTTP_201_CREATED,
-    summary="Map a partner event to one of our events (R-MAP-1, R-MAP-2)",
+    summary="Map a partner event to one of our events",  # R-MAP-1, R-MAP-2
 )
 async def add_mapping(org: str, body: MappingIn, app: App, principal: Caller) -> MappingOut:
     with app.store.transaction() as connection:
@@ -357,7 +357,7 @@ def _org_mapping(connection: Connection, org_id: uuid.UUID, mapping_id: uuid.UUI
 @router.patch(
     "/orgs/{org}/mappings/{mapping_id}",
     tags=["mappings"],
-    summary="Switch continuous sync on or off (R-MAP-4)",
+    summary="Switch continuous sync on or off",  # R-MAP-4
 )
 def patch_mapping(
     org: str, mapping_id: uuid.UUID, body: MappingPatch, app: App, principal: Caller
@@ -374,7 +374,7 @@ def patch_mapping(
     "/orgs/{org}/mappings/{mapping_id}",
     tags=["mappings"],
     status_code=status.HTTP_204_NO_CONTENT,
-    summary="Remove a mapping; the integration and other mappings stay (R-MAP-5)",
+    summary="Remove a mapping; the integration and other mappings stay",  # R-MAP-5
 )
 async def remove_mapping(org: str, mapping_id: uuid.UUID, app: App, principal: Caller) -> Response:
     with app.store.transaction() as connection:

@@ -6,7 +6,18 @@ from typing import Annotated
 
 import typer
 
-from agendasync.cli import content, demo, fields, jobs, schedule, sessionize, syncing, web
+from agendasync.cli import (
+    content,
+    demo,
+    fields,
+    jobs,
+    listing,
+    reports,
+    schedule,
+    sessionize,
+    syncing,
+    web,
+)
 from agendasync.cli.base import state
 
 app = typer.Typer(help="agendasync: keep event content in one place, sync it everywhere.")
@@ -25,9 +36,13 @@ app.add_typer(syncing.integrations_app, name="integrations")
 app.add_typer(syncing.mappings_app, name="mappings")
 app.add_typer(fields.fields_app, name="fields")
 app.command("simulate")(syncing.simulate)
-app.command("sync")(syncing.sync)
-app.command("sync-sponsors")(syncing.sync_sponsors)
-app.command("runs")(syncing.runs)
+app.command("sync", epilog=reports.EXIT_CODES_HELP)(syncing.sync)
+app.command("sync-sponsors", epilog=reports.EXIT_CODES_HELP)(syncing.sync_sponsors)
+app.add_typer(reports.runs_app, name="runs")
+app.add_typer(listing.speaker_app, name="speaker")
+app.add_typer(listing.sponsor_app, name="sponsor")
+app.add_typer(listing.exhibitor_app, name="exhibitor")
+content.session_app.command("show")(listing.session_show)
 syncing.mappings_app.command("continuous")(jobs.mappings_continuous)
 app.command("worker")(jobs.worker)
 app.command("jobs")(jobs.jobs)

@@ -8,7 +8,8 @@ from datetime import date
 
 from agendasync.cli.base import console, plain, secret_box, store, sync_settings, transaction
 from agendasync.cli.content import find_or_create_org, print_event_summary
-from agendasync.cli.syncing import print_report, progress_bar
+from agendasync.cli.reports import print_report
+from agendasync.cli.syncing import progress_bar
 from agendasync.domain.accounts import Role
 from agendasync.partners.swoogo.simulator import SwoogoSimulator, SwoogoState
 from agendasync.services import integrations as service

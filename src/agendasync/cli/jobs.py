@@ -30,7 +30,8 @@ def mappings_continuous(
     to: Annotated[str, typer.Option("--to", help="The partner, e.g. swoogo.")],
     switch: Annotated[str, typer.Argument(help="on or off")],
 ) -> None:
-    """Switch continuous sync (about every 30 minutes) on or off for a mapping (R-MAP-4)."""
+    """Switch continuous sync (about every 30 minutes) on or off for a mapping."""
+    # R-MAP-4
     if switch not in ("on", "off"):
         fail(f"say 'on' or 'off', not {switch!r}")
     with transaction() as connection:

@@ -6,7 +6,6 @@ import asyncio
 import sys
 import time
 import uuid
-from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -28,7 +27,7 @@ from agendasync.cli.base import (
     table,
     transaction,
 )
-from agendasync.domain.integrations import SyncRun
+from agendasync.cli.reports import exit_for, print_report
 from agendasync.partners.registry import SIMULATIONS, get_partner
 from agendasync.services import integrations as service
 from agendasync.services import mappings as mappings_service
@@ -173,7 +172,8 @@ def integrations_connect(
     base_url: Annotated[str | None, typer.Option(help="The partner's API base URL.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Connect a partner: the credentials are checked with the partner at once (R-INT-2)."""
+    """Connect a partner: the credentials are checked with the partner at once."""
+    # R-INT-2
     given = _credentials(partner, {"key": key, "secret": secret, "token": token}, secrets_stdin)
     connected = _run(
         service.connect(
@@ -254,7 +254,8 @@ def integrations_disconnect(
     org: OrgOption,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
 ) -> None:
-    """Disconnect: removes every mapping of it; data on the partner stays (R-INT-5)."""
+    """Disconnect: removes every mapping of it; data on the partner stays."""
+    # R-INT-5
     if not yes:
         typer.confirm(f"Disconnect {partner} and remove all its event mappings?", abort=True)
     removed = _call(service.disconnect, store=store(), org=org, partner_name=partner)
@@ -275,7 +276,8 @@ def mappings_add(
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Map a partner event to one of our events (R-MAP-1, R-MAP-2)."""
+    """Map a partner event to one of our events (each event on either side once)."""
+    # R-MAP-1, R-MAP-2
     params = dict(p.split("=", 1) for p in (param or []) if "=" in p)
     mapping = _run(
         service.add_mapping(
@@ -401,8 +403,7 @@ def _sync(
         with progress_bar() as progress:
             run = _run(run_sync(store(), secret_box(), mapping, progress=progress, **options))
         print_report(run)
-    if run.status == "failed":
-        raise typer.Exit(1)
+    exit_for(run)
 
 
 @contextmanager
@@ -423,52 +424,6 @@ def progress_bar() -> Iterator[Callable[[str, int, int], None]]:
             bar.update(tasks[kind], completed=done)
 
         yield progress
-
-
-def _reason_kind(reason: str) -> str:
-    """`status is 'declined'; only accepted ...` -> `status is 'declined'`, for a summary."""
-    return reason.split(";")[0].split(" (")[0]
-
-
-def print_report(run: SyncRun, *, limit: int = 20) -> None:
-    report = run.report
-    title = "Dry run (nothing was sent)" if run.dry_run else f"Sync to {run.partner}"
-    console.print(
-        f"[bold]{title}[/]: {run.status.value}" + (f": {plain(run.message)}" if run.message else "")
-    )
-    counts = report.get("counts", {})
-    if counts:
-        columns = ["attempted", "created", "updated", "unchanged", "deleted", "skipped", "failed"]
-        table(
-            "Records" if not run.dry_run else "Records (what a sync would do)",
-            ["kind", *columns],
-            [[kind, *(c[col] for col in columns)] for kind, c in counts.items()],
-        )
-    for heading, key in (
-        ("Skipped", "skipped"),
-        ("Failed", "failed"),
-        ("Pictures not sent", "pictures"),
-    ):
-        problems = report.get(key, [])
-        if problems:
-            reasons = Counter(_reason_kind(p["reason"]) for p in problems)
-            console.print(
-                f"{heading}: " + ", ".join(f"{n} {reason}" for reason, n in reasons.most_common())
-            )
-            shown = problems[:limit]
-            table(
-                f"{heading} ({len(problems)})",
-                ["record", "reason"],
-                [[p["label"], p["reason"]] for p in shown],
-            )
-            if len(problems) > limit:
-                console.print(f"... and {len(problems) - limit} more (see --json)")
-    for kind, deleted in report.get("deleted_on_partner", {}).items():
-        console.print(f"found deleted on {run.partner}: {deleted} {kind}", markup=False)
-    if "credits_used" in report:
-        console.print(
-            f"partner calls: {report['partner_calls']}, credits used: {report['credits_used']}"
-        )
 
 
 def sync(
@@ -534,38 +489,3 @@ def sync_sponsors(
     partner = _call(get_partner, name=to)
     _call(partner.spec.action, name=SyncAction.SPONSORS)
     _sync(slug, to, action=SyncAction.SPONSORS, dry_run=dry_run, scope=None, as_json=as_json)
-
-
-def runs(slug: str, as_json: JsonFlag = False) -> None:
-    """Past sync runs of an event, newest first."""
-    with transaction() as connection:
-        event = find_event(connection, slug)
-        found = repo.list_runs(connection, event.id)
-    if as_json:
-        print_json([r.model_dump(mode="json") for r in found])
-        return
-
-    def summary(run: SyncRun) -> str:
-        counts = run.report.get("counts", {})
-        return ", ".join(
-            f"{kind} {c['created']}+{c['updated']}~{c['unchanged']}"
-            + (f" !{c['failed']}" if c["failed"] else "")
-            for kind, c in counts.items()
-            if kind in ("sessions", "speakers", "sponsors")
-        )
-
-    table(
-        f"Sync runs of {slug}",
-        ["started", "partner", "action", "trigger", "status", "records (new+changed~same !failed)"],
-        [
-            [
-                r.started_at.strftime("%Y-%m-%d %H:%M:%S"),
-                r.partner,
-                r.action,
-                r.trigger,
-                r.status.value + (f": {r.message}" if r.message else ""),
-                summary(r),
-            ]
-            for r in found
-        ],
-    )

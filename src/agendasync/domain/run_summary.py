@@ -1,32 +1,63 @@
-"""What a finished sync run says to people in one sentence (the pages' flash messages).
+"""What a sync run says to people: one sentence (the pages' messages, the run lists) and the
+badge beside it, both from the same counts.
 
 The seed's wording: when a sync is complete a message confirms that data has been synced; if
-there is an issue, the message gives the number of sessions and speakers that were attempted
-and how many were synced. Here a record counts as *attempted* when the sync looked at it
-(sent it, found it unchanged, or left it out with a reason), and as *synced* when the partner
-holds it as it is now (created, updated or unchanged).
+there is an issue, the message gives the number of records that were attempted and how many
+were synced. Here a record counts as *attempted* when the sync looked at it (sent it, found it
+unchanged, or left it out with a reason), and as *synced* when the partner holds it as it is now
+(created, updated or unchanged). Every kind a run looked at is counted: pictures and links
+fail like any record and are never hidden behind the sessions' numbers.
+
+What a run left out falls in two groups: *left out by design* (declined, withdrawn, service
+sessions, already over: nothing to do) and *needs your attention* (a missing email, a record
+the partner refused: a person must fix something). Only the second makes a run one "with
+issues".
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from agendasync.domain.integrations import RunStatus, SyncRun
 
-# The records a person counts, per action: the rest (rooms, links, pictures) ride along.
+# The records a person counts first, per action; every other kind follows in the run's order.
 HEADLINE_KINDS: Mapping[str, tuple[str, ...]] = {
     "content": ("sessions", "speakers"),
     "sponsors": ("sponsors",),
     "exhibitors": ("exhibitors",),
 }
+# How people call the kinds whose names are not words of their own.
+KIND_NAMES: Mapping[str, str] = {
+    "speaker_sessions": "speaker links",
+    "sponsor_levels": "sponsor levels",
+}
+PICTURE_KINDS = frozenset({"headshots", "logos"})  # the kinds partners send pictures as
+
+# Reasons (their beginnings) a record is left out by design; any other reason needs a person.
+BY_DESIGN = (
+    "withdrawn",
+    "a service session",
+    "status is '",
+    "already ended",
+    "already started",
+    "deleted on ",
+)
+
+
+def kind_name(kind: str) -> str:
+    return KIND_NAMES.get(kind, kind.replace("_", " "))
+
+
+def by_design(reason: str) -> bool:
+    """True when a record was left out on purpose (nothing for a person to fix)."""
+    return reason.startswith(BY_DESIGN)
 
 
 # Pictures ride along with their records: one that cannot be sent (a broken or unreachable
 # headshot or logo) is reported apart, under "pictures", and does not make a run partial,
-# which would hide the failures of records among them. The kinds partners send pictures as.
-PICTURE_KINDS = frozenset({"headshots", "logos"})
+# which would hide the failures of records among them.
 
 
 def pictures_apart(report: dict[str, Any]) -> dict[str, Any]:
@@ -48,7 +79,7 @@ class Tally:
     failed: int
 
     def phrase(self) -> str:
-        return f"{self.synced} of {self.attempted} {self.kind}"
+        return f"{self.synced} of {self.attempted} {kind_name(self.kind)}"
 
 
 def _tally(kind: str, counts: Mapping[str, Any]) -> Tally:
@@ -63,54 +94,129 @@ def _tally(kind: str, counts: Mapping[str, Any]) -> Tally:
     )
 
 
+def _joined(phrases: Iterable[str]) -> str:
+    items = list(phrases)
+    if len(items) <= 2:
+        return " and ".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+@dataclass(frozen=True)
+class KindProgress:
+    """A running run's progress on one kind of record."""
+
+    kind: str
+    done: int
+    total: int
+
+    @property
+    def name(self) -> str:
+        return kind_name(self.kind)
+
+
 @dataclass(frozen=True)
 class RunSummary:
     status: RunStatus
     message: str | None
     tallies: tuple[Tally, ...]
     dry_run: bool = False
-    pictures_not_sent: int = 0
+    left_out: int = 0  # skipped by design
+    attention: int = 0  # skipped for a reason a person must fix
+    progress: tuple[KindProgress, ...] = ()
+
+    @property
+    def failed(self) -> int:
+        return sum(t.failed for t in self.tallies)
+
+    @property
+    def running(self) -> bool:
+        return self.status in (RunStatus.RUNNING, RunStatus.QUEUED)
 
     @property
     def has_issues(self) -> bool:
-        return self.status is not RunStatus.SUCCEEDED or any(
-            t.skipped or t.failed for t in self.tallies
-        )
+        if self.running:
+            return False
+        return self.status is not RunStatus.SUCCEEDED or bool(self.failed or self.attention)
+
+    @property
+    def label(self) -> str:
+        """The badge's words: what the sentence says, in one or three words."""
+        if self.running:
+            return self.status.value
+        if self.dry_run:
+            return "preview"
+        if self.status is RunStatus.FAILED:
+            return "failed"
+        return "finished with issues" if self.has_issues else "succeeded"
+
+    @property
+    def badge(self) -> str:
+        """The badge's colour (a CSS class)."""
+        if self.running or self.dry_run:
+            return self.status.value if self.running else "unchanged"
+        if self.status is RunStatus.FAILED:
+            return "failed"
+        return "partial" if self.has_issues else "succeeded"
+
+    def _left_out(self, would: bool = False) -> list[str]:
+        parts = [f"{self.failed} failed"] if self.failed else []
+        if self.attention:
+            verb = "would need" if would else ("needs" if self.attention == 1 else "need")
+            parts.append(f"{self.attention} {verb} your attention")
+        if self.left_out:
+            parts.append(f"{self.left_out} {'would be ' if would else ''}left out by design")
+        return parts
 
     def sentence(self, title: str) -> str:
         """`title` names the action for people: "Sync to Swoogo"."""
+        if self.running:
+            done = _joined(f"{p.done} of {p.total} {p.name}" for p in self.progress)
+            so_far = f": {done} done so far" if done else ""
+            verb = "is waiting to start" if self.status is RunStatus.QUEUED else "is running"
+            return f"{title} {verb}{so_far}."
         if self.status is RunStatus.FAILED:
             return f"{title} failed: {self.message or 'see the report'}"
-        phrases = " and ".join(t.phrase() for t in self.tallies) or "nothing"
-        skipped = sum(t.skipped for t in self.tallies)
-        failed = sum(t.failed for t in self.tallies)
+        phrases = _joined(t.phrase() for t in self.tallies if t.attempted) or "nothing"
         if self.dry_run:
-            left_out = f" ({skipped} would be skipped)" if skipped else ""
-            return f"{title} would sync {phrases}{left_out}."
-        pictures = (
-            f" {self.pictures_not_sent} picture{'s' if self.pictures_not_sent != 1 else ''}"
-            " could not be sent (see the report)."
-            if self.pictures_not_sent
-            else ""
-        )
+            parts = self._left_out(would=True)
+            detail = f" ({', '.join(parts)})" if parts else ""
+            pictures = any(t.kind in PICTURE_KINDS and t.attempted for t in self.tallies)
+            unknown = (
+                " Whether each picture downloads is known only when it is sent." if pictures else ""
+            )
+            return f"{title} would sync {phrases}{detail}.{unknown}"
+        parts = self._left_out()
         if not self.has_issues:
-            synced = " and ".join(f"{t.synced} {t.kind}" for t in self.tallies)
-            done = f"{title} finished: data has been synced ({synced or 'nothing to send'})."
-            return done + pictures
-        problems = [f"{skipped} skipped"] if skipped else []
-        problems += [f"{failed} failed"] if failed else []
-        detail = f" ({', '.join(problems)})" if problems else ""
+            synced = _joined(f"{t.synced} {kind_name(t.kind)}" for t in self.tallies if t.synced)
+            aside = f"; {', '.join(parts)}" if parts else ""
+            return f"{title} finished: data has been synced ({synced or 'nothing to send'}){aside}."
+        detail = f" ({', '.join(parts)})" if parts else ""
         note = f" {self.message.rstrip('.')}." if self.message else ""
         return f"{title} finished with issues: {phrases} synced{detail}.{note}{pictures}"
 
 
+def _ordered_kinds(action: str, counts: Mapping[str, Any]) -> list[str]:
+    headline = [kind for kind in HEADLINE_KINDS.get(action, ()) if kind in counts]
+    return headline + [kind for kind in counts if kind not in headline]
+
+
 def summarise(run: SyncRun) -> RunSummary:
     counts: Mapping[str, Any] = run.report.get("counts", {})
-    kinds = HEADLINE_KINDS.get(run.action, tuple(counts))
+    skipped = [str(p.get("reason", "")) for p in run.report.get("skipped", [])]
+    total_skipped = sum(int(c.get("skipped", 0)) for c in counts.values())
+    designed = sum(by_design(reason) for reason in skipped)
+    progress: Mapping[str, Any] = run.report.get("progress", {})
     return RunSummary(
         status=run.status,
         message=run.message,
-        tallies=tuple(_tally(kind, counts.get(kind, {})) for kind in kinds),
+        tallies=tuple(_tally(kind, counts[kind]) for kind in _ordered_kinds(run.action, counts)),
         dry_run=run.dry_run,
-        pictures_not_sent=len(run.report.get("pictures", [])),
+        # A scheduled check that sent nothing keeps its counts without the list (the last run
+        # named those records): its skips are not counted again as needing attention.
+        left_out=designed if skipped else total_skipped,
+        attention=max(total_skipped - designed, 0) if skipped else 0,
+        progress=tuple(
+            KindProgress(kind, int(p.get("done", 0)), int(p.get("total", 0)))
+            for kind, p in progress.items()
+        ),
     )

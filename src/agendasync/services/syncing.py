@@ -8,6 +8,7 @@ and the HTTP client are passed in by the caller (`SyncSettings`), never read her
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
@@ -253,6 +254,36 @@ def dry_run_report(ops: list[Op], report: SyncReport) -> SyncReport:
     return report
 
 
+PROGRESS_EVERY_S = 1.0
+
+
+@dataclass
+class _RecordedProgress:
+    """Keeps a running run's progress (records done per kind) in its row, at most once a
+    second, so that any process can show it while the run goes on (the pages' progress)."""
+
+    store: Store
+    run: SyncRun
+    kinds: dict[str, dict[str, int]]
+    forward: Progress | None = None
+    every_s: float = PROGRESS_EVERY_S
+    _last: float = 0.0
+
+    def __call__(self, kind: str, done: int, total: int) -> None:
+        self.kinds[kind] = {"done": done, "total": total}
+        if self.forward:
+            self.forward(kind, done, total)
+        now = time.monotonic()
+        if now - self._last >= self.every_s:
+            self._last = now
+            self.save()
+
+    def save(self) -> None:
+        self.run.report = {"progress": self.kinds}
+        with self.store.transaction() as connection:
+            repo.update_run(connection, self.run)
+
+
 def _start(store: Store, run: SyncRun) -> None:
     """A run that sends something is recorded when it starts (a kill leaves it `running`)."""
     with store.transaction() as connection:
@@ -420,6 +451,16 @@ async def execute(
             if sending:
                 _start(store, run)
                 recorded = True
+                kinds = [k.name for k in partner.spec.kinds(action)]
+                totals = {kind: sum(op.kind == kind for op in ops) for kind in kinds}
+                recorder = _RecordedProgress(
+                    store,
+                    run,
+                    {kind: {"done": 0, "total": n} for kind, n in totals.items() if n},
+                    forward=progress,
+                )
+                recorder.save()
+                progress = recorder
             engine = Engine(
                 connector,
                 loaded.ledger,

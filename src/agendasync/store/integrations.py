@@ -58,10 +58,10 @@ def create_integration(
     sealed_credentials: str,
     credentials_hint: str,
 ) -> Integration:
-    if find_integration(connection, org_id, partner) is not None:
+    if find_integration(connection, org_id, partner) is not None:  # R-INT-1
         raise Conflict(
             f"{partner} is already connected for this organisation; disconnect it first "
-            "to use other credentials (one set of credentials per partner, R-INT-1)"
+            "to use other credentials (one set of credentials per partner)"
         )
     integration = Integration(
         org_id=org_id,

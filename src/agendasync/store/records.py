@@ -392,6 +392,14 @@ def get_run(connection: Connection, event_id: uuid.UUID, run_id: uuid.UUID) -> S
     return _run(row)
 
 
+def find_run(connection: Connection, run_id: uuid.UUID) -> SyncRun:
+    """A run by its id alone (the command line's `runs show`)."""
+    row = connection.execute(select(t.sync_runs).where(t.sync_runs.c.id == run_id)).first()
+    if row is None:
+        raise NotFound(f"no sync run with id {run_id}")
+    return _run(row)
+
+
 def latest_run_since(
     connection: Connection, mapping_id: uuid.UUID, action: str, since: Any
 ) -> SyncRun | None:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from importlib.resources import files
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agendasync.services.access import Forbidden
-from agendasync.services.browser_session import CsrfRefused
+from agendasync.services.browser_session import CsrfRefused, Flash, flash, session_key_of
+from agendasync.services.context import services
 from agendasync.store.exceptions import NotFound
 from agendasync.web import (
     pages_account,
@@ -21,13 +25,14 @@ from agendasync.web import (
     portal,
     public_feeds,
 )
-from agendasync.web.render import LoginRequired, login_redirect, render
+from agendasync.web.render import LoginRequired, login_redirect, redirect, render, safe_back
 
-# Pages use no scripts at all, no inline styles, and nothing from other sites.
+# Pages use only scripts served from this site (ours and the vendored htmx; never inline, never
+# eval), no inline styles, and nothing from other sites.
 _SECURITY_HEADERS = [
     (
         b"content-security-policy",
-        b"default-src 'self'; script-src 'none'; img-src 'self' data: https:; "
+        b"default-src 'self'; script-src 'self'; img-src 'self' data: https:; "
         b"frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
     ),
     (b"x-content-type-options", b"nosniff"),
@@ -99,9 +104,54 @@ def _install_page_errors(app: FastAPI) -> None:
 
     @app.exception_handler(CsrfRefused)
     async def csrf_refused(request: Request, _: CsrfRefused) -> Response:
+        """A stale form (its session expired, or it was signed out since) changes nothing and
+        leads back: to sign in first when nobody is signed in, then to the page it came from."""
+        form = await request.form()  # parsed already by the check
+        back = _page_of(request, str(form.get("next", "")) if request.url.path == "/login" else "")
+        key = session_key_of(request)
+        if key is None or services(request).accounts.session_principal(key) is None:
+            text = (
+                "The sign-in form had expired: please sign in again."
+                if request.url.path == "/login"
+                else "Your session had expired: sign in, then try again."
+            )
+            flash(request, Flash("warning", text))
+            return login_redirect(LoginRequired(back))
+        flash(
+            request,
+            Flash("warning", "That form had expired, so nothing was changed: please try again."),
+        )
+        return redirect(back)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:
+            return _error_page(request, 404, "Page not found", "There is no page at this address.")
+        if exc.status_code == 405:
+            return _error_page(
+                request, 405, "Not available", "This address cannot be opened like that."
+            )
+        return _error_page(request, exc.status_code, "Something went wrong", str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_parameters(request: Request, exc: RequestValidationError) -> Response:
+        names = sorted({str(error["loc"][-1]) for error in exc.errors() if error.get("loc")})
+        what = ", ".join(names) or "the address"
         return _error_page(
             request,
-            403,
-            "The form has expired",
-            "Go back, reload the page and try again.",
+            400,
+            "This address is not right",
+            f"Check {what}: the value given cannot be used here.",
         )
+
+
+def _page_of(request: Request, given: str) -> str:
+    """Where a refused form leads back to: the page it says, or the one it was on (the
+    Referer, sent only from this site), or the start."""
+    if given:
+        return safe_back(given, "/")
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc and referer.netloc == request.url.netloc and referer.path != "/login":
+        path = referer.path + (f"?{referer.query}" if referer.query else "")
+        return safe_back(path, "/")
+    return "/"

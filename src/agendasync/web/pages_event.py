@@ -13,9 +13,9 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import Connection
 
 from agendasync.domain.accounts import Access, Principal
-from agendasync.domain.integrations import SyncRun
+from agendasync.domain.integrations import RunStatus, SyncRun
 from agendasync.domain.models import Event, SessionStatus
-from agendasync.domain.run_summary import summarise
+from agendasync.domain.run_summary import RunSummary, by_design, summarise
 from agendasync.partners.registry import get_partner
 from agendasync.services import access
 from agendasync.services.browser_session import Flash, flash
@@ -35,7 +35,19 @@ from agendasync.store.events import get_organisation, save_event
 from agendasync.store.portal import portal_link_versions
 from agendasync.sync.partner import PartnerSpec
 from agendasync.web.forms import EMAILS_KEY_FIELD, sessionize_fields
-from agendasync.web.render import App, User, redirect, remember_sync, render, safe_back
+from agendasync.web.render import (
+    HTMX_STOP_POLLING,
+    App,
+    LoginRequired,
+    User,
+    redirect,
+    remember_sync,
+    render,
+    render_fragment,
+    safe_back,
+    signed_in,
+    sync_states,
+)
 
 router = APIRouter()
 
@@ -67,7 +79,7 @@ class _SyncAction:
 
 
 def _sync_actions(connection: Connection, event: Event, action: str) -> list[_SyncAction]:
-    """One per partner this event is mapped to and that syncs `action` (R-MAP-3)."""
+    """One per partner this event is mapped to and that syncs `action`."""  # R-MAP-3
     integrations = {i.id: i.partner for i in repo.list_integrations(connection, event.org_id)}
     actions = []
     for mapping in repo.list_mappings(connection, event_id=event.id):
@@ -160,8 +172,9 @@ async def sync(
     action: Annotated[str, Form()] = "content",
     back: Annotated[str, Form()] = "",
 ) -> Response:
-    """Start the sync in the background and return at once; the next pages say when it
-    finished (see `render._report_finished_syncs`). Async: the sync starts on this loop."""
+    """Start the sync in the background and return at once; the pages show its progress in
+    place until it has finished (see `render.sync_states`). Async: the sync starts on this
+    loop. A sync asked for while one of the same mapping runs waits behind it (one follow-up)."""
     target = safe_back(back, f"/events/{event}/agenda")
     with app.store.transaction() as connection:
         found = access.event(connection, principal, event, Access.WRITE)
@@ -170,24 +183,53 @@ async def sync(
         except SyncRefused as exc:
             flash(request, Flash("error", str(exc)))
             return redirect(target)
+        running = _running(connection, found, chosen.spec.name, action)
     title = action_title(chosen.spec.title, action)
     since = datetime.now(UTC)
     app.syncs.start(mapping, action=action, trigger="web")
     remember_sync(request, Pending(mapping.id, action, since, title, found.slug))
-    flash(request, Flash("info", f"{title} started. A message will say when it has finished."))
+    if running:
+        text = (
+            f"{title} is queued behind the one running now: it starts when that one has "
+            "finished, and sends what changed since."
+        )
+    else:
+        text = f"{title} started. Its progress shows above."
+    flash(request, Flash("info", text))
     return redirect(target)
 
 
-@router.post("/events/{event}/preview", response_class=HTMLResponse)
+def _running(connection: Connection, event: Event, partner: str, action: str) -> bool:
+    """Whether a sync of this event to the partner, for this action, runs now."""
+    page = rows.page_runs(
+        connection, event.id, rows.PageRequest(10, 0), partner=partner, status=RunStatus.RUNNING
+    )
+    return any(run.action == action and run.finished_at is None for run in page.items)
+
+
+@router.get("/syncs/status", response_class=HTMLResponse)
+def sync_status(request: Request, app: App) -> Response:
+    """The progress area alone, for the page to update in place while syncs run (htmx)."""
+    try:
+        signed_in(request, app)
+    except LoginRequired:
+        return Response(status_code=HTMX_STOP_POLLING)
+    syncing = sync_states(request, app, flash_finished=False)
+    if syncing is None:
+        return HTMLResponse("")  # nothing to show: the area goes away
+    return render_fragment(request, "sync_status.html", {"syncing": syncing})
+
+
+@router.get("/events/{event}/preview", response_class=HTMLResponse)
 async def preview(
     request: Request,
     event: str,
     app: App,
     principal: User,
-    partner: Annotated[str, Form()],
-    action: Annotated[str, Form()] = "content",
+    partner: str,
+    action: str = "content",
 ) -> Response:
-    """A dry run (R-SYNC-9): what a sync would create, update and skip, and why."""
+    """A dry run: what a sync would create, update and skip, and why."""  # R-SYNC-9
     with app.store.transaction() as connection:
         found, context = _event_context(connection, principal, event, "runs")
         try:
@@ -210,11 +252,16 @@ async def preview(
 
 
 def _run_context(run: SyncRun, spec: PartnerSpec, heading: str) -> dict[str, Any]:
+    summary = summarise(run)
+    skipped = run.report.get("skipped", [])
     return {
         "run": run,
         "heading": heading,
         "partner_title": spec.title,
-        "sentence": summarise(run).sentence(heading.removeprefix("Preview: ")),
+        "summary": summary,
+        "sentence": summary.sentence(heading.removeprefix("Preview: ")),
+        "attention": [p for p in skipped if not by_design(str(p.get("reason", "")))],
+        "by_design": [p for p in skipped if by_design(str(p.get("reason", "")))],
     }
 
 
@@ -233,10 +280,18 @@ class _RunRow:
     run: SyncRun
     partner_title: str
     what: str
+    summary: RunSummary
     sentence: str
 
 
 _WHAT = {"content": "Sessions and speakers", "sponsors": "Sponsors", "exhibitors": "Exhibitors"}
+
+
+def _run_row(run: SyncRun) -> _RunRow:
+    title = _spec(run.partner).title
+    summary = summarise(run)
+    what = _WHAT.get(run.action, run.action)
+    return _RunRow(run, title, what, summary, summary.sentence(action_title(title, run.action)))
 
 
 @router.get("/events/{event}/runs", response_class=HTMLResponse)
@@ -246,18 +301,7 @@ def runs(request: Request, event: str, app: App, principal: User, offset: int = 
         page = rows.page_runs(
             connection, found.id, rows.PageRequest(app.settings.page_size, offset)
         )
-    context |= {
-        "page": page,
-        "rows": [
-            _RunRow(
-                run,
-                _spec(run.partner).title,
-                _WHAT.get(run.action, run.action),
-                summarise(run).sentence(action_title(_spec(run.partner).title, run.action)),
-            )
-            for run in page.items
-        ],
-    }
+    context |= {"page": page, "rows": [_run_row(run) for run in page.items]}
     return render(request, "runs.html", context, principal=principal)
 
 

@@ -3,6 +3,8 @@ window), and API tokens."""
 
 from __future__ import annotations
 
+import secrets
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Annotated
@@ -19,6 +21,7 @@ from agendasync.partners.registry import all_partners, get_partner
 from agendasync.services import access
 from agendasync.services import integrations as service
 from agendasync.services import mappings as mappings_service
+from agendasync.services.accounts import IssuedToken
 from agendasync.services.browser_session import Flash, flash
 from agendasync.services.integrations import IntegrationError
 from agendasync.store import accounts as accounts_repo
@@ -325,11 +328,40 @@ def _tokens_page(
     return render(request, "tokens.html", context, principal=principal)
 
 
+# A new token's secret waits here for the one page that shows it (after the redirect, so a
+# reload makes no second token): never in the session cookie, gone once shown or after a while.
+_SHOW_ONCE_FOR_S = 300.0
+_issued: dict[str, tuple[float, IssuedToken]] = {}
+
+
+def _keep_once(issued: IssuedToken) -> str:
+    now = time.monotonic()
+    for key, (since, _) in list(_issued.items()):
+        if now - since > _SHOW_ONCE_FOR_S:
+            del _issued[key]
+    key = secrets.token_urlsafe(16)
+    _issued[key] = (now, issued)
+    return key
+
+
+def _take_once(key: object) -> IssuedToken | None:
+    found = _issued.pop(key, None) if isinstance(key, str) else None
+    if found is None or time.monotonic() - found[0] > _SHOW_ONCE_FOR_S:
+        return None
+    return found[1]
+
+
 @router.get("/orgs/{org}/settings/tokens", response_class=HTMLResponse)
 def tokens_page(request: Request, org: str, app: App, principal: User) -> Response:
     with app.store.transaction() as connection:
         found = access.organisation(connection, principal, org, Access.ADMIN)
-    return _tokens_page(request, app, principal, found)
+    issued = _take_once(request.session.pop("issued_token", None))
+    if issued is not None and issued.token.org_id != found.id:
+        issued = None
+    response = _tokens_page(request, app, principal, found, issued=issued)
+    if issued is not None:
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @router.post("/orgs/{org}/settings/tokens", response_class=HTMLResponse)
@@ -345,10 +377,9 @@ def create_token(
         found = access.organisation(connection, principal, org, Access.ADMIN)
     scopes = [Scope.READ, Scope.WRITE] if scope is Scope.WRITE else [Scope.READ]
     issued = app.accounts.issue_token(found.id, name, scopes)
-    # Shown in this answer only (not through the session cookie, not after a redirect).
-    response = _tokens_page(request, app, principal, found, issued=issued)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    # Post, redirect, get: the secret shows on the next page only; a reload shows the list.
+    request.session["issued_token"] = _keep_once(issued)
+    return redirect(f"/orgs/{found.slug}/settings/tokens")
 
 
 @router.post("/orgs/{org}/settings/tokens/{token_id}/revoke")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib.resources import files
 from typing import Annotated, Any
@@ -14,8 +15,9 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from agendasync.domain.accounts import Access, Principal
+from agendasync.domain.integrations import SyncRun
 from agendasync.domain.models import WEB_SCHEMES, Event
-from agendasync.domain.run_summary import summarise
+from agendasync.domain.run_summary import KindProgress, kind_name, summarise
 from agendasync.services.browser_session import (
     CSRF_FIELD,
     Flash,
@@ -29,11 +31,11 @@ from agendasync.services.context import Services, services
 from agendasync.services.sync_requests import Pending
 from agendasync.store import integrations as repo
 from agendasync.store.exceptions import NotFound
+from agendasync.store.records import latest_run_since
 
 TEMPLATES = Jinja2Templates(directory=str(files("agendasync.web") / "templates"))
 # A sync that has not finished after this long is no longer waited for (its process died).
 _PENDING_FOR = timedelta(hours=6)
-REFRESH_WHILE_SYNCING_S = 2
 
 
 def _local_time(value: datetime | None, event: Event, pattern: str = "%a %d %b %H:%M") -> str:
@@ -57,8 +59,25 @@ def _web_href(url: str | None) -> str:
     return url.strip() if url and scheme in WEB_SCHEMES else ""
 
 
+_CELL = re.compile(r"<(td|th)\b")
+
+
+def _label_cells(cells: str, columns: list[str]) -> Markup:
+    """Give each cell of a row its column's name (`data-label`): on a phone the rows stack and
+    every value shows under its name. The cells are the caller's markup, already escaped."""
+    names = iter(columns)
+
+    def labelled(match: re.Match[str]) -> str:
+        name = next(names, "")
+        return f'{match.group(0)} data-label="{escape(name)}"'
+
+    return Markup(_CELL.sub(labelled, str(cells)))  # safe: only escaped names are added
+
+
 TEMPLATES.env.filters["local_time"] = _local_time
 TEMPLATES.env.filters["web_href"] = _web_href
+TEMPLATES.env.filters["kind_name"] = kind_name
+TEMPLATES.env.filters["label_cells"] = _label_cells
 TEMPLATES.env.filters["inline_markdown"] = _inline_markdown
 
 
@@ -113,35 +132,90 @@ def _still_mapped(app: Services, pending: Pending) -> bool:
     return True
 
 
-def _report_finished_syncs(request: Request, app: Services) -> bool:
-    """Flash the syncs that finished since the last page; True while others still run."""
+@dataclass(frozen=True)
+class SyncState:
+    """A sync this person asked for, as the progress area shows it."""
+
+    title: str
+    phase: str  # "queued", "running" or "done"
+    label: str  # the badge's words
+    badge: str  # the badge's colour
+    sentence: str
+    link: str | None = None
+    kinds: tuple[KindProgress, ...] = ()
+
+
+@dataclass(frozen=True)
+class Syncing:
+    states: tuple[SyncState, ...]
+    polling: bool  # True while one still runs: the area asks for itself again
+
+
+def _run_of(app: Services, pending: Pending) -> SyncRun | None:
+    with app.store.transaction() as connection:
+        return latest_run_since(connection, pending.mapping_id, pending.action, pending.since)
+
+
+def sync_states(request: Request, app: Services, *, flash_finished: bool) -> Syncing | None:
+    """The syncs this person waits for. A finished one leaves the session: flashed on a full
+    page (`flash_finished`), or shown once in the progress area that polls for it."""
     waiting = [Pending.from_session(item) for item in request.session.get("pending_syncs", [])]
     if not waiting:
-        return False
+        return None
     still: list[Pending] = []
+    states: list[SyncState] = []
     now = datetime.now(UTC)
     for pending in waiting:
-        run = pending.finished_run(app.store)
-        if run is None:
-            mapped = _still_mapped(app, pending)
-            if mapped and now - pending.since < _PENDING_FOR:
+        run = _run_of(app, pending)
+        if run is None or run.finished_at is None:
+            if _still_mapped(app, pending) and now - pending.since < _PENDING_FOR:
                 still.append(pending)
+                states.append(_unfinished(pending, run))
             continue
         summary = summarise(run)
-        level: FlashLevel = (
-            "error" if run.status == "failed" else "warning" if summary.has_issues else "success"
-        )
-        flash(
-            request,
-            Flash(
-                level,
-                summary.sentence(pending.title),
-                link=f"/events/{pending.event}/runs/{run.id}",
-                link_text="See the report",
-            ),
-        )
+        link = f"/events/{pending.event}/runs/{run.id}"
+        if flash_finished:
+            level: FlashLevel = (
+                "error"
+                if run.status == "failed"
+                else "warning"
+                if summary.has_issues
+                else "success"
+            )
+            flash(
+                request,
+                Flash(
+                    level, summary.sentence(pending.title), link=link, link_text="See the report"
+                ),
+            )
+        else:
+            states.append(
+                SyncState(
+                    pending.title,
+                    "done",
+                    summary.label,
+                    summary.badge,
+                    summary.sentence(pending.title),
+                    link,
+                )
+            )
     request.session["pending_syncs"] = [p.to_session() for p in still]
-    return bool(still)
+    return Syncing(tuple(states), polling=bool(still)) if states else None
+
+
+def _unfinished(pending: Pending, run: SyncRun | None) -> SyncState:
+    if run is None:
+        queued = f"{pending.title} is waiting to start (after any sync ahead of it)."
+        return SyncState(pending.title, "queued", "queued", "queued", queued)
+    summary = summarise(run)
+    return SyncState(
+        pending.title,
+        "running",
+        summary.label,
+        summary.badge,
+        summary.sentence(pending.title),
+        kinds=summary.progress,
+    )
 
 
 # --- pages ---------------------------------------------------------------------------------
@@ -156,7 +230,7 @@ def render(
     status_code: int = 200,
 ) -> HTMLResponse:
     app: Services = request.app.state.services
-    syncing = principal is not None and _report_finished_syncs(request, app)
+    syncing = sync_states(request, app, flash_finished=True) if principal is not None else None
     values = {
         "user": principal.user if principal else None,
         "principal": principal,
@@ -164,6 +238,18 @@ def render(
         "csrf_field": CSRF_FIELD,
         "csrf_token": csrf_token(request),
         "flashes": take_flashes(request),
-        "refresh_s": REFRESH_WHILE_SYNCING_S if syncing else None,
+        "syncing": syncing,
     } | (context or {})
     return TEMPLATES.TemplateResponse(request, template, values, status_code=status_code)
+
+
+# htmx stops polling when an answer has this status (a signed-out page stops asking).
+HTMX_STOP_POLLING = 286
+
+
+def render_fragment(request: Request, template: str, context: dict[str, Any]) -> HTMLResponse:
+    """A part of a page (htmx swaps it in): no frame, no flash messages taken."""
+    values = {"csrf_field": CSRF_FIELD, "csrf_token": csrf_token(request)} | context
+    response = TEMPLATES.TemplateResponse(request, template, values)
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 
 from agendasync.domain.integrations import RunStatus
 from agendasync.domain.models import SessionStatus, SpeakerStatus
+from agendasync.partners.registry import get_partner
+from agendasync.store.records import PageRequest, page_runs
 
 
 async def test_first_sync_sends_eligible_sessions_speakers_and_taxonomy_r_sync_1(
@@ -301,3 +303,31 @@ async def test_sponsors_synced_by_their_own_action_with_tiers_as_levels_r_sync_1
     assert "Diamond" in levels
     again = await world.sync(action="sponsors")
     assert again.report["credits_used"] == 0
+
+
+async def test_a_running_run_keeps_its_progress_per_kind_in_its_row(world) -> None:
+    """Any process can show a run's progress: the row holds records done per kind while it
+    runs; the finished run's report replaces it."""
+    await world.connected(sessions=12)
+    seen: list[dict[str, dict[str, int]]] = []
+
+    def progress(kind: str, done: int, total: int) -> None:
+        with world.store.transaction() as connection:
+            (running,) = page_runs(
+                connection, world.mapping.event_id, PageRequest(5, 0), status=RunStatus.RUNNING
+            ).items
+        seen.append(running.report["progress"])
+
+    run = await world.sync(progress=progress)
+
+    sessions, speakers = world.eligible()
+    first = seen[0]
+    assert first["sessions"] == {"done": 0, "total": len(sessions)}
+    assert first["speakers"] == {"done": 0, "total": len(speakers)}
+    assert set(first) <= {k.name for k in get_partner("swoogo").spec.kinds("content")}
+    assert run.status is RunStatus.SUCCEEDED
+    assert "progress" not in run.report
+    with world.store.transaction() as connection:
+        (stored,) = page_runs(connection, world.mapping.event_id, PageRequest(5, 0)).items
+    assert "progress" not in stored.report
+    assert stored.report["counts"]["sessions"]["created"] == len(sessions)
