@@ -192,7 +192,7 @@ class RunSummary:
             return f"{title} finished: data has been synced ({synced or 'nothing to send'}){aside}."
         detail = f" ({', '.join(parts)})" if parts else ""
         note = f" {self.message.rstrip('.')}." if self.message else ""
-        return f"{title} finished with issues: {phrases} synced{detail}.{note}{pictures}"
+        return f"{title} finished with issues: {phrases} synced{detail}.{note}"
 
 
 def _ordered_kinds(action: str, counts: Mapping[str, Any]) -> list[str]:
