@@ -31,7 +31,7 @@ EXIT_PARTIAL = 2
 EXIT_CODES_HELP = (
     "Exit code: 0 when the run finished (the report lists any record left out, and why); 2 "
     "when it was partial (some records failed, or the partner's call budget ran out: the next "
-    "run goes on); 1 when it failed."
+    "run goes on) or some pictures could not be sent; 1 when it failed."
 )
 
 # Short column names: the whole table fits 80 columns.
@@ -137,6 +137,15 @@ def exit_for(run: SyncRun) -> None:
         why = f"{failed} record(s) failed" if failed else (run.message or "it stopped early")
         errors.print(
             f"partial: {why}; run the sync again to send the rest (exit code {EXIT_PARTIAL})",
+            markup=False,
+            highlight=False,
+        )
+        raise typer.Exit(EXIT_PARTIAL)
+    pictures = len(run.report.get("pictures", []))
+    if pictures:
+        errors.print(
+            f"{pictures} picture(s) could not be sent; the records went without them"
+            f" (exit code {EXIT_PARTIAL})",
             markup=False,
             highlight=False,
         )

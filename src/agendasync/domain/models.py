@@ -327,8 +327,10 @@ class Sponsor(Record, SponsorFields):
 
 class Person(BaseModel):
     """An exhibitor's primary contact or team member. Its id is stable: partners hold it and
-    share links are kept by it (R-SPK-2); one left out (an older event file) is derived from the
+    share links are kept by it; one left out (an older event file) is derived from the
     exhibitor's id and the person's email, else name (see `Exhibitor`)."""
+
+    # R-SPK-2
 
     model_config = ConfigDict(extra="forbid")
 

@@ -17,7 +17,7 @@ async def _links(api: Api) -> dict[str, str]:
     found = {}
     for row in rows:
         link = re.search(r'href="(/portal/speakers/[^"]+)"', row)
-        cells = re.findall(r"<td>([^<]*)</td>", row)
+        cells = re.findall(r"<td[^>]*>([^<]*)</td>", row)
         if link and cells:
             found[cells[0].strip()] = link[1]
     assert found, page.text
