@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from dataclasses import dataclass
 
@@ -18,6 +19,9 @@ _FORMATS = {
 }
 
 
+_FETCH_ATTEMPTS = 3
+
+
 @dataclass(frozen=True)
 class Picture:
     filename: str
@@ -30,11 +34,20 @@ async def fit_image(http: httpx.AsyncClient, url: str, max_bytes: int) -> Pictur
 
     An image that cannot be fetched or read raises `Rejected`: the record it belongs to is
     synced without it, and the report says why."""
-    try:
-        response = await http.get(url, follow_redirects=True)
-        response.raise_for_status()
-    except httpx.HTTPError as exc:
-        raise Rejected(f"could not fetch the image {url}: {exc.__class__.__name__}") from exc
+    for attempt in range(1, _FETCH_ATTEMPTS + 1):
+        try:
+            response = await http.get(url, follow_redirects=True)
+            response.raise_for_status()
+            break
+        except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+            # The picture host dropped the answer half-way: a passing fault, tried again.
+            if attempt == _FETCH_ATTEMPTS:
+                raise Rejected(
+                    f"could not fetch the image {url}: {exc.__class__.__name__}"
+                ) from exc
+            await asyncio.sleep(0.2 * attempt)
+        except httpx.HTTPError as exc:
+            raise Rejected(f"could not fetch the image {url}: {exc.__class__.__name__}") from exc
     try:
         image, kind, data = _open(response.content)
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
@@ -51,6 +64,10 @@ async def fit_image(http: httpx.AsyncClient, url: str, max_bytes: int) -> Pictur
         data = _encode(image, kind)
     extension, content_type = _FORMATS[kind]
     return Picture(f"image.{extension}", data, content_type)
+
+
+def _unfetched(url: str, problem: Exception) -> Rejected:
+    return Rejected(f"could not fetch the image {url}: {problem.__class__.__name__}")
 
 
 def _open(content: bytes) -> tuple[Image.Image, str, bytes]:

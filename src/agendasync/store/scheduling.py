@@ -25,12 +25,24 @@ def claim_due(
     now: datetime,
     *,
     reconcile_every: timedelta = timedelta(days=1),
-    limit: int = 1000,
+    batch: int = 1000,
 ) -> list[Due]:
-    """The continuous mappings due by `now` that have something to do, each moved to its next
-    run in the same statement as the ones that have not: a mapping whose event has not moved
-    since its last complete run, and that needs no reconciliation yet, costs no job and no run.
-    On PostgreSQL, rows another dispatcher is claiming are skipped."""
+    """The continuous mappings due by `now` that have something to do; every due mapping is
+    moved to its next check in the same transaction, those that have nothing to do included: a
+    mapping whose event has not moved since its last complete run, and that needs no
+    reconciliation yet, costs no job and no run. Claimed in batches until none is due. On
+    PostgreSQL, rows another dispatcher is claiming are skipped."""
+    due: list[Due] = []
+    while True:
+        claimed, found = _claim_batch(connection, now, reconcile_every, batch)
+        due += found
+        if claimed < batch:
+            return due
+
+
+def _claim_batch(
+    connection: Connection, now: datetime, reconcile_every: timedelta, batch: int
+) -> tuple[int, list[Due]]:
     m, e, v = t.mappings, t.events, t.mapping_versions
     query = (
         select(
@@ -44,13 +56,13 @@ def claim_due(
         .outerjoin(v, and_(v.c.mapping_id == m.c.id, v.c.action == SyncAction.CONTENT.value))
         .where(m.c.continuous.is_(True), m.c.next_run_at <= now)
         .order_by(m.c.next_run_at)
-        .limit(limit)
+        .limit(batch)
     )
     if connection.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=m)
     rows = connection.execute(query).all()
     if not rows:
-        return []
+        return 0, []
     moved = update(m).where(m.c.id == bindparam("due_id")).values(next_run_at=bindparam("next_at"))
     connection.execute(moved, [{"due_id": row.id, "next_at": next_run(now)} for row in rows])
     due = []
@@ -58,7 +70,7 @@ def claim_due(
         reconcile = row.reconciled_at <= now - reconcile_every
         if reconcile or row.sent != row.content_version:
             due.append(Due(row.id, reconcile))
-    return due
+    return len(rows), due
 
 
 def schedule_overview(

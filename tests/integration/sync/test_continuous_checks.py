@@ -144,3 +144,25 @@ async def test_runs_are_kept_within_their_retention(world) -> None:
         ("failed", 10),
         ("succeeded", 1),
     ]
+
+
+async def test_r_map_4_every_due_mapping_is_claimed_in_one_pass_batch_by_batch(world) -> None:
+    for index in range(3):
+        world.add_event(f"conf-{index}", sessions=2, seed=index + 1)
+    await world.connect()
+    for index in range(3):
+        slug = f"conf-{index}"
+        partner_event = world.sim.state.add_event(f"On Swoogo {index}", timezone="Europe/Berlin")
+        mapping = await world.map(slug, partner_event)
+        with world.store.transaction() as connection:
+            repo.set_continuous(connection, mapping.id, True)
+    _due_now(world)
+
+    due = _claim(world, batch=2)
+
+    assert len(due) == 3  # never synced: each has something to send
+    with world.store.transaction() as connection:
+        still_due = connection.execute(
+            sa.select(sa.func.count()).where(t.mappings.c.next_run_at <= datetime.now(UTC))
+        ).scalar_one()
+    assert still_due == 0
