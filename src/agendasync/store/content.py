@@ -465,7 +465,8 @@ def _upsert(
             for link, old_links in zip(entity.links, existing_links, strict=True)
         )
         if links_changed or any(old[k] != v for k, v in row.items()):
-            updates.append({**row, "_id": record.id, "updated_at": now})
+            values = {k: v for k, v in row.items() if k != "id"}
+            updates.append({**values, "_id": record.id, "updated_at": now})
             if links_changed:
                 relinked.append(record)
             counts.updated += 1
@@ -476,6 +477,8 @@ def _upsert(
     if inserts:
         connection.execute(insert(table), inserts)
     if updates:
+        # Never `SET id` (hence `_id`): rewriting a key other tables point at makes SQLite scan
+        # each referencing table for every row written (quadratic when many rows change).
         columns: dict[str, Any] = {k: bindparam(k) for k in updates[0] if k != "_id"}
         statement = update(table).where(table.c.id == bindparam("_id")).values(columns)
         connection.execute(statement, updates)

@@ -40,7 +40,7 @@ def served() -> Iterator[tuple[SessionizeState, str]]:
 @pytest.fixture
 def sim(served: tuple[SessionizeState, str]) -> SessionizeState:
     served[0].endpoints.clear()
-    served[0].fail_next(0)
+    served[0].reset_faults()
     return served[0]
 
 
@@ -214,7 +214,7 @@ def _serve(sim: SessionizeState, case: str) -> None:
         sim.load(ENDPOINT, fixture("placeholder_demo.json"))
     elif case == "503":
         sim.load(ENDPOINT, fixture("all_2024.json"))
-        sim.fail_next(3)
+        sim.faults.fail_next(3, status=503)
 
 
 CLI_ERRORS = [

@@ -47,9 +47,7 @@ import json
 import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
-from enum import StrEnum
 from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -60,7 +58,16 @@ from agendasync.sources.sessionize.exceptions import (
     PlaceholderData,
     ScheduleNotPublished,
 )
-from agendasync.sources.sessionize.languages import language_code
+from agendasync.sources.sessionize.model import (
+    Category,
+    CategoryItem,
+    CategoryItemRef,
+    Link,
+    Room,
+    Session,
+    SessionizeFeed,
+    Speaker,
+)
 
 # --------------------------------------------------------------------------------------------
 # Endpoint ids (R-SZ-1)
@@ -89,134 +96,6 @@ def parse_endpoint_id(text: str) -> str:
             text, "only sessionize.com/api/v2/{id}/... endpoint URLs can be used"
         )
     raise InvalidEndpointId(text, "an id has exactly 8 lowercase letters and digits")
-
-
-# --------------------------------------------------------------------------------------------
-# Normalised data
-
-
-@dataclass(frozen=True, slots=True)
-class Room:
-    id: str
-    name: str
-    sort: int
-
-
-@dataclass(frozen=True, slots=True)
-class CategoryItem:
-    id: str
-    name: str
-    sort: int
-
-
-@dataclass(frozen=True, slots=True)
-class Category:
-    id: str
-    title: str
-    type: str  # "session" or "speaker" (inferred when the feed lacks it), or what the feed says
-    sort: int
-    items: tuple[CategoryItem, ...]
-    type_inferred: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class CategoryItemRef:
-    """A category item resolved through `categories`: (title, type, item name) plus the ids."""
-
-    category_id: str
-    category_title: str
-    category_type: str
-    item_id: str
-    item_name: str
-
-
-@dataclass(frozen=True, slots=True)
-class Link:
-    title: str | None
-    url: str
-    link_type: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Speaker:
-    id: str
-    first_name: str
-    last_name: str
-    full_name: str
-    bio: str | None
-    tag_line: str | None
-    profile_picture: str | None
-    website: str | None
-    twitter: str | None
-    linkedin: str | None
-    facebook: str | None
-    links: tuple[Link, ...]
-    is_top_speaker: bool
-    category_items: tuple[CategoryItemRef, ...]
-    session_ids: tuple[str, ...]
-
-    @property
-    def tags(self) -> tuple[str, ...]:
-        """Speaker category items as speaker tags (R-SZ-2), in feed order, de-duplicated."""
-        return _unique(ref.item_name for ref in self.category_items if ref.item_name)
-
-
-@dataclass(frozen=True, slots=True)
-class Session:
-    id: str
-    title: str
-    description: str | None
-    starts_at: datetime | None
-    ends_at: datetime | None
-    room_id: str | None
-    speaker_ids: tuple[str, ...]
-    category_items: tuple[CategoryItemRef, ...]
-    is_service: bool
-    is_plenum: bool
-    status: str | None
-    is_informed: bool | None
-    is_confirmed: bool | None
-    live_url: str | None
-    recording_url: str | None
-
-    @property
-    def is_scheduled(self) -> bool:
-        return (
-            self.starts_at is not None
-            and self.ends_at is not None
-            and self.ends_at >= self.starts_at
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class SessionizeFeed:
-    timezone: str
-    content_hash: str
-    rooms: tuple[Room, ...]
-    speakers: tuple[Speaker, ...]
-    sessions: tuple[Session, ...]
-    categories: tuple[Category, ...]
-    warnings: tuple[str, ...] = field(default=())
-
-    @property
-    def scheduled_sessions(self) -> tuple[Session, ...]:
-        return tuple(s for s in self.sessions if s.is_scheduled)
-
-    @property
-    def unscheduled_sessions(self) -> tuple[Session, ...]:
-        return tuple(s for s in self.sessions if not s.is_scheduled)
-
-    def room(self, room_id: str | int) -> Room | None:
-        key = str(room_id)
-        return next((r for r in self.rooms if r.id == key), None)
-
-    def speaker(self, speaker_id: str | int) -> Speaker | None:
-        key = str(speaker_id)
-        return next((s for s in self.speakers if s.id == key), None)
-
-    def session(self, session_id: str | int) -> Session | None:
-        key = str(session_id)
-        return next((s for s in self.sessions if s.id == key), None)
 
 
 # --------------------------------------------------------------------------------------------
@@ -367,10 +246,6 @@ def _datetime(value: object, path: str, zone: tzinfo) -> datetime | None:
         return parsed.astimezone(zone)
     except (ValueError, OverflowError):
         raise MalformedPayload(path, f"not a valid date-time: {value[:40]!r}") from None
-
-
-def _unique(values: Iterable[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(values))
 
 
 def _id_sort_key(item_id: str) -> tuple[int, int, str]:
@@ -744,163 +619,9 @@ def parse_emails(body: bytes) -> dict[str, str]:
     return emails
 
 
-# --------------------------------------------------------------------------------------------
-# Category map (R-SZ-2)
-
-
-class Dimension(StrEnum):
-    TRACKS = "tracks"
-    LEVELS = "levels"
-    FORMAT = "format"
-    LANGUAGE = "language"
-    TAGS = "tags"
-
-
-_KEYWORDS: Final = (
-    (re.compile(r"\btracks?\b", re.IGNORECASE), Dimension.TRACKS),
-    (re.compile(r"\blevels?\b", re.IGNORECASE), Dimension.LEVELS),
-    (re.compile(r"\b(?:formats?|types?)\b", re.IGNORECASE), Dimension.FORMAT),
-    (re.compile(r"\blanguages?\b", re.IGNORECASE), Dimension.LANGUAGE),
-)
-
-
-def default_dimension(title: str, category_type: str = "session") -> Dimension:
-    """The default dimension of one category: speaker categories are (speaker) tags; a session
-    category by the first keyword found in its title, checked in the order track, level,
-    format/type, language; otherwise tags."""
-    if category_type == "speaker":
-        return Dimension.TAGS
-    for pattern, dimension in _KEYWORDS:
-        if pattern.search(title):
-            return dimension
-    return Dimension.TAGS
-
-
-def _title_key(title: str) -> str:
-    return " ".join(title.split()).casefold()
-
-
-def default_category_map(
-    categories: Iterable[Category],
-    overrides: Mapping[str, Dimension | str] | None = None,
-) -> dict[str, Dimension]:
-    """Category title -> dimension for every category of the feed.
-
-    `overrides` (the event's own map, category title -> dimension) wins over the default; its
-    titles match exactly or case- and whitespace-insensitively. Speaker categories always map to
-    `tags`: their items become speaker tags (`Speaker.tags`) whatever the map says.
-    """
-    wanted: dict[str, Dimension] = {}
-    for title, value in (overrides or {}).items():
-        try:
-            wanted[_title_key(title)] = Dimension(value)
-        except ValueError:
-            choices = ", ".join(d.value for d in Dimension)
-            raise ValueError(
-                f"category map: {value!r} for {title!r} is not one of {choices}"
-            ) from None
-    result: dict[str, Dimension] = {}
-    for category in categories:
-        if category.title in result:
-            continue
-        if category.type == "speaker":
-            result[category.title] = Dimension.TAGS
-            continue
-        override = wanted.get(_title_key(category.title))
-        result[category.title] = override or default_dimension(category.title, category.type)
-    return result
-
-
-@dataclass(frozen=True, slots=True)
-class SessionTaxonomy:
-    tracks: tuple[str, ...]
-    levels: tuple[str, ...]
-    format: str | None
-    language: str | None
-    tags: tuple[str, ...]
-    unknown_languages: tuple[str, ...] = ()
-    notes: tuple[str, ...] = ()
-
-
-def classify_session(session: Session, category_map: Mapping[str, Dimension]) -> SessionTaxonomy:
-    """A session's tracks, levels, format (the first one), language (ISO 639-1 or None) and tags.
-
-    Items are taken in the order of the session's `categoryItems`. Extra formats or languages
-    and language names that are not recognised are listed in `notes` for the import report.
-    """
-    tracks: list[str] = []
-    levels: list[str] = []
-    formats: list[str] = []
-    languages: list[str] = []
-    unknown: list[str] = []
-    tags: list[str] = []
-    for ref in session.category_items:
-        name = ref.item_name
-        if not name:
-            continue
-        dimension = category_map.get(ref.category_title)
-        if dimension is None:
-            dimension = default_dimension(ref.category_title, ref.category_type)
-        if dimension is Dimension.TRACKS:
-            tracks.append(name)
-        elif dimension is Dimension.LEVELS:
-            levels.append(name)
-        elif dimension is Dimension.FORMAT:
-            formats.append(name)
-        elif dimension is Dimension.LANGUAGE:
-            code = language_code(name)
-            if code is None:
-                unknown.append(name)
-            else:
-                languages.append(code)
-        else:
-            tags.append(name)
-    notes: list[str] = []
-    formats_u = _unique(formats)
-    languages_u = _unique(languages)
-    if len(formats_u) > 1:
-        notes.append(
-            f"session {session.id}: format {formats_u[0]!r} kept; "
-            + ", ".join(repr(f) for f in formats_u[1:])
-            + " ignored"
-        )
-    if len(languages_u) > 1:
-        notes.append(
-            f"session {session.id}: language {languages_u[0]!r} kept; "
-            + ", ".join(repr(code) for code in languages_u[1:])
-            + " ignored"
-        )
-    notes.extend(
-        f"session {session.id}: language {name!r} is not a known language" for name in unknown
-    )
-    return SessionTaxonomy(
-        tracks=_unique(tracks),
-        levels=_unique(levels),
-        format=formats_u[0] if formats_u else None,
-        language=languages_u[0] if languages_u else None,
-        tags=_unique(tags),
-        unknown_languages=_unique(unknown),
-        notes=tuple(notes),
-    )
-
-
 __all__ = [
-    "Category",
-    "CategoryItem",
-    "CategoryItemRef",
-    "Dimension",
-    "Link",
-    "Room",
-    "Session",
-    "SessionTaxonomy",
-    "SessionizeFeed",
-    "Speaker",
-    "classify_session",
     "content_hash",
-    "default_category_map",
-    "default_dimension",
     "is_placeholder_speaker_id",
-    "language_code",
     "parse_all",
     "parse_emails",
     "parse_endpoint_id",

@@ -41,14 +41,16 @@ from agendasync.sources.sessionize.exceptions import (
     Unreachable,
 )
 from agendasync.sources.sessionize.importer import (
+    import_sessionize,
+    import_sessionize_feed,
+    last_import_report,
+)
+from agendasync.sources.sessionize.report import (
     ImportReport,
     ImportStatus,
     LeftOut,
     LeftOutReason,
     RecordCounts,
-    import_sessionize,
-    import_sessionize_feed,
-    last_import_report,
 )
 from agendasync.sources.sessionize.simulator import SessionizeState, create_app
 from agendasync.store import Store
@@ -89,7 +91,7 @@ def sim(served: tuple[SessionizeState, str]) -> SessionizeState:
     state = served[0]
     state.endpoints.clear()
     state.requests.clear()
-    state.fail_next(0)
+    state.reset_faults()
     return state
 
 
@@ -501,7 +503,7 @@ def _serve_error(sim: SessionizeState, case: str) -> None:
     elif case == "javascript":
         sim.set_embed(ENDPOINT, javascript=True)
     elif case == "503":
-        sim.fail_next(10)
+        sim.faults.fail_next(10, status=503)
     elif case == "malformed":
         sim.load(ENDPOINT, b'{"sessions": [{"id": "1", "title": 42}]}')
     elif case == "not published":

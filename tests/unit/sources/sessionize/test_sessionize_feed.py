@@ -15,15 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agendasync.sources.sessionize.exceptions import (
-    InvalidEndpointId,
-    MalformedPayload,
-    NotJson,
-    PlaceholderData,
-    ScheduleNotPublished,
-    SessionizeError,
-)
-from agendasync.sources.sessionize.feed import (
+from agendasync.sources.sessionize import (
     CategoryItemRef,
     Dimension,
     SessionizeFeed,
@@ -36,6 +28,14 @@ from agendasync.sources.sessionize.feed import (
     parse_all,
     parse_emails,
     parse_endpoint_id,
+)
+from agendasync.sources.sessionize.exceptions import (
+    InvalidEndpointId,
+    MalformedPayload,
+    NotJson,
+    PlaceholderData,
+    ScheduleNotPublished,
+    SessionizeError,
 )
 
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "sessionize"

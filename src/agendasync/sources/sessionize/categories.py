@@ -1,0 +1,157 @@
+"""The category map (R-SZ-2): what a Sessionize category's items become in the hub. Pure."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final
+
+from agendasync.sources.sessionize.languages import language_code
+from agendasync.sources.sessionize.model import Category, Session, unique
+
+
+class Dimension(StrEnum):
+    TRACKS = "tracks"
+    LEVELS = "levels"
+    FORMAT = "format"
+    LANGUAGE = "language"
+    TAGS = "tags"
+
+
+_KEYWORDS: Final = (
+    (re.compile(r"\btracks?\b", re.IGNORECASE), Dimension.TRACKS),
+    (re.compile(r"\blevels?\b", re.IGNORECASE), Dimension.LEVELS),
+    (re.compile(r"\b(?:formats?|types?)\b", re.IGNORECASE), Dimension.FORMAT),
+    (re.compile(r"\blanguages?\b", re.IGNORECASE), Dimension.LANGUAGE),
+)
+
+
+def default_dimension(title: str, category_type: str = "session") -> Dimension:
+    """The default dimension of one category: speaker categories are (speaker) tags; a session
+    category by the first keyword found in its title, checked in the order track, level,
+    format/type, language; otherwise tags."""
+    if category_type == "speaker":
+        return Dimension.TAGS
+    for pattern, dimension in _KEYWORDS:
+        if pattern.search(title):
+            return dimension
+    return Dimension.TAGS
+
+
+def _title_key(title: str) -> str:
+    return " ".join(title.split()).casefold()
+
+
+def default_category_map(
+    categories: Iterable[Category],
+    overrides: Mapping[str, Dimension | str] | None = None,
+) -> dict[str, Dimension]:
+    """Category title -> dimension for every category of the feed.
+
+    `overrides` (the event's own map, category title -> dimension) wins over the default; its
+    titles match exactly or case- and whitespace-insensitively. Speaker categories always map to
+    `tags`: their items become speaker tags (`Speaker.tags`) whatever the map says.
+    """
+    wanted: dict[str, Dimension] = {}
+    for title, value in (overrides or {}).items():
+        try:
+            wanted[_title_key(title)] = Dimension(value)
+        except ValueError:
+            choices = ", ".join(d.value for d in Dimension)
+            raise ValueError(
+                f"category map: {value!r} for {title!r} is not one of {choices}"
+            ) from None
+    result: dict[str, Dimension] = {}
+    for category in categories:
+        if category.title in result:
+            continue
+        if category.type == "speaker":
+            result[category.title] = Dimension.TAGS
+            continue
+        override = wanted.get(_title_key(category.title))
+        result[category.title] = override or default_dimension(category.title, category.type)
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class SessionTaxonomy:
+    tracks: tuple[str, ...]
+    levels: tuple[str, ...]
+    format: str | None
+    language: str | None
+    tags: tuple[str, ...]
+    unknown_languages: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+def classify_session(session: Session, category_map: Mapping[str, Dimension]) -> SessionTaxonomy:
+    """A session's tracks, levels, format (the first one), language (ISO 639-1 or None) and tags.
+
+    Items are taken in the order of the session's `categoryItems`. Extra formats or languages
+    and language names that are not recognised are listed in `notes` for the import report.
+    """
+    tracks: list[str] = []
+    levels: list[str] = []
+    formats: list[str] = []
+    languages: list[str] = []
+    unknown: list[str] = []
+    tags: list[str] = []
+    for ref in session.category_items:
+        name = ref.item_name
+        if not name:
+            continue
+        dimension = category_map.get(ref.category_title)
+        if dimension is None:
+            dimension = default_dimension(ref.category_title, ref.category_type)
+        if dimension is Dimension.TRACKS:
+            tracks.append(name)
+        elif dimension is Dimension.LEVELS:
+            levels.append(name)
+        elif dimension is Dimension.FORMAT:
+            formats.append(name)
+        elif dimension is Dimension.LANGUAGE:
+            code = language_code(name)
+            if code is None:
+                unknown.append(name)
+            else:
+                languages.append(code)
+        else:
+            tags.append(name)
+    notes: list[str] = []
+    formats_u = unique(formats)
+    languages_u = unique(languages)
+    if len(formats_u) > 1:
+        notes.append(
+            f"session {session.id}: format {formats_u[0]!r} kept; "
+            + ", ".join(repr(f) for f in formats_u[1:])
+            + " ignored"
+        )
+    if len(languages_u) > 1:
+        notes.append(
+            f"session {session.id}: language {languages_u[0]!r} kept; "
+            + ", ".join(repr(code) for code in languages_u[1:])
+            + " ignored"
+        )
+    notes.extend(
+        f"session {session.id}: language {name!r} is not a known language" for name in unknown
+    )
+    return SessionTaxonomy(
+        tracks=unique(tracks),
+        levels=unique(levels),
+        format=formats_u[0] if formats_u else None,
+        language=languages_u[0] if languages_u else None,
+        tags=unique(tags),
+        unknown_languages=unique(unknown),
+        notes=tuple(notes),
+    )
+
+
+__all__ = [
+    "Dimension",
+    "SessionTaxonomy",
+    "classify_session",
+    "default_category_map",
+    "default_dimension",
+]
