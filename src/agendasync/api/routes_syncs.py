@@ -109,7 +109,8 @@ def get_run(event: str, run_id: uuid.UUID, app: App, principal: Caller) -> RunOu
 @router.post(
     "/events/{event}/sessionize/imports",
     tags=["Sessionize"],
-    summary="Import the event's Sessionize feed (422 with a clear message when it cannot)",
+    summary="Import the event's Sessionize feed (422 with a clear message when it cannot; "
+    "409 when it would replace the endpoint the event was imported from)",
 )
 async def sessionize_import(
     event: str, body: SessionizeImportIn, app: App, principal: Caller
@@ -125,6 +126,7 @@ async def sessionize_import(
         base_url=app.settings.sessionize_base_url,
         dry_run=body.dry_run,
         force=body.force,
+        replace=body.replace,
     )
     return report.to_json()
 

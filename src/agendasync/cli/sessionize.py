@@ -9,7 +9,7 @@ import typer
 
 from agendasync.cli.base import JsonFlag, console, fail, print_json, store, table
 from agendasync.sources.sessionize.client import DEFAULT_BASE_URL
-from agendasync.sources.sessionize.exceptions import SessionizeError
+from agendasync.sources.sessionize.exceptions import EndpointChanged, SessionizeError
 from agendasync.sources.sessionize.importer import ImportReport, ImportStatus, import_sessionize
 from agendasync.store.exceptions import StoreError
 
@@ -40,29 +40,57 @@ def import_sessionize_command(
     force: Annotated[
         bool, typer.Option("--force", help="Import even when the feed is unchanged.")
     ] = False,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace",
+            help="Import another endpoint than the one the event was imported from, "
+            "withdrawing the records the new feed lacks (says how many first).",
+        ),
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Import speakers, rooms and sessions from Sessionize's view/All into an event.
 
     Importing again updates what changed, creates nothing twice, marks what vanished withdrawn.
+    Another endpoint than the one the event was imported from is refused unless --replace.
     """
-    try:
-        report = asyncio.run(
+
+    def run(*, dry: bool, replacing: bool) -> ImportReport:
+        return asyncio.run(
             import_sessionize(
                 store(),
                 slug,
                 endpoint_id=endpoint_id,
                 emails_key=emails_key,
                 base_url=base_url,
-                dry_run=dry_run,
+                dry_run=dry,
                 force=force,
+                replace=replacing,
             )
         )
+
+    try:
+        if replace and not dry_run:  # say what replacing withdraws before doing it
+            preview = run(dry=True, replacing=False)
+            if preview.replaced_endpoint and not as_json:
+                console.print(
+                    f"Replacing Sessionize endpoint {preview.replaced_endpoint} with "
+                    f"{preview.endpoint_id}: withdrawing {preview.sessions.withdrawn} sessions "
+                    f"and {preview.speakers.withdrawn} speakers.",
+                    highlight=False,
+                    markup=False,
+                    soft_wrap=True,
+                )
+        report = run(dry=dry_run, replacing=replace)
     except (SessionizeError, StoreError) as exc:
         if as_json:
             code = getattr(exc, "code", "store.error")
             print_json({"status": "failed", "error": {"code": code, "message": str(exc)}})
-        fail(str(exc))
+        hint = (
+            " Run again with --replace to replace it." if isinstance(exc, EndpointChanged) else ""
+        )
+        fail(str(exc) + hint)
         return
     if as_json:
         print_json(report.to_json())

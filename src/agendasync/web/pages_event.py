@@ -306,8 +306,13 @@ async def sync_sessionize(
     app: App,
     principal: User,
     emails_key: Annotated[str, Form()] = "",
+    replace: Annotated[str, Form()] = "",
 ) -> Response:
-    """Sync Sessionize: import the feed now (a large one takes seconds) and show its report."""
+    """Sync Sessionize: import the feed now (a large one takes seconds) and show its report.
+
+    Another endpoint than the one the event was imported from is refused; the page then asks
+    to confirm, naming how many records replacing withdraws, and posts `replace` (R-SZ-9).
+    """
     with app.store.transaction() as connection:
         found = access.event(connection, principal, event, Access.WRITE)
     try:
@@ -316,6 +321,7 @@ async def sync_sessionize(
             found.id,
             emails_key=emails_key.strip() or None,
             base_url=app.settings.sessionize_base_url,
+            replace=bool(replace),
         )
     except SessionizeError as exc:
         flash(request, Flash("error", f"Sessionize was not imported: {exc}"))
@@ -326,7 +332,10 @@ async def sync_sessionize(
             s, p = report.sessions, report.speakers
             text = (
                 f"Sessionize imported: sessions {s.created} new, {s.updated + s.restored} "
-                f"changed; speakers {p.created} new, {p.updated + p.restored} changed."
+                f"changed, {s.withdrawn} withdrawn; speakers {p.created} new, "
+                f"{p.updated + p.restored} changed, {p.withdrawn} withdrawn."
             )
+            if report.replaced_endpoint:
+                text = f"Endpoint {report.replaced_endpoint} replaced. " + text
         flash(request, Flash("success", text))
     return redirect(f"/events/{found.slug}/settings/sessionize")

@@ -231,3 +231,52 @@ async def test_sessionize_import_errors_are_422_with_their_code_r_sz_4(
         assert answer.status_code == 422, (endpoint_id, answer.text)
         assert answer.json()["error"] == error
         assert problem(answer)[0] == "endpoint_id"
+
+
+async def test_sessionize_another_endpoint_is_409_until_replace_r_sz_9(
+    api: Api, sessionize: tuple[SessionizeState, str], sessionize_url: str
+) -> None:
+    await _may_2027_event(api)
+    sessionize[0].load("othr2023", (FIXTURES / "all_2023.json").read_bytes())
+    path = "/api/events/meetup-27/sessionize/imports"
+    first = await api.client.post(path, json={"endpoint_id": ENDPOINT}, headers=api.acme.write)
+    assert first.status_code == 200, first.text
+
+    refused = await api.client.post(path, json={"endpoint_id": "othr2023"}, headers=api.acme.write)
+    assert refused.status_code == 409
+    assert refused.json()["error"] == "sessionize.endpoint_changed"
+    assert problem(refused) == ("replace", refused.json()["message"])
+    assert "withdraws 8 sessions and 4 speakers" in refused.json()["message"]
+
+    replaced = await api.client.post(
+        path, json={"endpoint_id": "othr2023", "replace": True}, headers=api.acme.write
+    )
+    assert replaced.status_code == 200, replaced.text
+    assert replaced.json()["replaced_endpoint"] == ENDPOINT
+    assert replaced.json()["counts"]["sessions"]["withdrawn"] == 8
+
+
+async def test_sessionize_page_asks_to_confirm_replacing_with_the_number_r_sz_9(
+    api: Api, sessionize: tuple[SessionizeState, str], sessionize_url: str
+) -> None:
+    await _may_2027_event(api)
+    sessionize[0].load("othr2023", (FIXTURES / "all_2023.json").read_bytes())
+    csrf = await api.login(api.acme.admin_email)
+    settings = "/events/meetup-27/settings/sessionize"
+    sync = "/events/meetup-27/sessionize/sync"
+    for endpoint in (ENDPOINT, "othr2023"):
+        saved = await api.client.post(settings, data={"endpoint_id": endpoint, "csrf_token": csrf})
+        assert saved.status_code == 303
+        synced = await api.client.post(sync, data={"csrf_token": csrf})
+        assert synced.headers["location"] == settings
+    page = await api.client.get(settings)
+    assert "Sessionize was not imported: This event was imported from" in page.text
+    assert "Replace and withdraw 12 records" in page.text
+    assert 'name="replace" value="1"' in page.text
+
+    replaced = await api.client.post(sync, data={"csrf_token": csrf, "replace": "1"})
+    assert replaced.status_code == 303
+    page = await api.client.get(settings)
+    assert "Endpoint jl4ktls0 replaced. Sessionize imported:" in page.text
+    assert "8 withdrawn" in page.text
+    assert "Replace and withdraw" not in page.text

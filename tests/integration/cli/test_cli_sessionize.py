@@ -286,3 +286,33 @@ def test_cli_refuses_an_unusable_endpoint_id_r_sz_1(
 
 def test_cli_unknown_event_is_refused_r_sz_1(run: Callable[..., Result]) -> None:
     assert run(slug="nope") == (1, "", "error: no event with slug 'nope'\n")
+
+
+def test_cli_r_sz_9_another_endpoint_fails_until_replace_which_says_what_it_withdraws(
+    run: Callable[..., Result], sim: SessionizeState, store: Store, event: Event
+) -> None:
+    sim.load(ENDPOINT, fixture("all_2024.json"))
+    sim.load("othr2023", fixture("all_2023.json"))
+    assert run()[0] == 0
+    before = snapshot(store, event)[0]
+
+    code, out, err = run("--id", "othr2023")
+    assert (code, out) == (1, "")
+    assert " ".join(err.split()) == (
+        "error: This event was imported from Sessionize endpoint 'jl4ktls0'. Importing "
+        "endpoint 'othr2023' instead replaces it and withdraws 7 sessions and 4 speakers "
+        "imported from 'jl4ktls0'. Nothing was changed; ask to replace the endpoint to import "
+        "it anyway. Run again with --replace to replace it."
+    )
+    assert snapshot(store, event)[0] == before
+
+    code, out, err = run("--id", "othr2023", "--replace")
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[:2] == [
+        "Replacing Sessionize endpoint jl4ktls0 with othr2023: withdrawing 7 sessions and 4 "
+        "speakers.",
+        "imported Sessionize endpoint othr2023 into conf27",
+    ]
+    assert table_rows(out)["sessions"][-1] == "7"
+    assert table_rows(out)["speakers"][-1] == "4"

@@ -12,6 +12,7 @@ from agendasync.sources.sessionize.categories import (
 )
 from agendasync.sources.sessionize.exceptions import (
     EmailsKeyRejected,
+    EndpointChanged,
     EndpointIdMissing,
     EndpointNotFound,
     InvalidEndpointId,
@@ -47,6 +48,7 @@ __all__ = [
     "CategoryItemRef",
     "Dimension",
     "EmailsKeyRejected",
+    "EndpointChanged",
     "EndpointIdMissing",
     "EndpointNotFound",
     "InvalidEndpointId",

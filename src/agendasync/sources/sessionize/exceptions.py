@@ -148,6 +148,29 @@ class PlaceholderData(SessionizeError):
         )
 
 
+class EndpointChanged(SessionizeError):
+    """R-SZ-9: the event holds records imported from another endpoint; replacing it was not
+    asked for. `sessions` and `speakers` are how many records the import would withdraw."""
+
+    code = "sessionize.endpoint_changed"
+
+    def __init__(self, previous: str, endpoint_id: str, *, sessions: int, speakers: int) -> None:
+        self.previous = previous
+        self.endpoint_id = endpoint_id
+        self.sessions = sessions
+        self.speakers = speakers
+        super().__init__(
+            f"This event was imported from Sessionize endpoint {previous!r}. Importing endpoint "
+            f"{endpoint_id!r} instead replaces it and withdraws {_count(sessions, 'session')} "
+            f"and {_count(speakers, 'speaker')} imported from {previous!r}. Nothing was "
+            "changed; ask to replace the endpoint to import it anyway."
+        )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 class EmailsKeyRejected(SessionizeError):
     """The speaker-emails key was refused (403 on view/SpeakersEmails)."""
 
@@ -164,6 +187,7 @@ class EmailsKeyRejected(SessionizeError):
 
 __all__ = [
     "EmailsKeyRejected",
+    "EndpointChanged",
     "EndpointIdMissing",
     "EndpointNotFound",
     "InvalidEndpointId",

@@ -18,6 +18,11 @@ Choices where the spec is silent:
   hash, the emails view's, and the event settings the result depends on (time zone, dates,
   category map). When it equals the last successful import's, nothing is planned or written and
   an `unchanged` run is recorded; `force=True` imports anyway.
+* **Another endpoint** (R-SZ-9): the endpoint an event was imported from is the one its last
+  successful import named (kept in `import_runs`). Importing another one into an event that
+  holds imported records not withdrawn is refused before anything is written, unless
+  `replace=True`; a dry run is never refused, and its report names the endpoint it would
+  replace (`replaced_endpoint`), as the report of a replacing import does.
 * **A wrong emails key** fails the import (the key was asked for, so silently importing without
   emails would hide the mistake).
 """
@@ -36,11 +41,12 @@ from typing import Final
 import httpx
 from sqlalchemy import Connection, insert, select
 
-from agendasync.domain.models import (
-    Event,
-)
+from agendasync.domain.models import Event, EventContent
+from agendasync.domain.models import Session as StoredSession
+from agendasync.domain.models import Speaker as StoredSpeaker
 from agendasync.sources.sessionize.client import DEFAULT_BASE_URL, SessionizeClient
 from agendasync.sources.sessionize.exceptions import (
+    EndpointChanged,
     EndpointIdMissing,
 )
 from agendasync.sources.sessionize.feed import (
@@ -105,6 +111,29 @@ def _last_success(
         .limit(1)
     ).first()
     return (row.content_hash, row.finished_at) if row else None
+
+
+def _imported_from(connection: Connection, event_id: uuid.UUID) -> str | None:
+    """R-SZ-9: the endpoint of the event's last successful import (None if it named none)."""
+    runs = t.import_runs.c
+    report = connection.execute(
+        select(runs.report)
+        .where(
+            runs.event_id == event_id,
+            runs.source == SOURCE,
+            runs.status.in_([ImportStatus.IMPORTED.value, ImportStatus.UNCHANGED.value]),
+        )
+        .order_by(runs.finished_at.desc())
+        .limit(1)
+    ).scalar()
+    endpoint = report.get("endpoint_id") if isinstance(report, dict) else None
+    return endpoint if isinstance(endpoint, str) else None
+
+
+def _holds_imported(content: EventContent) -> bool:
+    """Whether the event holds records imported from Sessionize and not withdrawn."""
+    records: list[StoredSession | StoredSpeaker] = [*content.sessions, *content.speakers]
+    return any(record.sessionize_id and not record.withdrawn for record in records)
 
 
 def _record(connection: Connection, report: ImportReport) -> None:
@@ -173,6 +202,7 @@ def import_sessionize_feed(
     endpoint_id: str | None = None,
     dry_run: bool = False,
     force: bool = False,
+    replace: bool = False,
 ) -> ImportReport:
     """Import a fetched `view/All` body (and emails view body) into the event (slug or id).
 
@@ -183,7 +213,7 @@ def import_sessionize_feed(
     with _failures_recorded(store, report):
         if endpoint_id is not None:
             report.endpoint_id = parse_endpoint_id(endpoint_id)
-        _import_body(store, found, body, emails_body, report, force=force)
+        _import_body(store, found, body, emails_body, report, force=force, replace=replace)
     return report
 
 
@@ -195,6 +225,7 @@ def _import_body(
     report: ImportReport,
     *,
     force: bool,
+    replace: bool,
 ) -> None:
     report.content_hash = import_fingerprint(body, emails_body, event)
     if not force:
@@ -211,13 +242,25 @@ def _import_body(
     feed = parse_all(body, timezone=event.timezone)
     emails = parse_emails(emails_body) if emails_body is not None else None
     with store.transaction() as connection:
-        plan = plan_import(load_event_content(connection, event.id), feed, emails=emails)
+        stored = load_event_content(connection, event.id)
+        plan = plan_import(stored, feed, emails=emails)
         report.sessions = plan.sessions
         report.speakers = plan.speakers
         report.taxonomy = plan.taxonomy
         report.left_out = plan.left_out
         report.warnings = plan.warnings
         report.finished_at = _now()
+        previous = _imported_from(connection, event.id)
+        switched = previous and report.endpoint_id and previous != report.endpoint_id
+        if previous and switched and _holds_imported(stored):
+            if not (replace or report.dry_run):
+                raise EndpointChanged(
+                    previous,
+                    str(report.endpoint_id),
+                    sessions=plan.sessions.withdrawn,
+                    speakers=plan.speakers.withdrawn,
+                )
+            report.replaced_endpoint = previous
         if not report.dry_run:
             save_event_content(connection, plan.changes, now=report.finished_at)
             _remember_endpoint(connection, plan.changes.event, report.endpoint_id)
@@ -234,6 +277,7 @@ async def import_sessionize(
     http: httpx.AsyncClient | None = None,
     dry_run: bool = False,
     force: bool = False,
+    replace: bool = False,
     retry_backoff: float | None = None,
 ) -> ImportReport:
     """Fetch the event's Sessionize feed and import it (SPEC §9); the event is a slug or id.
@@ -241,7 +285,9 @@ async def import_sessionize(
     `endpoint_id` (an id or a pasted endpoint URL) defaults to the one stored on the event, and
     is stored on it after a successful import. `emails_key` also fetches the speaker-emails
     view. `dry_run` computes the report and writes nothing. An unchanged feed is skipped unless
-    `force`. Raises `NotFound` for an unknown event, `SessionizeError` for every import error
+    `force`. Importing another endpoint than the one the event's records came from is refused
+    (`EndpointChanged`, naming how many records it withdraws) unless `replace` (R-SZ-9).
+    Raises `NotFound` for an unknown event, `SessionizeError` for every import error
     (its message is for people); each failure is recorded in `import_runs`.
     """
     found, report = _begin(store, event, dry_run=dry_run)
@@ -257,7 +303,9 @@ async def import_sessionize(
                 else None
             )
         # Parsing and writing a large feed takes seconds: not on the caller's event loop.
-        await asyncio.to_thread(_import_body, store, found, body, emails_body, report, force=force)
+        await asyncio.to_thread(
+            _import_body, store, found, body, emails_body, report, force=force, replace=replace
+        )
     return report
 
 

@@ -83,6 +83,7 @@ class ImportReport:
     started_at: datetime
     finished_at: datetime
     endpoint_id: str | None = None
+    replaced_endpoint: str | None = None  # the endpoint this import replaced (R-SZ-9)
     dry_run: bool = False
     content_hash: str | None = None  # the import's fingerprint (see the module docstring)
     unchanged_since: datetime | None = None  # for `unchanged`: when the matching import ran
@@ -111,6 +112,7 @@ class ImportReport:
             "status": self.status.value,
             "dry_run": self.dry_run,
             "endpoint_id": self.endpoint_id,
+            "replaced_endpoint": self.replaced_endpoint,
             "content_hash": self.content_hash,
             "started_at": moment(self.started_at),
             "finished_at": moment(self.finished_at),
@@ -150,6 +152,7 @@ class ImportReport:
             started_at=datetime.fromisoformat(data["started_at"]),
             finished_at=datetime.fromisoformat(data["finished_at"]),
             endpoint_id=data.get("endpoint_id"),
+            replaced_endpoint=data.get("replaced_endpoint"),
             dry_run=bool(data.get("dry_run")),
             content_hash=data.get("content_hash"),
             unchanged_since=moment(data.get("unchanged_since")),
