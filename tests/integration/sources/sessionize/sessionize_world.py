@@ -1,20 +1,25 @@
 """What the Sessionize import tests share: the simulator on loopback, an event, shortcuts.
 
-The fixtures are in `conftest.py`; test modules import these helpers."""
+Test modules load the fixtures with `pytest_plugins = ["sessionize_world"]` (a conftest here
+would shadow the `conftest` other test folders import by name) and import the helpers."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
 from agendasync.domain.models import Event, EventContent, TaxonomyItem
+from agendasync.simulators.server import serve_in_thread
 from agendasync.sources.sessionize.importer import import_sessionize
 from agendasync.sources.sessionize.report import ImportReport
+from agendasync.sources.sessionize.simulator import SessionizeState, create_app
 from agendasync.store import Store
 from agendasync.store import tables as t
 from agendasync.store.content import load_event_content
@@ -99,3 +104,32 @@ def state_of(store: Store, event: Event) -> dict[str, Any]:
     for key in ("taxonomy", "sessions", "speakers", "sponsors", "exhibitors"):
         content[key].sort(key=lambda record: record["id"])
     return content
+
+
+# --- fixtures ---
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[tuple[SessionizeState, str]]:
+    state = SessionizeState()
+    with serve_in_thread(create_app(state)) as base_url:
+        yield state, base_url
+
+
+@pytest.fixture
+def sim(served: tuple[SessionizeState, str]) -> SessionizeState:
+    state = served[0]
+    state.endpoints.clear()
+    state.requests.clear()
+    state.reset_faults()
+    return state
+
+
+@pytest.fixture
+def base_url(served: tuple[SessionizeState, str]) -> str:
+    return served[1]
+
+
+@pytest.fixture
+def event(store: Store) -> Event:
+    return make_event(store)

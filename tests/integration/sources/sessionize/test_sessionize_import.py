@@ -70,6 +70,8 @@ from agendasync.store.content import load_event_content, save_event_content
 from agendasync.store.events import get_event, save_event
 from agendasync.store.exceptions import NotFound
 
+pytest_plugins = ["sessionize_world"]
+
 # --- R-SZ-1 ----------------------------------------------------------------------------------
 
 

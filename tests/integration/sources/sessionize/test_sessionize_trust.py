@@ -23,6 +23,8 @@ from agendasync.sources.sessionize.simulator import SessionizeState
 from agendasync.store import Store
 from agendasync.store.events import get_event, save_event
 
+pytest_plugins = ["sessionize_world"]
+
 OTHER = "othr2023"
 
 
