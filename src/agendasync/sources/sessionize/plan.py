@@ -200,11 +200,11 @@ def _why_left_out(
         detail = "unscheduled: it has no start and end time in Sessionize"
     elif ends <= starts:
         detail = f"unscheduled: it ends ({ends:%Y-%m-%d %H:%M}) before or when it starts"
-    elif not (window[0] <= starts and ends <= window[1]):
+    elif not window[0] <= starts < window[1]:  # a session belongs to the day it starts on
         reason = LeftOutReason.OUTSIDE_DATES
         detail = (
-            f"outside the event's dates: {starts:%Y-%m-%d %H:%M} to {ends:%Y-%m-%d %H:%M} is not "
-            f"within {event.start_date} to {event.end_date} ({event.timezone})"
+            f"outside the event's dates: it starts {starts:%Y-%m-%d %H:%M}, not within "
+            f"{event.start_date} to {event.end_date} ({event.timezone})"
         )
     else:
         return None
@@ -259,6 +259,9 @@ class _Planner:
         self.stored_sessions = {s.sessionize_id: s for s in stored.sessions if s.sessionize_id}
         self.stored_speakers = {s.sessionize_id: s for s in stored.speakers if s.sessionize_id}
         self.sessionize_speaker_ids = {s.id for s in self.stored_speakers.values()}
+        self.feed_speaker_ids = {s.id for s in feed.speakers}
+        self.matched: dict[str, StoredSpeaker] = {}  # feed speaker id -> its stored record
+        self.planned: set[uuid.UUID] = set()  # record ids this import keeps or creates
         self.left_out: list[LeftOut] = []
         self.changed_sessions: list[StoredSession] = []
         self.changed_speakers: list[StoredSpeaker] = []
@@ -272,6 +275,10 @@ class _Planner:
             left_out = _why_left_out(session, window, self.event)
             if left_out is None:
                 sessions.append(session)
+            elif (
+                left_out.reason is LeftOutReason.UNSCHEDULED and session.id in self.stored_sessions
+            ):
+                sessions.append(session)  # R-SZ-5: still in the feed: kept, flagged unscheduled
             else:
                 self.left_out.append(left_out)
         if not sessions:
@@ -303,7 +310,7 @@ class _Planner:
         speaker_ids = self._plan_speakers(speakers)
         for session in sessions:
             self._plan_session(session, [speaker_ids[sid] for sid in speakers_of[session.id]])
-        self._withdraw({s.id for s in sessions}, set(wanted))
+        self._withdraw()
 
         taxonomy = self.taxonomy
         return ImportPlan(
@@ -326,19 +333,17 @@ class _Planner:
 
     def _plan_speakers(self, speakers: Sequence[FeedSpeaker]) -> dict[str, uuid.UUID]:
         """Plan the speakers' records; returns their record ids by Sessionize id."""
+        offered = self._offered_emails(speakers)
+        self._match(speakers, offered)
         record_ids = {
-            speaker.id: (
-                self.stored_speakers[speaker.id].id
-                if speaker.id in self.stored_speakers
-                else uuid.uuid4()
-            )
+            speaker.id: self.matched[speaker.id].id if speaker.id in self.matched else uuid.uuid4()
             for speaker in speakers
         }
-        emails = self._emails(speakers, record_ids)
+        self.sessionize_speaker_ids |= set(record_ids.values())
+        emails = self._emails(speakers, record_ids, offered)
         for speaker in speakers:
             _storable_id(speaker.id, "speakers")
             what = f"speaker {speaker.id}"
-            old = self.stored_speakers.get(speaker.id)
             values: dict[str, Any] = {
                 "first_name": self.clean.required(speaker.first_name, f"{what} first name", "-"),
                 "last_name": self.clean.required(speaker.last_name, f"{what} last name", "-"),
@@ -355,11 +360,59 @@ class _Planner:
                 "sessionize_id": speaker.id,
                 "withdrawn": False,
             }
+            old = self.matched.get(speaker.id)
             self._apply(StoredSpeaker, old, values, record_ids[speaker.id], what)
         return record_ids
 
+    def _offered_emails(self, speakers: Sequence[FeedSpeaker]) -> dict[str, str]:
+        """The emails view's valid emails of the imported speakers, by Sessionize id."""
+        offered: dict[str, str] = {}
+        for speaker in speakers:
+            raw = (self.feed_emails or {}).get(speaker.id)
+            email = self.clean.email(raw, f"speaker {speaker.id} email") if raw else None
+            if email is not None:
+                offered[speaker.id] = email
+        return offered
+
+    def _match(self, speakers: Sequence[FeedSpeaker], offered: Mapping[str, str]) -> None:
+        """R-SZ-10: each feed speaker's stored record, by Sessionize id, then by email.
+
+        A record found by email takes the feed's id: a speaker whose Sessionize id changed
+        keeps their record (email, sync history), and a speaker the hub already holds with
+        that email is linked. A record whose own Sessionize id is still in the feed is
+        never taken by another id.
+        """
+        for speaker in speakers:
+            old = self.stored_speakers.get(speaker.id)
+            if old is not None:
+                self.matched[speaker.id] = old
+        taken = {record.id for record in self.matched.values()}
+        by_email: dict[str, StoredSpeaker] = {}
+        for record in self.stored.speakers:
+            own_id_in_feed = record.sessionize_id in self.feed_speaker_ids
+            if record.email and record.id not in taken and not own_id_in_feed:
+                by_email.setdefault(record.email.casefold(), record)
+        for speaker in speakers:
+            email = offered.get(speaker.id)
+            if speaker.id in self.matched or email is None:
+                continue
+            found = by_email.pop(email.casefold(), None)
+            if found is None:
+                continue
+            self.matched[speaker.id] = found
+            who = f"speaker {speaker.full_name} ({speaker.id})"
+            self.warnings.append(
+                f"{who}: matched by email to the speaker imported as {found.sessionize_id}; "
+                "the record takes the new Sessionize id and keeps its email and sync history"
+                if found.sessionize_id
+                else f"{who}: linked by email to {_name(found)}, already in the event"
+            )
+
     def _emails(
-        self, speakers: Sequence[FeedSpeaker], record_ids: Mapping[str, uuid.UUID]
+        self,
+        speakers: Sequence[FeedSpeaker],
+        record_ids: Mapping[str, uuid.UUID],
+        offered_by_feed: Mapping[str, str],
     ) -> dict[str, str | None]:
         """Each imported speaker's email: the emails view's, unless another speaker holds it."""
         book = _Emails()
@@ -371,17 +424,17 @@ class _Planner:
         offered: dict[str, str] = {}
         for speaker in speakers:
             book.names[record_ids[speaker.id]] = speaker.full_name
-            old = self.stored_speakers.get(speaker.id)
-            raw = (self.feed_emails or {}).get(speaker.id)
-            email = self.clean.email(raw, f"speaker {speaker.id} email") if raw else None
-            if email is not None and not (old and old.email == email):
+            old = self.matched.get(speaker.id)
+            email = offered_by_feed.get(speaker.id)
+            same = old is not None and (old.email or "").casefold() == (email or "").casefold()
+            if email is not None and not same:
                 offered[speaker.id] = email
             elif old is not None:
                 book.hold(old.id, old.email)  # kept: it holds its email before offers are taken
         result: dict[str, str | None] = {}
         for speaker in speakers:
             record_id = record_ids[speaker.id]
-            old = self.stored_speakers.get(speaker.id)
+            old = self.matched.get(speaker.id)
             kept = old.email if old else None
             email = offered.get(speaker.id)
             if email is None:
@@ -420,15 +473,22 @@ class _Planner:
                 person
                 for person in old.people
                 if person.role is not Role.SPEAKER
-                or person.speaker_id not in self.sessionize_speaker_ids
+                or person.speaker_id not in self.sessionize_speaker_ids | set(speaker_ids)
             ]
+        starts, ends = session.starts_at, session.ends_at
+        if starts is None or ends is None or ends <= starts:
+            starts = ends = None
+            self.warnings.append(
+                f"{what} {shown(session.title)!r}: unscheduled in Sessionize; kept without "
+                "times, and not synced until it has them again"
+            )
         values: dict[str, Any] = {
             "title": self.clean.required(session.title, f"{what} title", "(untitled)"),
             "description": self.clean.text(
                 session.description, LONG_TEXT_LIMIT, f"{what} description"
             ),
-            "starts_at": session.starts_at,
-            "ends_at": session.ends_at,
+            "starts_at": starts,
+            "ends_at": ends,
             "status": SessionStatus.ACCEPTED,
             "language": taxonomy.language,
             "format": formats[0] if formats else None,
@@ -454,6 +514,7 @@ class _Planner:
         what: str,
     ) -> None:
         """Build the record from `old` (hub-owned values kept) and the feed's values; count."""
+        self.planned.add(new_id if old is None else old.id)
         is_session = model is StoredSession
         counts = self.session_counts if is_session else self.speaker_counts
         try:
@@ -475,13 +536,14 @@ class _Planner:
         changed: list[Any] = self.changed_sessions if is_session else self.changed_speakers
         changed.append(record)
 
-    def _withdraw(self, session_ids: set[str], speaker_ids: set[str]) -> None:
-        for sessionize_id, session in self.stored_sessions.items():
-            if sessionize_id not in session_ids and not session.withdrawn:
+    def _withdraw(self) -> None:
+        """R-SZ-5: imported records this import neither keeps nor creates are withdrawn."""
+        for session in self.stored_sessions.values():
+            if session.id not in self.planned and not session.withdrawn:
                 self.changed_sessions.append(session.model_copy(update={"withdrawn": True}))
                 self.session_counts.withdrawn += 1
-        for sessionize_id, speaker in self.stored_speakers.items():
-            if sessionize_id not in speaker_ids and not speaker.withdrawn:
+        for speaker in self.stored_speakers.values():
+            if speaker.id not in self.planned and not speaker.withdrawn:
                 self.changed_speakers.append(speaker.model_copy(update={"withdrawn": True}))
                 self.speaker_counts.withdrawn += 1
 

@@ -6,9 +6,19 @@ the stored records one by one.
 
 from __future__ import annotations
 
+import copy
+import json
+from datetime import UTC, datetime
+from typing import Any
+
 import pytest
 from sessionize_world import (
+    ASNE,
     ENDPOINT,
+    JOSE,
+    JUERGEN,
+    MEI,
+    by_sessionize_id,
     fixture,
     fixture_json,
     load,
@@ -17,11 +27,14 @@ from sessionize_world import (
     state_of,
 )
 
-from agendasync.domain.models import Event
+from agendasync.domain.models import Event, Speaker
 from agendasync.sources.sessionize.exceptions import EndpointChanged
+from agendasync.sources.sessionize.report import RecordCounts
 from agendasync.sources.sessionize.simulator import SessionizeState
 from agendasync.store import Store
+from agendasync.store.content import load_event_content, save_event_content
 from agendasync.store.events import get_event, save_event
+from agendasync.sync.select import Eligibility, select
 
 pytest_plugins = ["sessionize_world"]
 
@@ -88,3 +101,143 @@ async def test_r_sz_9_replacing_withdraws_what_the_new_feed_lacks_and_says_so(
 
     again = await run(store, base_url, endpoint_id=OTHER, force=True)  # now the event's own
     assert again.replaced_endpoint is None
+
+
+# --- R-SZ-10: one speaker, one record ------------------------------------------------------
+
+NEW_ASNE = "5e5e5e5e-0000-4000-8000-00000000a5e1"
+
+
+def _emails(feed_speakers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    known = {row["id"]: row["email"] for row in fixture_json_list("speakers_emails.json")}
+    known[NEW_ASNE] = known[ASNE]
+    return [
+        {
+            "id": s["id"],
+            "firstName": s["firstName"],
+            "lastName": s["lastName"],
+            "email": known[s["id"]],
+        }
+        for s in feed_speakers
+    ]
+
+
+def fixture_json_list(name: str) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = json.loads(fixture(name))
+    return rows
+
+
+def _renamed_asne(feed: dict[str, Any]) -> dict[str, Any]:
+    """The feed with Åsne's Sessionize profile re-created under a new id."""
+    changed = copy.deepcopy(feed)
+    for speaker in changed["speakers"]:
+        if speaker["id"] == ASNE:
+            speaker["id"] = NEW_ASNE
+    for session in changed["sessions"]:
+        session["speakers"] = [NEW_ASNE if s == ASNE else s for s in session["speakers"]]
+    return changed
+
+
+async def test_r_sz_10_a_changed_speaker_id_keeps_the_record_its_email_and_history(
+    store: Store, sim: SessionizeState, base_url: str, event: Event
+) -> None:
+    feed = fixture_json("all_2024.json")
+    sim.load(ENDPOINT, feed, emails=_emails(feed["speakers"]), emails_key="k3y")
+    await run(store, base_url, emails_key="k3y")
+    before = by_sessionize_id(load(store, event).speakers)[ASNE]
+    assert before.email == "asne@fjordtech.no"
+
+    changed = _renamed_asne(feed)
+    sim.load(ENDPOINT, changed, emails=_emails(changed["speakers"]), emails_key="k3y")
+    report = await run(store, base_url, emails_key="k3y")
+
+    content = load(store, event)
+    speakers = by_sessionize_id(content.speakers)
+    assert sorted(speakers) == sorted([NEW_ASNE, JOSE, MEI, JUERGEN])
+    after = speakers[NEW_ASNE]
+    assert after.id == before.id  # the same record: its sync history stays with it
+    assert (after.email, after.withdrawn, after.created_at) == (
+        "asne@fjordtech.no",
+        False,
+        before.created_at,
+    )
+    assert len(content.speakers) == 4
+    assert (report.speakers.withdrawn, report.speakers.created) == (0, 0)
+    assert report.speakers.updated == 1
+    talk = by_sessionize_id(content.sessions)["880001"]
+    assert [p.speaker_id for p in talk.people] == [before.id]
+    assert (
+        f"speaker Åsne Seierstad-Lind ({NEW_ASNE}): matched by email to the speaker imported as "
+        f"{ASNE}; the record takes the new Sessionize id and keeps its email and sync history"
+    ) in report.warnings
+
+
+async def test_r_sz_10_a_speaker_already_in_the_hub_with_that_email_is_linked(
+    store: Store, sim: SessionizeState, base_url: str, event: Event
+) -> None:
+    hub = Speaker(first_name="Åse", last_name="Hub", email="ASNE@fjordtech.no", company="Fjord")
+    with store.transaction() as connection:
+        content = load_event_content(connection, event.id)
+        save_event_content(connection, content.model_copy(update={"speakers": [hub]}))
+    feed = fixture_json("all_2024.json")
+    sim.load(ENDPOINT, feed, emails=_emails(feed["speakers"]), emails_key="k3y")
+    report = await run(store, base_url, emails_key="k3y")
+
+    content = load(store, event)
+    assert len(content.speakers) == 4
+    linked = by_sessionize_id(content.speakers)[ASNE]
+    assert linked.id == hub.id
+    assert (linked.first_name, linked.last_name, linked.email, linked.company) == (
+        "Åsne",
+        "Seierstad-Lind",
+        "ASNE@fjordtech.no",
+        "Fjord",
+    )
+    assert report.speakers == RecordCounts(created=3, updated=1)
+    workshop = by_sessionize_id(content.sessions)["880003"]
+    assert workshop.people[0].speaker_id == hub.id
+    assert (
+        f"speaker Åsne Seierstad-Lind ({ASNE}): linked by email to Åse Hub, already in the event"
+    ) in report.warnings
+
+
+# --- R-SZ-5: still in the feed, never withdrawn ----------------------------------------------
+
+
+async def test_r_sz_5_an_unscheduled_session_stays_flagged_with_its_speakers(
+    store: Store, sim: SessionizeState, base_url: str, event: Event
+) -> None:
+    feed = fixture_json("all_2024.json")
+    sim.load(ENDPOINT, feed)
+    await run(store, base_url)
+    unscheduled = copy.deepcopy(feed)
+    for session in unscheduled["sessions"]:
+        if session["id"] in ("880004", "880002"):
+            session["startsAt"] = session["endsAt"] = session["roomId"] = None
+    sim.load(ENDPOINT, unscheduled)
+    report = await run(store, base_url)
+
+    content = load(store, event)
+    sessions = by_sessionize_id(content.sessions)
+    for sessionize_id in ("880004", "880002"):
+        kept = sessions[sessionize_id]
+        assert (kept.withdrawn, kept.starts_at, kept.ends_at) == (False, None, None)
+        assert kept.locations == []
+    assert not by_sessionize_id(content.speakers)[MEI].withdrawn  # 880004 is her only session
+    assert (report.sessions.withdrawn, report.speakers.withdrawn) == (0, 0)
+    assert report.sessions.updated == 2
+    assert (
+        "session 880004 'Frontend for everyone: 无障碍 and accessibility': unscheduled in "
+        "Sessionize; kept without times, and not synced until it has them again"
+    ) in report.warnings
+    rules = Eligibility()
+    skipped = {
+        s.label: s.reason for s in select(content, rules, datetime(2027, 1, 1, tzinfo=UTC)).skipped
+    }
+    assert skipped["session 'Datenpipelines ohne Drama'"] == (
+        "no start or end time; sessions need both to be synced"
+    )
+
+    sim.load(ENDPOINT, feed)  # scheduled again: back with its times
+    await run(store, base_url)
+    assert by_sessionize_id(load(store, event).sessions)["880004"].starts_at is not None
