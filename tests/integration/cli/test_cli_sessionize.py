@@ -111,13 +111,15 @@ def test_cli_imports_and_prints_what_it_did_r_sz_2(
     assert table_rows(out) == {
         "sessions": ["7", "0", "0", "0", "0"],
         "speakers": ["4", "0", "0", "0", "0"],
-        "taxonomy": ["20", "0", "0", "0", "0"],
+        "taxonomy": ["22", "0", "0", "0", "0"],
         "session": ["880006", "Pre-conference meetup:", "outside the event's"],
     }
     assert "Left out: 1 outside dates" in [line.strip() for line in lines]
     assert lines[-2:] == [
-        "warning: session 880003: format 'Workshop (3 h)' kept; 'Lightning talk' ignored",
-        "warning: session 880003: language 'Klingon' is not a known language",
+        "warning: session 880003: format 'Workshop (3 h)' kept; 'Lightning talk' kept as the "
+        "tag 'Please select session type: Lightning talk'",
+        "warning: session 880003: 'Klingon' is not a known language; 'Klingon' kept as the tag "
+        "'Language: Klingon'",
     ]
 
 

@@ -82,22 +82,28 @@ class SessionTaxonomy:
     format: str | None
     language: str | None
     tags: tuple[str, ...]
-    unknown_languages: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+
+
+def category_tag(category_title: str, item_name: str) -> str:
+    """An item kept as a tag named by its category: "Session format: 20 min lightning talk"."""
+    title = " ".join(category_title.split()).rstrip(" :?")
+    return f"{title}: {item_name}" if title else item_name
 
 
 def classify_session(session: Session, category_map: Mapping[str, Dimension]) -> SessionTaxonomy:
     """A session's tracks, levels, format (the first one), language (ISO 639-1 or None) and tags.
 
-    Items are taken in the order of the session's `categoryItems`. Extra formats or languages
-    and language names that are not recognised are listed in `notes` for the import report.
+    Items are taken in the order of the session's `categoryItems`. Nothing is lost (R-SZ-3):
+    a second format or language item, and a language name that is not recognised, become tags
+    named by their category, and `notes` says so for the import report.
     """
     tracks: list[str] = []
     levels: list[str] = []
-    formats: list[str] = []
-    languages: list[str] = []
-    unknown: list[str] = []
+    format_: str | None = None
+    language: str | None = None
     tags: list[str] = []
+    notes: list[str] = []
     for ref in session.category_items:
         name = ref.item_name
         if not name:
@@ -109,41 +115,32 @@ def classify_session(session: Session, category_map: Mapping[str, Dimension]) ->
             tracks.append(name)
         elif dimension is Dimension.LEVELS:
             levels.append(name)
-        elif dimension is Dimension.FORMAT:
-            formats.append(name)
-        elif dimension is Dimension.LANGUAGE:
-            code = language_code(name)
-            if code is None:
-                unknown.append(name)
+        elif dimension is Dimension.FORMAT and format_ in (None, name):
+            format_ = name
+        elif (
+            dimension is Dimension.LANGUAGE
+            and language_code(name) is not None
+            and (language in (None, language_code(name)))
+        ):
+            language = language_code(name)
+        elif dimension in (Dimension.FORMAT, Dimension.LANGUAGE):
+            tag = category_tag(ref.category_title, name)
+            tags.append(tag)
+            if dimension is Dimension.FORMAT:
+                why = f"format {format_!r} kept"
+            elif language_code(name) is None:
+                why = f"{name!r} is not a known language"
             else:
-                languages.append(code)
+                why = f"language {language!r} kept"
+            notes.append(f"session {session.id}: {why}; {name!r} kept as the tag {tag!r}")
         else:
             tags.append(name)
-    notes: list[str] = []
-    formats_u = unique(formats)
-    languages_u = unique(languages)
-    if len(formats_u) > 1:
-        notes.append(
-            f"session {session.id}: format {formats_u[0]!r} kept; "
-            + ", ".join(repr(f) for f in formats_u[1:])
-            + " ignored"
-        )
-    if len(languages_u) > 1:
-        notes.append(
-            f"session {session.id}: language {languages_u[0]!r} kept; "
-            + ", ".join(repr(code) for code in languages_u[1:])
-            + " ignored"
-        )
-    notes.extend(
-        f"session {session.id}: language {name!r} is not a known language" for name in unknown
-    )
     return SessionTaxonomy(
         tracks=unique(tracks),
         levels=unique(levels),
-        format=formats_u[0] if formats_u else None,
-        language=languages_u[0] if languages_u else None,
+        format=format_,
+        language=language,
         tags=unique(tags),
-        unknown_languages=unique(unknown),
         notes=tuple(notes),
     )
 
@@ -151,6 +148,7 @@ def classify_session(session: Session, category_map: Mapping[str, Dimension]) ->
 __all__ = [
     "Dimension",
     "SessionTaxonomy",
+    "category_tag",
     "classify_session",
     "default_category_map",
     "default_dimension",

@@ -39,7 +39,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 from typing import Any, Final
@@ -54,7 +54,6 @@ from agendasync.domain.models import (
     SessionPerson,
     SessionStatus,
     SpeakerStatus,
-    TaxonomyItem,
     TaxonomyKind,
 )
 from agendasync.domain.models import Session as StoredSession
@@ -67,14 +66,12 @@ from agendasync.sources.sessionize.model import SessionizeFeed
 from agendasync.sources.sessionize.model import Speaker as FeedSpeaker
 from agendasync.sources.sessionize.report import (
     LONG_TEXT_LIMIT,
-    SHORT_TEXT_LIMIT,
     LeftOut,
     LeftOutReason,
     RecordCounts,
-    is_storable,
     shown,
-    storable_text,
 )
+from agendasync.sources.sessionize.values import Cleaner, TaxonomyBook, storable_id
 
 _EMAIL: Final = TypeAdapter(Email)
 
@@ -89,99 +86,6 @@ class ImportPlan:
     taxonomy: RecordCounts
     left_out: tuple[LeftOut, ...]
     warnings: tuple[str, ...]
-
-
-class _Cleaner:
-    """Makes feed values storable, noting every change it has to make."""
-
-    def __init__(self, warnings: list[str]) -> None:
-        self.warnings = warnings
-
-    def text(self, value: str | None, limit: int, what: str) -> str:
-        text = storable_text(value or "").strip()
-        if len(text) > limit:
-            self.warnings.append(f"{what}: cut to {limit} characters (it had {len(text)})")
-            text = text[:limit].rstrip()
-        return text
-
-    def optional(self, value: str | None, what: str) -> str | None:
-        return self.text(value, SHORT_TEXT_LIMIT, what) or None
-
-    def url(self, value: str | None, what: str) -> str | None:
-        text = storable_text(value or "").strip()
-        if len(text) > SHORT_TEXT_LIMIT:
-            self.warnings.append(f"{what}: longer than {SHORT_TEXT_LIMIT} characters; left out")
-            return None
-        return text or None
-
-    def required(self, value: str | None, what: str, fallback: str) -> str:
-        text = self.text(value, SHORT_TEXT_LIMIT, what)
-        if not text:
-            self.warnings.append(f"{what}: empty in Sessionize; {fallback!r} stored")
-            return fallback
-        return text
-
-    def email(self, value: str, what: str) -> str | None:
-        try:
-            email = _EMAIL.validate_python(value)
-        except ValidationError:
-            email = None
-        if email is None or len(email) > SHORT_TEXT_LIMIT or not is_storable(email):
-            self.warnings.append(f"{what}: {value[:80]!r} is not an email address; ignored")
-            return None
-        return email
-
-
-def _storable_id(value: str, records: str) -> str:
-    if len(value) > SHORT_TEXT_LIMIT or not is_storable(value):
-        raise MalformedPayload(
-            records,
-            f"the id {shown(value)[:40]!r}... cannot be stored (it is longer than "
-            f"{SHORT_TEXT_LIMIT} characters, or holds NUL or unpaired surrogate characters)",
-        )
-    return value
-
-
-class _Taxonomy:
-    """The event's taxonomy items by kind and name; names not seen yet become new items."""
-
-    def __init__(self, stored: Iterable[TaxonomyItem], cleaner: _Cleaner) -> None:
-        self._cleaner = cleaner
-        self._exact: dict[tuple[TaxonomyKind, str], TaxonomyItem] = {}
-        self._folded: dict[tuple[TaxonomyKind, str], TaxonomyItem] = {}
-        for item in stored:
-            self._remember(item)
-        self._resolved: dict[tuple[TaxonomyKind, str], TaxonomyItem | None] = {}
-        self.created: dict[uuid.UUID, TaxonomyItem] = {}
-        self.reused: dict[uuid.UUID, TaxonomyItem] = {}
-
-    def _remember(self, item: TaxonomyItem) -> None:
-        self._exact.setdefault((item.kind, item.name), item)
-        self._folded.setdefault((item.kind, item.name.casefold()), item)
-
-    def item(self, kind: TaxonomyKind, name: str) -> TaxonomyItem | None:
-        # The same few names come back for every session: each is resolved once.
-        key = (kind, name)
-        if key not in self._resolved:
-            self._resolved[key] = self._resolve(kind, name)
-        return self._resolved[key]
-
-    def _resolve(self, kind: TaxonomyKind, name: str) -> TaxonomyItem | None:
-        clean = self._cleaner.text(name, SHORT_TEXT_LIMIT, f"{kind.value} {name[:40]!r}")
-        if not clean:
-            return None
-        found = self._exact.get((kind, clean)) or self._folded.get((kind, clean.casefold()))
-        if found is None:
-            found = TaxonomyItem(kind=kind, name=clean)
-            self._remember(found)
-            self.created[found.id] = found
-        elif found.id not in self.created:
-            self.reused[found.id] = found
-        return found
-
-    def items(self, kind: TaxonomyKind, names: Iterable[str]) -> list[TaxonomyItem]:
-        found = (self.item(kind, name) for name in names)
-        return list({item.id: item for item in found if item is not None}.values())
 
 
 def _event_window(event: Event) -> tuple[datetime, datetime]:
@@ -250,8 +154,8 @@ class _Planner:
         self.feed = feed
         self.feed_emails = emails
         self.warnings: list[str] = list(feed.warnings)
-        self.clean = _Cleaner(self.warnings)
-        self.taxonomy = _Taxonomy(stored.taxonomy, self.clean)
+        self.clean = Cleaner(self.warnings)
+        self.taxonomy = TaxonomyBook(stored.taxonomy, self.clean)
         self.category_map = default_category_map(
             feed.categories, overrides=self.event.sessionize_category_map
         )
@@ -307,6 +211,8 @@ class _Planner:
                     )
                 )
 
+        # R-SZ-3: every room of the feed, used by a session or not, in the feed's order.
+        self.taxonomy.items(TaxonomyKind.LOCATION, [room.name for room in self.feed.rooms])
         speaker_ids = self._plan_speakers(speakers)
         for session in sessions:
             self._plan_session(session, [speaker_ids[sid] for sid in speakers_of[session.id]])
@@ -342,7 +248,7 @@ class _Planner:
         self.sessionize_speaker_ids |= set(record_ids.values())
         emails = self._emails(speakers, record_ids, offered)
         for speaker in speakers:
-            _storable_id(speaker.id, "speakers")
+            storable_id(speaker.id, "speakers")
             what = f"speaker {speaker.id}"
             values: dict[str, Any] = {
                 "first_name": self.clean.required(speaker.first_name, f"{what} first name", "-"),
@@ -459,7 +365,7 @@ class _Planner:
     # -- sessions
 
     def _plan_session(self, session: FeedSession, speaker_ids: list[uuid.UUID]) -> None:
-        _storable_id(session.id, "sessions")
+        storable_id(session.id, "sessions")
         what = f"session {session.id}"
         old = self.stored_sessions.get(session.id)
         taxonomy = classify_session(session, self.category_map)

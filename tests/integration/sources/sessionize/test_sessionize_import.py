@@ -231,16 +231,19 @@ async def test_first_import_report_counts_and_warnings_r_sz_2(
     assert report.status is ImportStatus.IMPORTED
     assert report.sessions == RecordCounts(created=7)
     assert report.speakers == RecordCounts(created=4)
-    # 3 rooms, 3 tracks, 3 levels, 3 formats, 2 session tags, 6 speaker tags
-    assert report.taxonomy == RecordCounts(created=20)
+    # 3 rooms, 3 tracks, 3 levels, 3 formats, 2 session tags, 2 category tags (R-SZ-3),
+    # 6 speaker tags
+    assert report.taxonomy == RecordCounts(created=22)
     assert report.warnings == (
-        "session 880003: format 'Workshop (3 h)' kept; 'Lightning talk' ignored",
-        "session 880003: language 'Klingon' is not a known language",
+        "session 880003: format 'Workshop (3 h)' kept; 'Lightning talk' kept as the tag "
+        "'Please select session type: Lightning talk'",
+        "session 880003: 'Klingon' is not a known language; 'Klingon' kept as the tag "
+        "'Language: Klingon'",
     )
     content = load(store, event)
     kinds = sorted(item.kind.value for item in content.taxonomy)
     assert kinds == sorted(
-        ["location"] * 3 + ["track"] * 3 + ["level"] * 3 + ["format"] * 3 + ["tag"] * 8
+        ["location"] * 3 + ["track"] * 3 + ["level"] * 3 + ["format"] * 3 + ["tag"] * 10
     )
 
 
@@ -333,8 +336,10 @@ async def test_email_held_by_another_speaker_is_reported_and_left_empty_r_sz_2(
     assert report.warnings == (
         f"speaker Åsne Seierstad-Lind ({ASNE}): email 'asne@fjordtech.no' from Sessionize is "
         "already used by Mei Zhang 张 of this event; left empty",
-        "session 880003: format 'Workshop (3 h)' kept; 'Lightning talk' ignored",
-        "session 880003: language 'Klingon' is not a known language",
+        "session 880003: format 'Workshop (3 h)' kept; 'Lightning talk' kept as the tag "
+        "'Please select session type: Lightning talk'",
+        "session 880003: 'Klingon' is not a known language; 'Klingon' kept as the tag "
+        "'Language: Klingon'",
     )
 
 

@@ -27,7 +27,7 @@ from sessionize_world import (
     state_of,
 )
 
-from agendasync.domain.models import Event, Speaker
+from agendasync.domain.models import Event, Speaker, TaxonomyKind
 from agendasync.sources.sessionize.exceptions import EndpointChanged
 from agendasync.sources.sessionize.report import RecordCounts
 from agendasync.sources.sessionize.simulator import SessionizeState
@@ -241,3 +241,60 @@ async def test_r_sz_5_an_unscheduled_session_stays_flagged_with_its_speakers(
     sim.load(ENDPOINT, feed)  # scheduled again: back with its times
     await run(store, base_url)
     assert by_sessionize_id(load(store, event).sessions)["880004"].starts_at is not None
+
+
+# --- R-SZ-3: every room, every category item -------------------------------------------------
+
+
+async def test_r_sz_3_every_room_of_the_feed_is_imported_used_or_not(
+    store: Store, sim: SessionizeState, base_url: str, event: Event
+) -> None:
+    feed = fixture_json("all_2024.json")
+    feed["rooms"] += [
+        {"id": 104, "name": "Terrasse", "sort": 4},
+        {"id": 105, "name": "Foyer (200)", "sort": 5},
+        {"id": 106, "name": "Studio B", "sort": 6},
+    ]
+    sim.load(ENDPOINT, feed)
+    await run(store, base_url)
+    rooms = sorted(i.name for i in load(store, event).taxonomy if i.kind is TaxonomyKind.LOCATION)
+    assert rooms == [
+        "Foyer (200)",
+        "Raum Åland (80)",
+        "Saal Europa (400)",
+        "Studio B",
+        "Terrasse",
+        "Workshop Loft (30)",
+    ]
+
+
+async def test_r_sz_3_a_second_format_or_language_becomes_a_tag_named_by_its_category(
+    store: Store, sim: SessionizeState, base_url: str, event: Event
+) -> None:
+    feed = fixture_json("all_2024.json")
+    for session in feed["sessions"]:
+        if session["id"] == "880001":  # English, then Deutsch: a bilingual talk
+            session["categoryItems"] += [50042, 50034]
+    sim.load(ENDPOINT, feed)
+    report = await run(store, base_url)
+    sessions = by_sessionize_id(load(store, event).sessions)
+    talk = sessions["880001"]
+    assert (talk.format and talk.format.name, talk.language) == ("Session (45 min)", "en")
+    assert [tag.name for tag in talk.tags] == [
+        "Kubernetes",
+        "Language: Deutsch",
+        "Please select session type: Lightning talk",
+    ]
+    workshop = sessions["880003"]
+    assert workshop.format is not None
+    assert workshop.format.name == "Workshop (3 h)"
+    assert [tag.name for tag in workshop.tags] == [
+        "Please select session type: Lightning talk",
+        "Language: Klingon",
+        "Accessibility",
+    ]
+    assert report.warnings[:2] == (
+        "session 880001: language 'en' kept; 'Deutsch' kept as the tag 'Language: Deutsch'",
+        "session 880001: format 'Session (45 min)' kept; 'Lightning talk' kept as the tag "
+        "'Please select session type: Lightning talk'",
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import hashlib
 import json
 from datetime import datetime
@@ -807,7 +808,7 @@ def test_override_with_unknown_dimension_refused_r_sz_2() -> None:
         default_category_map(feed("all_2024.json").categories, overrides={"Level": "speed"})
 
 
-def test_classify_session_dimensions_r_sz_2() -> None:
+def test_classify_session_dimensions_keep_every_item_r_sz_2_r_sz_3() -> None:
     parsed = feed("all_2024.json")
     mapping = default_category_map(parsed.categories)
     sessions = {s.id: s for s in parsed.sessions}
@@ -826,11 +827,16 @@ def test_classify_session_dimensions_r_sz_2() -> None:
     workshop = classify_session(sessions["880003"], mapping)
     assert workshop.format == "Workshop (3 h)"
     assert workshop.language is None
-    assert workshop.unknown_languages == ("Klingon",)
-    assert workshop.tags == ("Accessibility",)
+    assert workshop.tags == (
+        "Please select session type: Lightning talk",
+        "Language: Klingon",
+        "Accessibility",
+    )
     assert workshop.notes == (
-        "session 880003: format 'Workshop (3 h)' kept; 'Lightning talk' ignored",
-        "session 880003: language 'Klingon' is not a known language",
+        "session 880003: format 'Workshop (3 h)' kept; 'Lightning talk' kept as the tag "
+        "'Please select session type: Lightning talk'",
+        "session 880003: 'Klingon' is not a known language; 'Klingon' kept as the tag "
+        "'Language: Klingon'",
     )
 
     lunch = classify_session(sessions[LUNCH], mapping)
@@ -1151,3 +1157,18 @@ def test_parse_endpoint_id_returns_id_or_invalid_r_sz_1(text: str) -> None:
     assert len(endpoint_id) == 8
     assert endpoint_id.isalnum()
     assert endpoint_id == endpoint_id.lower()
+
+
+def test_r_sz_3_a_bilingual_session_keeps_its_second_language_as_a_tag() -> None:
+    parsed = feed("all_2024.json")
+    sessions = {s.id: s for s in parsed.sessions}
+    english, deutsch = (
+        CategoryItemRef("5004", "Language", "session", item, name)
+        for item, name in (("50041", "English"), ("50042", "Deutsch"))
+    )
+    bilingual = dataclasses.replace(sessions["880001"], category_items=(deutsch, english))
+    taxonomy = classify_session(bilingual, default_category_map(parsed.categories))
+    assert (taxonomy.language, taxonomy.tags) == ("de", ("Language: English",))
+    assert taxonomy.notes == (
+        "session 880001: language 'de' kept; 'English' kept as the tag 'Language: English'",
+    )
