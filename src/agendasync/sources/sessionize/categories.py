@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Final
 
 from agendasync.sources.sessionize.languages import language_code
-from agendasync.sources.sessionize.model import Category, Session, unique
+from agendasync.sources.sessionize.model import Answer, Category, Session, category_tag, unique
 
 
 class Dimension(StrEnum):
@@ -85,12 +85,6 @@ class SessionTaxonomy:
     notes: tuple[str, ...] = ()
 
 
-def category_tag(category_title: str, item_name: str) -> str:
-    """An item kept as a tag named by its category: "Session format: 20 min lightning talk"."""
-    title = " ".join(category_title.split()).rstrip(" :?")
-    return f"{title}: {item_name}" if title else item_name
-
-
 def classify_session(session: Session, category_map: Mapping[str, Dimension]) -> SessionTaxonomy:
     """A session's tracks, levels, format (the first one), language (ISO 639-1 or None) and tags.
 
@@ -145,6 +139,37 @@ def classify_session(session: Session, category_map: Mapping[str, Dimension]) ->
     )
 
 
+# Speaker questions whose title names a field fill it (R-SZ-2); link kinds are checked first,
+# so "Company website" is a website and "Company name" a company.
+_QUESTION_FIELDS: Final = (
+    (re.compile(r"linked\s*in", re.IGNORECASE), "linkedin_url"),
+    (re.compile(r"\btwitter\b|\bx\b", re.IGNORECASE), "twitter_url"),
+    (re.compile(r"\bfacebook\b", re.IGNORECASE), "facebook_url"),
+    (re.compile(r"\b(?:website|web\s*site|homepage|blog|url)\b", re.IGNORECASE), "website"),
+    (re.compile(r"\b(?:phone|mobile|cell)\b", re.IGNORECASE), "mobile_phone"),
+    (re.compile(r"\b(?:company|organi[sz]ation|employer|firm)\b", re.IGNORECASE), "company"),
+    (re.compile(r"\b(?:job|roles?|position)\b", re.IGNORECASE), "job_title"),
+)
+
+
+def question_field(question: str) -> str | None:
+    """The speaker field a question fills, by a keyword of its title, or None."""
+    for pattern, field_name in _QUESTION_FIELDS:
+        if pattern.search(question):
+            return field_name
+    return None
+
+
+def speaker_fields(answers: Iterable[Answer]) -> dict[str, str]:
+    """The speaker fields the answers fill (the first answer per field wins)."""
+    fields: dict[str, str] = {}
+    for answer in answers:
+        field_name = question_field(answer.question)
+        if field_name is not None and answer.value.strip():
+            fields.setdefault(field_name, answer.value.strip())
+    return fields
+
+
 __all__ = [
     "Dimension",
     "SessionTaxonomy",
@@ -152,4 +177,6 @@ __all__ = [
     "classify_session",
     "default_category_map",
     "default_dimension",
+    "question_field",
+    "speaker_fields",
 ]

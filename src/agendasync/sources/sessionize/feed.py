@@ -70,6 +70,7 @@ from agendasync.sources.sessionize.json_values import (
     ref_id,
 )
 from agendasync.sources.sessionize.model import (
+    Answer,
     Category,
     CategoryItem,
     CategoryItemRef,
@@ -166,6 +167,7 @@ def parse_all(body: bytes, *, timezone: str) -> SessionizeFeed:
     warnings: list[str] = []
 
     rooms = _parse_rooms(as_list(top.get("rooms"), "rooms"), warnings)
+    questions = _parse_questions(as_list(top.get("questions"), "questions"))
     raw_categories = as_list(top.get("categories"), "categories")
     raw_speakers = [
         as_object(value, f"speakers[{i}]")
@@ -201,7 +203,9 @@ def parse_all(body: bytes, *, timezone: str) -> SessionizeFeed:
     known_speaker_ids = set(raw_speaker_ids)
     sessions = _parse_sessions(raw_sessions, zone, room_ids, known_speaker_ids, item_refs, warnings)
     session_ids = {session.id for session in sessions}
-    speakers = _parse_speakers(raw_speakers, raw_speaker_ids, session_ids, item_refs, warnings)
+    speakers = _parse_speakers(
+        raw_speakers, raw_speaker_ids, session_ids, item_refs, questions, warnings
+    )
 
     all_speaker_ids = known_speaker_ids | {
         ref_id(ref, f"sessions[{i}].speakers[{j}]")
@@ -404,11 +408,37 @@ def _split_full_name(full_name: str) -> tuple[str, str]:
     return full_name.strip(), ""
 
 
+def _parse_questions(raw: list[object]) -> dict[str, str]:
+    """Question id -> its title."""
+    questions: dict[str, str] = {}
+    for i, value in enumerate(raw):
+        question = as_object(value, f"questions[{i}]")
+        title = opt_str(question.get("question"), f"questions[{i}].question") or ""
+        questions.setdefault(parse_id(question.get("id"), f"questions[{i}].id"), title.strip())
+    return questions
+
+
+def _parse_answers(
+    raw: list[object], path: str, questions: Mapping[str, str], warnings: list[str]
+) -> tuple[Answer, ...]:
+    answers: list[Answer] = []
+    for j, value in enumerate(raw):
+        answer = as_object(value, f"{path}[{j}]")
+        question_id = parse_id(answer.get("questionId"), f"{path}[{j}].questionId")
+        text = opt_text(answer.get("answerValue"), f"{path}[{j}].answerValue")
+        if question_id not in questions:
+            warnings.append(f"{path}[{j}]: question {question_id} is not in the feed; dropped")
+        elif text is not None:
+            answers.append(Answer(questions[question_id], text.strip()))
+    return tuple(answers)
+
+
 def _parse_speakers(
     raw: list[dict[str, object]],
     raw_ids: list[str],
     session_ids: set[str],
     item_refs: Mapping[str, CategoryItemRef],
+    questions: Mapping[str, str],
     warnings: list[str],
 ) -> tuple[Speaker, ...]:
     speakers: dict[str, Speaker] = {}
@@ -454,6 +484,12 @@ def _parse_speakers(
                 warnings,
             ),
             session_ids=tuple(own_sessions),
+            answers=_parse_answers(
+                as_list(obj.get("questionAnswers"), f"{path}.questionAnswers"),
+                f"{path}.questionAnswers",
+                questions,
+                warnings,
+            ),
         )
         if speaker_id in speakers:
             warnings.append(f"{path}: speaker id {speaker_id} appears twice; the first is kept")

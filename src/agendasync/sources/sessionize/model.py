@@ -54,6 +54,20 @@ class Link:
     link_type: str | None
 
 
+def category_tag(category_title: str, item_name: str) -> str:
+    """An item kept as a tag named by its category or question: "Attending dinner: Yes"."""
+    title = " ".join(category_title.split()).rstrip(" :?")
+    return f"{title}: {item_name}" if title else item_name
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A speaker's answer to one of the event's questions (`questionAnswers`)."""
+
+    question: str
+    value: str
+
+
 @dataclass(frozen=True, slots=True)
 class Speaker:
     id: str
@@ -71,11 +85,17 @@ class Speaker:
     is_top_speaker: bool
     category_items: tuple[CategoryItemRef, ...]
     session_ids: tuple[str, ...]
+    answers: tuple[Answer, ...] = ()
 
     @property
     def tags(self) -> tuple[str, ...]:
-        """Speaker category items as speaker tags (R-SZ-2), in feed order, de-duplicated."""
-        return unique(ref.item_name for ref in self.category_items if ref.item_name)
+        """Speaker category items as speaker tags named by their question (R-SZ-2: "Attending
+        dinner: Yes"), in feed order, de-duplicated."""
+        return unique(
+            category_tag(ref.category_title, ref.item_name)
+            for ref in self.category_items
+            if ref.item_name
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +157,7 @@ class SessionizeFeed:
 
 
 __all__ = [
+    "Answer",
     "Category",
     "CategoryItem",
     "CategoryItemRef",
@@ -145,5 +166,6 @@ __all__ = [
     "Session",
     "SessionizeFeed",
     "Speaker",
+    "category_tag",
     "unique",
 ]

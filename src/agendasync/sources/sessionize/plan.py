@@ -58,7 +58,11 @@ from agendasync.domain.models import (
 )
 from agendasync.domain.models import Session as StoredSession
 from agendasync.domain.models import Speaker as StoredSpeaker
-from agendasync.sources.sessionize.categories import classify_session, default_category_map
+from agendasync.sources.sessionize.categories import (
+    classify_session,
+    default_category_map,
+    speaker_fields,
+)
 from agendasync.sources.sessionize.exceptions import MalformedPayload
 from agendasync.sources.sessionize.feed import content_hash
 from agendasync.sources.sessionize.model import Session as FeedSession
@@ -262,6 +266,7 @@ class _Planner:
                 "linkedin_url": self.clean.url(speaker.linkedin, f"{what} LinkedIn link"),
                 "facebook_url": self.clean.url(speaker.facebook, f"{what} Facebook link"),
                 "tags": self.taxonomy.items(TaxonomyKind.TAG, speaker.tags),
+                **self._answered(speaker, what),
                 "status": SpeakerStatus.ACCEPTED,
                 "sessionize_id": speaker.id,
                 "withdrawn": False,
@@ -269,6 +274,17 @@ class _Planner:
             old = self.matched.get(speaker.id)
             self._apply(StoredSpeaker, old, values, record_ids[speaker.id], what)
         return record_ids
+
+    def _answered(self, speaker: FeedSpeaker, what: str) -> dict[str, str | None]:
+        """Fields filled by the speaker's answers to questions such as "Company name"."""
+        values: dict[str, str | None] = {}
+        for field_name, answer in speaker_fields(speaker.answers).items():
+            label = f"{what} {field_name.replace('_', ' ')}"
+            is_url = field_name.endswith("_url") or field_name == "website"
+            values[field_name] = (
+                self.clean.url(answer, label) if is_url else self.clean.optional(answer, label)
+            )
+        return values
 
     def _offered_emails(self, speakers: Sequence[FeedSpeaker]) -> dict[str, str]:
         """The emails view's valid emails of the imported speakers, by Sessionize id."""

@@ -266,10 +266,14 @@ async def test_speaker_links_picture_tagline_and_tags_r_sz_2(
     assert (
         asne.biography == "Platform engineer from Tromsø 🇳🇴.\nLoves boats, YAML and cinnamon buns."
     )
-    assert names(asne.tags) == ["First-time speaker", "Nordics"]
+    assert names(asne.tags) == ["Speaking experience: First-time speaker", "Region: Nordics"]
     assert {item.kind for item in asne.tags} == {TaxonomyKind.TAG}
     assert speakers[JOSE].website == "https://pipelines.example.com"  # Company_Website listed first
-    assert names(speakers[JOSE].tags) == ["Seasoned speaker", "Iberia", "Español"]
+    assert names(speakers[JOSE].tags) == [
+        "Speaking experience: Seasoned speaker",
+        "Region: Iberia",
+        "Preferred language for Q&A: Español",
+    ]
     mei = speakers[MEI]
     assert (mei.biography, mei.headshot_url, mei.website, mei.job_title, mei.tags) == (
         "",

@@ -298,3 +298,48 @@ async def test_r_sz_3_a_second_format_or_language_becomes_a_tag_named_by_its_cat
         "session 880001: format 'Session (45 min)' kept; 'Lightning talk' kept as the tag "
         "'Please select session type: Lightning talk'",
     )
+
+
+# --- R-SZ-2: speaker questions ---------------------------------------------------------------
+
+
+async def test_r_sz_2_speaker_questions_fill_company_role_phone_and_links(
+    store: Store, sim: SessionizeState, base_url: str, event: Event
+) -> None:
+    feed = fixture_json("all_2024.json")
+    feed["questions"] += [
+        {"id": 901, "question": "Company Name", "questionType": "Short_Text", "sort": 2},
+        {"id": 902, "question": "Your role", "questionType": "Short_Text", "sort": 3},
+        {"id": 903, "question": "Mobile phone", "questionType": "Short_Text", "sort": 4},
+        {"id": 904, "question": "LinkedIn profile", "questionType": "Short_Text", "sort": 5},
+        {"id": 905, "question": "Company website", "questionType": "Short_Text", "sort": 6},
+        {"id": 906, "question": "T-shirt size", "questionType": "Short_Text", "sort": 7},
+    ]
+    answers = {901: "Fjordtech AS", 902: "Principal engineer", 903: "+47 912 34 567"}
+    answers |= {904: "https://www.linkedin.com/in/asne-sl", 905: "https://fjordtech.example"}
+    answers |= {906: "M"}
+    for speaker in feed["speakers"]:
+        if speaker["id"] == ASNE:
+            speaker["links"] = []
+            speaker["questionAnswers"] = [
+                {"questionId": question, "answerValue": value}
+                for question, value in answers.items()
+            ]
+    sim.load(ENDPOINT, feed)
+    await run(store, base_url)
+    speakers = by_sessionize_id(load(store, event).speakers)
+    asne = speakers[ASNE]
+    assert (asne.company, asne.job_title, asne.mobile_phone) == (
+        "Fjordtech AS",
+        "Principal engineer",
+        "+47 912 34 567",
+    )
+    assert (asne.linkedin_url, asne.website) == (
+        "https://www.linkedin.com/in/asne-sl",
+        "https://fjordtech.example",
+    )
+    assert [tag.name for tag in asne.tags] == [
+        "Speaking experience: First-time speaker",
+        "Region: Nordics",
+    ]
+    assert speakers[JOSE].company is None  # no answer: the hub's value (none) stays

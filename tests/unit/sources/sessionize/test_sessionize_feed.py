@@ -30,6 +30,7 @@ from agendasync.sources.sessionize import (
     parse_emails,
     parse_endpoint_id,
 )
+from agendasync.sources.sessionize.categories import question_field
 from agendasync.sources.sessionize.exceptions import (
     InvalidEndpointId,
     MalformedPayload,
@@ -226,14 +227,18 @@ def test_speaker_fields_and_links_by_link_type_r_sz_2() -> None:
         "Other",
     ]
     assert asne.is_top_speaker is True
-    assert asne.tags == ("First-time speaker", "Nordics")
+    assert asne.tags == ("Speaking experience: First-time speaker", "Region: Nordics")
 
     jose = parsed.speaker(JOSE)
     assert jose is not None
     assert jose.website == "https://pipelines.example.com"  # Company_Website listed first
     assert jose.twitter == "https://x.com/josenunez"
     assert (jose.linkedin, jose.facebook) == (None, None)
-    assert jose.tags == ("Seasoned speaker", "Iberia", "Español")
+    assert jose.tags == (
+        "Speaking experience: Seasoned speaker",
+        "Region: Iberia",
+        "Preferred language for Q&A: Español",
+    )
 
     mei = parsed.speaker(MEI)
     assert mei is not None
@@ -334,7 +339,7 @@ def test_2020_shape_missing_fields_are_absent_r_sz_7() -> None:
         "Speaker region": ("speaker", True),
     }
     lars = parsed.speakers[0]
-    assert lars.tags == ("Nordics",)
+    assert lars.tags == ("Speaker region: Nordics",)
     assert lars.profile_picture is not None
     assert lars.profile_picture.startswith("https://sessionize.com/image?f=")
     chloe = parsed.speakers[1]
@@ -659,7 +664,7 @@ def test_dangling_references_are_dropped_and_warned() -> None:
     asne = parsed.speaker(ASNE)
     assert asne is not None
     assert asne.session_ids == ("880001", "880003")
-    assert asne.tags == ("First-time speaker", "Nordics")
+    assert asne.tags == ("Speaking experience: First-time speaker", "Region: Nordics")
     assert parsed.warnings == (
         "sessions[2].roomId: room 999 is not in the feed; dropped",
         "sessions[2].speakers[1]: speaker 11111111-2222-4333-8444-555555555555 is not in the "
@@ -1172,3 +1177,24 @@ def test_r_sz_3_a_bilingual_session_keeps_its_second_language_as_a_tag() -> None
     assert taxonomy.notes == (
         "session 880001: language 'de' kept; 'English' kept as the tag 'Language: English'",
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "field"),
+    [
+        ("Company Name", "company"),
+        ("Which organisation do you work for?", "company"),
+        ("Job title", "job_title"),
+        ("Your role", "job_title"),
+        ("Phone number", "mobile_phone"),
+        ("Company website", "website"),
+        ("LinkedIn", "linkedin_url"),
+        ("X (Twitter) handle", "twitter_url"),
+        ("Facebook page", "facebook_url"),
+        ("Attending dinner?", None),
+    ],
+)
+def test_r_sz_2_speaker_questions_name_the_field_they_fill(
+    question: str, field: str | None
+) -> None:
+    assert question_field(question) == field
