@@ -134,6 +134,12 @@ def _print_report(report: ImportReport) -> None:
             ["what", "Sessionize id", "title or name", "reason"],
             [[r.kind, r.sessionize_id, r.name, r.detail] for r in report.left_out],
         )
+    if report.flagged:
+        table(
+            f"Flagged ({len(report.flagged)}): imported, not synced",
+            ["what", "Sessionize id", "title or name", "flag", "why"],
+            [[r.kind, r.sessionize_id, r.name, r.flag.value, r.detail] for r in report.flagged],
+        )
     for warning in report.warnings:
         console.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
 

@@ -196,6 +196,7 @@ class SessionFields(BaseModel):
     sessionize_id: ShortText | None = None
     is_service: bool = False  # a break or a meal: kept in the schedule, never synced (R-SZ-6)
     withdrawn: bool = False  # gone from the source it was imported from (R-SZ-5)
+    placeholder: bool = False  # "To be announced" and the like: shown, never synced (R-SZ-11)
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> Self:
@@ -239,6 +240,7 @@ class SpeakerFields(BaseModel):
     status: SpeakerStatus = SpeakerStatus.INVITED
     sessionize_id: ShortText | None = None
     withdrawn: bool = False  # gone from the source it was imported from (R-SZ-5)
+    placeholder: bool = False  # "An amazing Speaker" and the like: never synced (R-SZ-11)
 
 
 class Speaker(Record, SpeakerFields):

@@ -342,6 +342,7 @@ def _session_row(session: Session) -> dict[str, Any]:
         "sessionize_id": session.sessionize_id,
         "is_service": session.is_service,
         "withdrawn": session.withdrawn,
+        "placeholder": session.placeholder,
     }
 
 

@@ -171,6 +171,7 @@ sessions = Table(
     Column("sessionize_id", String(500)),
     Column("is_service", Boolean(), nullable=False),
     Column("withdrawn", Boolean(), nullable=False),
+    Column("placeholder", Boolean(), nullable=False),
     *_timestamps(),
     UniqueConstraint("event_id", "sessionize_id"),
 )
@@ -227,6 +228,7 @@ speakers = Table(
     Column("status", String(16), nullable=False),
     Column("sessionize_id", String(500)),
     Column("withdrawn", Boolean(), nullable=False),
+    Column("placeholder", Boolean(), nullable=False),
     *_timestamps(),
     UniqueConstraint("event_id", "sessionize_id"),
 )

@@ -248,6 +248,7 @@ def _import_body(
         report.speakers = plan.speakers
         report.taxonomy = plan.taxonomy
         report.left_out = plan.left_out
+        report.flagged = plan.flagged
         report.warnings = plan.warnings
         report.finished_at = _now()
         previous = _imported_from(connection, event.id)

@@ -42,7 +42,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -64,18 +64,25 @@ from agendasync.sources.sessionize.categories import (
     speaker_fields,
 )
 from agendasync.sources.sessionize.exceptions import MalformedPayload
-from agendasync.sources.sessionize.feed import content_hash
+from agendasync.sources.sessionize.feed import content_hash, is_placeholder_speaker_id
 from agendasync.sources.sessionize.model import Session as FeedSession
 from agendasync.sources.sessionize.model import SessionizeFeed
 from agendasync.sources.sessionize.model import Speaker as FeedSpeaker
 from agendasync.sources.sessionize.report import (
     LONG_TEXT_LIMIT,
+    Flag,
+    Flagged,
     LeftOut,
     LeftOutReason,
     RecordCounts,
     shown,
 )
-from agendasync.sources.sessionize.values import Cleaner, TaxonomyBook, storable_id
+from agendasync.sources.sessionize.values import (
+    Cleaner,
+    TaxonomyBook,
+    is_placeholder_text,
+    storable_id,
+)
 
 _EMAIL: Final = TypeAdapter(Email)
 
@@ -90,6 +97,10 @@ class ImportPlan:
     taxonomy: RecordCounts
     left_out: tuple[LeftOut, ...]
     warnings: tuple[str, ...]
+    flagged: tuple[Flagged, ...] = ()
+
+
+_PLACEHOLDER_DETAIL: Final = "a placeholder in Sessionize: kept, never synced"
 
 
 def _event_window(event: Event) -> tuple[datetime, datetime]:
@@ -171,6 +182,7 @@ class _Planner:
         self.matched: dict[str, StoredSpeaker] = {}  # feed speaker id -> its stored record
         self.planned: set[uuid.UUID] = set()  # record ids this import keeps or creates
         self.left_out: list[LeftOut] = []
+        self.flagged: list[Flagged] = []
         self.changed_sessions: list[StoredSession] = []
         self.changed_speakers: list[StoredSpeaker] = []
         self.session_counts = RecordCounts()
@@ -237,6 +249,7 @@ class _Planner:
             taxonomy=RecordCounts(created=len(taxonomy.created), unchanged=len(taxonomy.reused)),
             left_out=tuple(self.left_out),
             warnings=tuple(self.warnings),
+            flagged=tuple(self.flagged),
         )
 
     # -- speakers
@@ -270,7 +283,13 @@ class _Planner:
                 "status": SpeakerStatus.ACCEPTED,
                 "sessionize_id": speaker.id,
                 "withdrawn": False,
+                "placeholder": False,
             }
+            name = speaker.full_name
+            if is_placeholder_text(name) or is_placeholder_speaker_id(speaker.id):
+                # R-SZ-11: kept and shown, never synced (only accepted speakers are).
+                values |= {"placeholder": True, "status": SpeakerStatus.INVITED}
+                self._flag("speaker", speaker.id, name, Flag.PLACEHOLDER, _PLACEHOLDER_DETAIL)
             old = self.matched.get(speaker.id)
             self._apply(StoredSpeaker, old, values, record_ids[speaker.id], what)
         return record_ids
@@ -400,10 +419,16 @@ class _Planner:
         starts, ends = session.starts_at, session.ends_at
         if starts is None or ends is None or ends <= starts:
             starts = ends = None
-            self.warnings.append(
-                f"{what} {shown(session.title)!r}: unscheduled in Sessionize; kept without "
-                "times, and not synced until it has them again"
+            self._flag(
+                "session",
+                session.id,
+                session.title,
+                Flag.UNSCHEDULED,
+                "unscheduled in Sessionize: kept without times, not synced until it has them",
             )
+        placeholder = is_placeholder_text(session.title)
+        if placeholder:
+            self._flag("session", session.id, session.title, Flag.PLACEHOLDER, _PLACEHOLDER_DETAIL)
         values: dict[str, Any] = {
             "title": self.clean.required(session.title, f"{what} title", "(untitled)"),
             "description": self.clean.text(
@@ -411,7 +436,9 @@ class _Planner:
             ),
             "starts_at": starts,
             "ends_at": ends,
-            "status": SessionStatus.ACCEPTED,
+            # R-SZ-11: a placeholder is kept and shown, never synced (only accepted ones are).
+            "status": SessionStatus.SUBMITTED if placeholder else SessionStatus.ACCEPTED,
+            "placeholder": placeholder,
             "language": taxonomy.language,
             "format": formats[0] if formats else None,
             "tracks": items.items(TaxonomyKind.TRACK, taxonomy.tracks),
@@ -426,6 +453,16 @@ class _Planner:
         self._apply(StoredSession, old, values, uuid.uuid4(), what)
 
     # -- both
+
+    def _flag(
+        self,
+        kind: Literal["session", "speaker"],
+        sessionize_id: str,
+        name: str,
+        flag: Flag,
+        detail: str,
+    ) -> None:
+        self.flagged.append(Flagged(kind, sessionize_id, shown(name), flag, detail))
 
     def _apply(
         self,

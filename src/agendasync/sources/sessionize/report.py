@@ -54,6 +54,22 @@ class LeftOut:
     detail: str
 
 
+class Flag(StrEnum):
+    PLACEHOLDER = "placeholder"  # R-SZ-11: imported, never synced
+    UNSCHEDULED = "unscheduled"  # R-SZ-5: still in the feed, without times: kept, not synced
+
+
+@dataclass(frozen=True, slots=True)
+class Flagged:
+    """An imported record the organiser should know about (`detail` is the sentence to show)."""
+
+    kind: Literal["session", "speaker"]
+    sessionize_id: str
+    name: str
+    flag: Flag
+    detail: str
+
+
 @dataclass(slots=True)
 class RecordCounts:
     """What an import did to one record type; each record is counted once.
@@ -91,6 +107,7 @@ class ImportReport:
     speakers: RecordCounts = field(default_factory=RecordCounts)
     taxonomy: RecordCounts = field(default_factory=RecordCounts)
     left_out: tuple[LeftOut, ...] = ()
+    flagged: tuple[Flagged, ...] = ()
     warnings: tuple[str, ...] = ()
     error_code: str | None = None
     error: str | None = None
@@ -130,6 +147,14 @@ class ImportReport:
                 }
                 for record in self.left_out
             ],
+            "flagged": [
+                {
+                    **asdict(record),
+                    "sessionize_id": shown(record.sessionize_id),
+                    "flag": record.flag.value,
+                }
+                for record in self.flagged
+            ],
             "warnings": [shown(warning) for warning in self.warnings],
             "error": (
                 {"code": self.error_code, "message": storable_text(self.error)}
@@ -163,6 +188,10 @@ class ImportReport:
                 LeftOut(**{**record, "reason": LeftOutReason(record["reason"])})
                 for record in data.get("left_out", ())
             ),
+            flagged=tuple(
+                Flagged(**{**record, "flag": Flag(record["flag"])})
+                for record in data.get("flagged", ())
+            ),
             warnings=tuple(data.get("warnings", ())),
             error_code=error.get("code"),
             error=error.get("message"),
@@ -172,6 +201,8 @@ class ImportReport:
 __all__ = [
     "LONG_TEXT_LIMIT",
     "SHORT_TEXT_LIMIT",
+    "Flag",
+    "Flagged",
     "ImportReport",
     "ImportStatus",
     "LeftOut",

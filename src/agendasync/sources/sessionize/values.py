@@ -3,6 +3,7 @@ them). Every fix a value needs is noted in the import's warnings."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable
 from typing import Final
@@ -19,6 +20,18 @@ from agendasync.sources.sessionize.report import (
 )
 
 _EMAIL: Final = TypeAdapter(Email)
+# R-SZ-11: titles and names organisers (and Sessionize's demo data) use for what is not known yet.
+_PLACEHOLDER: Final = re.compile(
+    r"\b(?:tba|tbd|tbc|to be (?:announced|confirmed|decided|determined|defined)|"
+    r"an? amazing speaker|speaker placeholder|placeholder)\b",
+    re.IGNORECASE,
+)
+
+
+def is_placeholder_text(text: str) -> bool:
+    """Whether a title or name stands for something not known yet ("To be announced", "TBA",
+    "An amazing Speaker")."""
+    return _PLACEHOLDER.search(text) is not None
 
 
 class Cleaner:
@@ -114,4 +127,4 @@ class TaxonomyBook:
         return list({item.id: item for item in found if item is not None}.values())
 
 
-__all__ = ["Cleaner", "TaxonomyBook", "storable_id"]
+__all__ = ["Cleaner", "TaxonomyBook", "is_placeholder_text", "storable_id"]

@@ -29,7 +29,7 @@ from sessionize_world import (
 
 from agendasync.domain.models import Event, Speaker, TaxonomyKind
 from agendasync.sources.sessionize.exceptions import EndpointChanged
-from agendasync.sources.sessionize.report import RecordCounts
+from agendasync.sources.sessionize.report import Flag, Flagged, RecordCounts
 from agendasync.sources.sessionize.simulator import SessionizeState
 from agendasync.store import Store
 from agendasync.store.content import load_event_content, save_event_content
@@ -226,10 +226,14 @@ async def test_r_sz_5_an_unscheduled_session_stays_flagged_with_its_speakers(
     assert not by_sessionize_id(content.speakers)[MEI].withdrawn  # 880004 is her only session
     assert (report.sessions.withdrawn, report.speakers.withdrawn) == (0, 0)
     assert report.sessions.updated == 2
-    assert (
-        "session 880004 'Frontend for everyone: 无障碍 and accessibility': unscheduled in "
-        "Sessionize; kept without times, and not synced until it has them again"
-    ) in report.warnings
+    assert [(f.sessionize_id, f.flag, f.detail) for f in report.flagged] == [
+        (
+            sid,
+            Flag.UNSCHEDULED,
+            "unscheduled in Sessionize: kept without times, not synced until it has them",
+        )
+        for sid in ("880002", "880004")
+    ]
     rules = Eligibility()
     skipped = {
         s.label: s.reason for s in select(content, rules, datetime(2027, 1, 1, tzinfo=UTC)).skipped
@@ -343,3 +347,63 @@ async def test_r_sz_2_speaker_questions_fill_company_role_phone_and_links(
         "Region: Nordics",
     ]
     assert speakers[JOSE].company is None  # no answer: the hub's value (none) stays
+
+
+# --- R-SZ-11: placeholders -------------------------------------------------------------------
+
+
+async def test_r_sz_11_placeholders_are_flagged_never_synced_and_listed(
+    store: Store, sim: SessionizeState, base_url: str, event: Event
+) -> None:
+    feed = fixture_json("all_2024.json")
+    feed["speakers"].append(
+        {
+            "id": "9a9a9a9a-0000-4000-8000-0000000000aa",
+            "firstName": "An amazing",
+            "lastName": "Speaker",
+            "fullName": "An amazing Speaker",
+            "sessions": [880007],
+            "links": [],
+        }
+    )
+    feed["sessions"].append(
+        {
+            "id": "880007",
+            "title": "To be announced",
+            "startsAt": "2027-05-13T11:00:00",
+            "endsAt": "2027-05-13T11:45:00",
+            "roomId": 101,
+            "speakers": ["9a9a9a9a-0000-4000-8000-0000000000aa"],
+            "categoryItems": [],
+        }
+    )
+    for session in feed["sessions"]:
+        if session["id"] == "880002":
+            session["title"] = "Keynote: TBA"
+    sim.load(ENDPOINT, feed)
+    report = await run(store, base_url)
+
+    content = load(store, event)
+    sessions = by_sessionize_id(content.sessions)
+    assert [sid for sid, s in sorted(sessions.items()) if s.placeholder] == ["880002", "880007"]
+    assert not sessions["880001"].placeholder
+    speakers = by_sessionize_id(content.speakers)
+    assert [s.first_name for s in speakers.values() if s.placeholder] == ["An amazing"]
+    detail = "a placeholder in Sessionize: kept, never synced"
+    assert set(report.flagged) == {
+        Flagged("session", "880002", "Keynote: TBA", Flag.PLACEHOLDER, detail),
+        Flagged("session", "880007", "To be announced", Flag.PLACEHOLDER, detail),
+        Flagged(
+            "speaker",
+            "9a9a9a9a-0000-4000-8000-0000000000aa",
+            "An amazing Speaker",
+            Flag.PLACEHOLDER,
+            detail,
+        ),
+    }
+    selection = select(content, Eligibility(), datetime(2027, 1, 1, tzinfo=UTC))
+    chosen = {s.sessionize_id for s in selection.sessions}
+    assert chosen == {"880001", "880003", "880004", "880005"}
+    assert "9a9a9a9a-0000-4000-8000-0000000000aa" not in {
+        s.sessionize_id for s in selection.speakers
+    }
