@@ -247,6 +247,20 @@ class Speaker(Record, SpeakerFields):
     tags: list[TaxonomyItem] = Field(default_factory=list)
 
 
+def record_flags(record: Session | Speaker) -> list[str]:
+    """The states a list shows beside a record's status: withdrawn (R-SZ-5), placeholder
+    (R-SZ-11), and for sessions service (R-SZ-6) and unscheduled (no times)."""
+    flags = ["withdrawn"] if record.withdrawn else []
+    if record.placeholder:
+        flags.append("placeholder")
+    if isinstance(record, Session):
+        if record.is_service:
+            flags.append("service")
+        if record.starts_at is None or record.ends_at is None:
+            flags.append("unscheduled")
+    return flags
+
+
 class SponsorFields(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 

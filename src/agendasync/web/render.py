@@ -14,7 +14,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from agendasync.domain.accounts import Access, Principal
-from agendasync.domain.models import Event
+from agendasync.domain.models import Event, record_flags
 from agendasync.domain.run_summary import summarise
 from agendasync.services.browser_session import (
     CSRF_FIELD,
@@ -52,6 +52,7 @@ def _inline_markdown(text: str) -> Markup:
 
 TEMPLATES.env.filters["local_time"] = _local_time
 TEMPLATES.env.filters["inline_markdown"] = _inline_markdown
+TEMPLATES.env.globals["record_flags"] = record_flags  # withdrawn, placeholder, ... in lists
 
 
 class LoginRequired(Exception):

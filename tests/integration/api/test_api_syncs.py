@@ -3,6 +3,8 @@ import (its simulator): R-MAP-3, R-SYNC-5, R-SYNC-9, R-SZ-4 over HTTP."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -280,3 +282,28 @@ async def test_sessionize_page_asks_to_confirm_replacing_with_the_number_r_sz_9(
     assert "Endpoint jl4ktls0 replaced. Sessionize imported:" in page.text
     assert "8 withdrawn" in page.text
     assert "Replace and withdraw" not in page.text
+
+
+async def test_withdrawn_and_placeholder_records_show_in_the_pages_r_sz_5_r_sz_11(
+    api: Api, sessionize: tuple[SessionizeState, str], sessionize_url: str
+) -> None:
+    await _may_2027_event(api)
+    path = "/api/events/meetup-27/sessionize/imports"
+    await api.client.post(path, json={"endpoint_id": ENDPOINT}, headers=api.acme.write)
+    feed = json.loads((FIXTURES / "all_2024.json").read_bytes())
+    feed["sessions"] = [s for s in feed["sessions"] if s["id"] != "880005"]
+    feed["speakers"].append({"id": "tba-1", "fullName": "Speaker TBA", "sessions": [880001]})
+    sessionize[0].load(ENDPOINT, feed)
+    answer = await api.client.post(path, json={}, headers=api.acme.write)
+    assert answer.status_code == 200, answer.text
+    assert [f["flag"] for f in answer.json()["flagged"]] == ["placeholder"]
+
+    await api.login(api.acme.admin_email)
+    agenda = await api.client.get("/events/meetup-27/agenda")
+    row = re.search(r"<tr>(?:(?!</tr>).)*Opening keynote(?:(?!</tr>).)*</tr>", agenda.text, re.S)
+    assert row is not None
+    assert '<span class="badge badge-withdrawn">withdrawn</span>' in row[0]
+    speakers = await api.client.get("/events/meetup-27/speakers")
+    row = re.search(r"<tr>(?:(?!</tr>).)*Speaker TBA(?:(?!</tr>).)*</tr>", speakers.text, re.S)
+    assert row is not None
+    assert '<span class="badge badge-placeholder">placeholder</span>' in row[0]

@@ -318,3 +318,35 @@ def test_cli_r_sz_9_another_endpoint_fails_until_replace_which_says_what_it_with
     ]
     assert table_rows(out)["sessions"][-1] == "7"
     assert table_rows(out)["speakers"][-1] == "4"
+
+
+def test_cli_r_sz_5_withdrawn_unscheduled_and_placeholders_show_in_lists_r_sz_11(
+    run: Callable[..., Result], sim: SessionizeState, store: Store, event: Event
+) -> None:
+    feed = json.loads(fixture("all_2024.json"))
+    sim.load(ENDPOINT, feed)
+    assert run()[0] == 0
+    feed["sessions"] = [s for s in feed["sessions"] if s["id"] != "880005"]  # withdrawn
+    for session in feed["sessions"]:
+        if session["id"] == "880002":
+            session["startsAt"] = session["endsAt"] = None  # unscheduled
+        if session["id"] == "880004":
+            session["title"] = "To be announced"  # a placeholder
+    sim.load(ENDPOINT, feed)
+    code, out, _ = run()
+    assert code == 0
+    assert "Flagged (2): imported, not synced" in out
+
+    state.store = store
+    listed = CliRunner().invoke(app, ["session", "list", "conf27", "--json"])
+    assert listed.exit_code == 0
+    flags = {row["title"]: (row["status"], row["flags"]) for row in json.loads(listed.stdout)}
+    assert flags["Opening keynote: Die Zukunft der Plattformen"] == ("accepted", ["withdrawn"])
+    assert flags["Datenpipelines ohne Drama"] == ("accepted", ["unscheduled"])
+    assert flags["To be announced"] == ("submitted", ["placeholder"])
+    assert flags["Kubernetes at the edge 🚀"] == ("accepted", [])
+
+    shown = CliRunner().invoke(app, ["event", "show", "conf27", "--json"])
+    counts = json.loads(shown.stdout)["counts"]
+    assert (counts["accepted sessions"], counts["withdrawn sessions"]) == (5, 1)
+    assert (counts["unscheduled sessions"], counts["placeholder sessions"]) == (1, 1)
