@@ -12,6 +12,7 @@ from agendasync.sources.sessionize.categories import (
 )
 from agendasync.sources.sessionize.exceptions import (
     EmailsKeyRejected,
+    EmptyAnswer,
     EndpointChanged,
     EndpointIdMissing,
     EndpointNotFound,
@@ -22,6 +23,7 @@ from agendasync.sources.sessionize.exceptions import (
     ScheduleNotPublished,
     SessionizeError,
     Unreachable,
+    UnreadableAnswer,
 )
 from agendasync.sources.sessionize.feed import (
     content_hash,
@@ -48,6 +50,7 @@ __all__ = [
     "CategoryItemRef",
     "Dimension",
     "EmailsKeyRejected",
+    "EmptyAnswer",
     "EndpointChanged",
     "EndpointIdMissing",
     "EndpointNotFound",
@@ -64,6 +67,7 @@ __all__ = [
     "SessionizeFeed",
     "Speaker",
     "Unreachable",
+    "UnreadableAnswer",
     "classify_session",
     "content_hash",
     "default_category_map",

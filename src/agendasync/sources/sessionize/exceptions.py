@@ -82,6 +82,38 @@ class NotJson(SessionizeError):
         )
 
 
+class EmptyAnswer(SessionizeError):
+    """R-SZ-4: Sessionize answered 200 with an empty body or `null` instead of the feed."""
+
+    code = "sessionize.empty_answer"
+
+    def __init__(self, endpoint_id: str, *, null: bool) -> None:
+        self.endpoint_id = endpoint_id
+        what = "null" if null else "an empty body"
+        super().__init__(
+            f"The Sessionize endpoint {endpoint_id!r} answered {what} instead of its feed. "
+            "Nothing was changed; try again in a few minutes. If it lasts, check the endpoint on "
+            "the event's API / Embed page in Sessionize."
+        )
+
+
+class UnreadableAnswer(SessionizeError):
+    """R-SZ-4: Sessionize answered 200 with something that is neither JSON nor the embed
+    format (e.g. a plain-text "Too many requests"); names the content type and its start."""
+
+    code = "sessionize.unreadable_answer"
+
+    def __init__(self, endpoint_id: str, content_type: str | None, start: str) -> None:
+        self.endpoint_id = endpoint_id
+        self.content_type = content_type
+        self.start = start
+        kind = f"content type {content_type!r}" if content_type else "no content type"
+        super().__init__(
+            f"The Sessionize endpoint {endpoint_id!r} answered something that is not JSON "
+            f"({kind}, starting {start!r}). Nothing was changed; try again later."
+        )
+
+
 class Unreachable(SessionizeError):
     """R-SZ-4: connection error, timeout or a server error (5xx) after the retries."""
 
@@ -172,21 +204,28 @@ def _count(number: int, noun: str) -> str:
 
 
 class EmailsKeyRejected(SessionizeError):
-    """The speaker-emails key was refused (403 on view/SpeakersEmails)."""
+    """The speaker-emails key was refused (401/403 on view/SpeakersEmails), or the view was
+    not found with it (404) although the endpoint's main feed answered."""
 
     code = "sessionize.emails_key_rejected"
 
     def __init__(self, endpoint_id: str, status: int = 403) -> None:
         self.endpoint_id = endpoint_id
         self.status = status
+        what = (
+            f"found no speaker-emails view for endpoint {endpoint_id!r} with this key"
+            if status == 404
+            else f"refused the speaker-emails key for endpoint {endpoint_id!r}"
+        )
         super().__init__(
-            f"Sessionize refused the speaker-emails key for endpoint {endpoint_id!r} "
-            f"(HTTP {status}). Check the key: Sessionize support issues it per endpoint."
+            f"Sessionize {what} (HTTP {status}); the endpoint's main feed works. Check the key: "
+            "Sessionize support issues it per endpoint. Nothing was changed."
         )
 
 
 __all__ = [
     "EmailsKeyRejected",
+    "EmptyAnswer",
     "EndpointChanged",
     "EndpointIdMissing",
     "EndpointNotFound",
@@ -197,4 +236,5 @@ __all__ = [
     "ScheduleNotPublished",
     "SessionizeError",
     "Unreachable",
+    "UnreadableAnswer",
 ]

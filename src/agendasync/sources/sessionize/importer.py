@@ -46,8 +46,10 @@ from agendasync.domain.models import Session as StoredSession
 from agendasync.domain.models import Speaker as StoredSpeaker
 from agendasync.sources.sessionize.client import DEFAULT_BASE_URL, SessionizeClient
 from agendasync.sources.sessionize.exceptions import (
+    EmailsKeyRejected,
     EndpointChanged,
     EndpointIdMissing,
+    EndpointNotFound,
 )
 from agendasync.sources.sessionize.feed import (
     parse_all,
@@ -298,11 +300,12 @@ async def import_sessionize(
         async with _http_client(http) as client:
             sessionize = SessionizeClient(client, base_url, backoff=backoff)
             body = await sessionize.fetch_all(report.endpoint_id)
-            emails_body = (
-                await sessionize.fetch_emails(report.endpoint_id, emails_key)
-                if emails_key
-                else None
-            )
+            emails_body = None
+            if emails_key:
+                try:
+                    emails_body = await sessionize.fetch_emails(report.endpoint_id, emails_key)
+                except EndpointNotFound as missing:  # the main feed was found just before
+                    raise EmailsKeyRejected(report.endpoint_id, missing.status) from None
         # Parsing and writing a large feed takes seconds: not on the caller's event loop.
         await asyncio.to_thread(
             _import_body, store, found, body, emails_body, report, force=force, replace=replace

@@ -28,7 +28,11 @@ from sessionize_world import (
 )
 
 from agendasync.domain.models import Event, Speaker, TaxonomyKind
-from agendasync.sources.sessionize.exceptions import EndpointChanged
+from agendasync.sources.sessionize.exceptions import (
+    EmailsKeyRejected,
+    EndpointChanged,
+    SessionizeError,
+)
 from agendasync.sources.sessionize.report import Flag, Flagged, RecordCounts
 from agendasync.sources.sessionize.simulator import SessionizeState
 from agendasync.store import Store
@@ -407,3 +411,55 @@ async def test_r_sz_11_placeholders_are_flagged_never_synced_and_listed(
     assert "9a9a9a9a-0000-4000-8000-0000000000aa" not in {
         s.sessionize_id for s in selection.speakers
     }
+
+
+# --- R-SZ-4: errors that say what happened ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            b"null",
+            "The Sessionize endpoint 'jl4ktls0' answered null instead of its feed. Nothing was "
+            "changed; try again in a few minutes. If it lasts, check the endpoint on the event's "
+            "API / Embed page in Sessionize.",
+        ),
+        (
+            b"  \r\n",
+            "The Sessionize endpoint 'jl4ktls0' answered an empty body instead of its feed. "
+            "Nothing was changed; try again in a few minutes. If it lasts, check the endpoint on "
+            "the event's API / Embed page in Sessionize.",
+        ),
+        (
+            b"Too many requests\n",
+            "The Sessionize endpoint 'jl4ktls0' answered something that is not JSON (content "
+            "type 'application/json; charset=utf-8', starting 'Too many requests'). Nothing was "
+            "changed; try again later.",
+        ),
+    ],
+)
+async def test_r_sz_4_empty_null_and_unreadable_answers_have_their_own_errors(
+    store: Store, sim: SessionizeState, base_url: str, event: Event, body: bytes, message: str
+) -> None:
+    sim.load(ENDPOINT, body)
+    with pytest.raises(SessionizeError) as failed:
+        await run(store, base_url)
+    assert str(failed.value) == message
+    assert failed.value.code != "sessionize.not_json"
+    assert load(store, event).sessions == []
+
+
+async def test_r_sz_4_an_emails_view_not_found_says_the_main_feed_works(
+    store: Store, sim: SessionizeState, base_url: str, event: Event
+) -> None:
+    sim.load(ENDPOINT, fixture("all_2024.json"), emails_key="k3y")
+    sim.faults.fail_next(1, status=404, match="GET /view/SpeakersEmails")
+    with pytest.raises(EmailsKeyRejected) as refused:
+        await run(store, base_url, emails_key="k3y")
+    assert str(refused.value) == (
+        "Sessionize found no speaker-emails view for endpoint 'jl4ktls0' with this key (HTTP "
+        "404); the endpoint's main feed works. Check the key: Sessionize support issues it per "
+        "endpoint. Nothing was changed."
+    )
+    assert load(store, event).sessions == []
