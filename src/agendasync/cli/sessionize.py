@@ -140,6 +140,12 @@ def _print_report(report: ImportReport) -> None:
             ["what", "Sessionize id", "title or name", "flag", "why"],
             [[r.kind, r.sessionize_id, r.name, r.flag.value, r.detail] for r in report.flagged],
         )
+    if report.overwritten:
+        table(
+            f"Overwritten with Sessionize's values ({len(report.overwritten)})",
+            ["what", "Sessionize id", "title or name", "fields"],
+            [[r.kind, r.sessionize_id, r.name, ", ".join(r.fields)] for r in report.overwritten],
+        )
     for warning in report.warnings:
         console.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
 

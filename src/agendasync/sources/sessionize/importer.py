@@ -251,6 +251,7 @@ def _import_body(
         report.taxonomy = plan.taxonomy
         report.left_out = plan.left_out
         report.flagged = plan.flagged
+        report.overwritten = plan.overwritten
         report.warnings = plan.warnings
         report.finished_at = _now()
         previous = _imported_from(connection, event.id)

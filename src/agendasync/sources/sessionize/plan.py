@@ -74,6 +74,7 @@ from agendasync.sources.sessionize.report import (
     Flagged,
     LeftOut,
     LeftOutReason,
+    Overwritten,
     RecordCounts,
     shown,
 )
@@ -98,8 +99,11 @@ class ImportPlan:
     left_out: tuple[LeftOut, ...]
     warnings: tuple[str, ...]
     flagged: tuple[Flagged, ...] = ()
+    overwritten: tuple[Overwritten, ...] = ()
 
 
+# Record fields as the report names them.
+_FIELD_NAMES: Final = {"people": "speakers", "locations": "rooms", "sessionize_id": "Sessionize id"}
 _PLACEHOLDER_DETAIL: Final = "a placeholder in Sessionize: kept, never synced"
 
 
@@ -183,6 +187,7 @@ class _Planner:
         self.planned: set[uuid.UUID] = set()  # record ids this import keeps or creates
         self.left_out: list[LeftOut] = []
         self.flagged: list[Flagged] = []
+        self.overwritten: list[Overwritten] = []
         self.changed_sessions: list[StoredSession] = []
         self.changed_speakers: list[StoredSpeaker] = []
         self.session_counts = RecordCounts()
@@ -250,6 +255,7 @@ class _Planner:
             left_out=tuple(self.left_out),
             warnings=tuple(self.warnings),
             flagged=tuple(self.flagged),
+            overwritten=tuple(self.overwritten),
         )
 
     # -- speakers
@@ -492,6 +498,16 @@ class _Planner:
             counts.restored += 1
         else:
             counts.updated += 1
+        if old is not None:  # the report names every field the import overwrote
+            fields = [
+                _FIELD_NAMES.get(name, name)
+                for name in values
+                if name != "withdrawn" and getattr(old, name) != getattr(record, name)
+            ]
+            kind: Literal["session", "speaker"] = "session" if is_session else "speaker"
+            name = record.title if isinstance(record, StoredSession) else _name(record)
+            sessionize_id = str(values["sessionize_id"])
+            self.overwritten.append(Overwritten(kind, sessionize_id, shown(name), tuple(fields)))
         changed: list[Any] = self.changed_sessions if is_session else self.changed_speakers
         changed.append(record)
 

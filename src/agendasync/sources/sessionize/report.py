@@ -70,6 +70,17 @@ class Flagged:
     detail: str
 
 
+@dataclass(frozen=True, slots=True)
+class Overwritten:
+    """A record the import changed, and the fields it overwrote with Sessionize's values (a hub
+    edit of a field Sessionize provides does not survive a re-import: the report says so)."""
+
+    kind: Literal["session", "speaker"]
+    sessionize_id: str
+    name: str
+    fields: tuple[str, ...]
+
+
 @dataclass(slots=True)
 class RecordCounts:
     """What an import did to one record type; each record is counted once.
@@ -108,6 +119,7 @@ class ImportReport:
     taxonomy: RecordCounts = field(default_factory=RecordCounts)
     left_out: tuple[LeftOut, ...] = ()
     flagged: tuple[Flagged, ...] = ()
+    overwritten: tuple[Overwritten, ...] = ()
     warnings: tuple[str, ...] = ()
     error_code: str | None = None
     error: str | None = None
@@ -155,6 +167,14 @@ class ImportReport:
                 }
                 for record in self.flagged
             ],
+            "overwritten": [
+                {
+                    **asdict(record),
+                    "sessionize_id": shown(record.sessionize_id),
+                    "fields": list(record.fields),
+                }
+                for record in self.overwritten
+            ],
             "warnings": [shown(warning) for warning in self.warnings],
             "error": (
                 {"code": self.error_code, "message": storable_text(self.error)}
@@ -192,6 +212,10 @@ class ImportReport:
                 Flagged(**{**record, "flag": Flag(record["flag"])})
                 for record in data.get("flagged", ())
             ),
+            overwritten=tuple(
+                Overwritten(**{**record, "fields": tuple(record["fields"])})
+                for record in data.get("overwritten", ())
+            ),
             warnings=tuple(data.get("warnings", ())),
             error_code=error.get("code"),
             error=error.get("message"),
@@ -207,6 +231,7 @@ __all__ = [
     "ImportStatus",
     "LeftOut",
     "LeftOutReason",
+    "Overwritten",
     "RecordCounts",
     "is_storable",
     "shown",

@@ -33,7 +33,7 @@ from agendasync.sources.sessionize.exceptions import (
     EndpointChanged,
     SessionizeError,
 )
-from agendasync.sources.sessionize.report import Flag, Flagged, RecordCounts
+from agendasync.sources.sessionize.report import Flag, Flagged, Overwritten, RecordCounts
 from agendasync.sources.sessionize.simulator import SessionizeState
 from agendasync.store import Store
 from agendasync.store.content import load_event_content, save_event_content
@@ -463,3 +463,31 @@ async def test_r_sz_4_an_emails_view_not_found_says_the_main_feed_works(
         "endpoint. Nothing was changed."
     )
     assert load(store, event).sessions == []
+
+
+# --- hub edits of imported fields ------------------------------------------------------------
+
+
+async def test_r_sz_5_the_report_names_each_field_an_import_overwrote(
+    store: Store, sim: SessionizeState, base_url: str, event: Event
+) -> None:
+    sim.load(ENDPOINT, fixture("all_2024.json"))
+    await run(store, base_url)
+    with store.transaction() as connection:  # the organiser edits imported records in the hub
+        content = load_event_content(connection, event.id)
+        talk = by_sessionize_id(content.sessions)["880001"]
+        asne = by_sessionize_id(content.speakers)[ASNE]
+        edited = content.model_copy(
+            update={
+                "sessions": [talk.model_copy(update={"title": "Edge Kubernetes", "people": []})],
+                "speakers": [asne.model_copy(update={"biography": "Mine.", "company": "Kept"})],
+            }
+        )
+        save_event_content(connection, edited)
+    report = await run(store, base_url, force=True)
+    assert set(report.overwritten) == {
+        Overwritten("session", "880001", "Kubernetes at the edge 🚀", ("title", "speakers")),
+        Overwritten("speaker", ASNE, "Åsne Seierstad-Lind", ("biography",)),
+    }
+    assert report.to_json()["overwritten"][0]["fields"] in (["title", "speakers"], ["biography"])
+    assert by_sessionize_id(load(store, event).speakers)[ASNE].company == "Kept"  # hub-owned
