@@ -154,5 +154,7 @@ def sessionize_settings(event: str, app: App, principal: Caller) -> dict[str, An
         last = last_import_report(connection, found.id)
     return {
         "endpoint_id": found.sessionize_endpoint_id,
+        # Set it with PATCH /events/{event} {"sessionize_category_map": {...}}.
+        "category_map": found.sessionize_category_map,
         "last_import": last.to_json() if last else None,
     }

@@ -7,10 +7,13 @@ from typing import Annotated
 
 import typer
 
-from agendasync.cli.base import JsonFlag, console, fail, print_json, store, table
+from agendasync.cli.base import JsonFlag, console, fail, print_json, store, table, transaction
+from agendasync.services.records import update_event
+from agendasync.sources.sessionize.categories import parse_map_setting
 from agendasync.sources.sessionize.client import DEFAULT_BASE_URL
 from agendasync.sources.sessionize.exceptions import EndpointChanged, SessionizeError
 from agendasync.sources.sessionize.importer import ImportReport, ImportStatus, import_sessionize
+from agendasync.store.events import find_event
 from agendasync.store.exceptions import StoreError
 
 import_app = typer.Typer(help="Import content from other systems.")
@@ -96,6 +99,57 @@ def import_sessionize_command(
         print_json(report.to_json())
     else:
         _print_report(report)
+
+
+@import_app.command("sessionize-map")
+def sessionize_map_command(
+    slug: Annotated[str, typer.Argument(help="The event whose category map to show or change.")],
+    settings: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help='"TITLE=DIMENSION": what the items of the Sessionize category TITLE become: '
+            "tracks, levels, format, language, tags or ignore (default: back to the keyword "
+            "rule). Repeat for several categories.",
+        ),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Show or change the event's Sessionize category map.
+
+    Categories it does not name are mapped by a keyword of their title: track, level,
+    format or type, language; multi-choice titles ("type all that apply") and all others
+    become tags. The next import applies the map (also to an unchanged feed).
+    """
+    try:
+        changes = [parse_map_setting(setting) for setting in settings or []]
+    except ValueError as exc:
+        fail(str(exc))
+        return
+    with transaction() as connection:
+        event = find_event(connection, slug)
+        mapping = dict(event.sessionize_category_map)
+        for title, dimension in changes:
+            mapping = {k: v for k, v in mapping.items() if " ".join(k.split()) != title}
+            if dimension is not None:
+                mapping[title] = dimension.value
+        if changes:
+            event = update_event(connection, event, {"sessionize_category_map": mapping})
+    if as_json:
+        print_json({"event": event.slug, "category_map": event.sessionize_category_map})
+        return
+    table(
+        f"Sessionize category map of {event.slug}",
+        ["category title", "its items become"],
+        [[title, value] for title, value in sorted(event.sessionize_category_map.items())],
+    )
+    console.print(
+        "Other categories: by a keyword of their title (track, level, format or type, "
+        "language); multi-choice titles and all others become tags.",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
 
 
 def _print_report(report: ImportReport) -> None:

@@ -56,7 +56,7 @@ def _zone_names() -> frozenset[str]:
 
 
 SessionizeEndpointId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]{8}$")]
-CategoryDimension = Literal["tracks", "levels", "format", "language", "tags"]
+CategoryDimension = Literal["tracks", "levels", "format", "language", "tags", "ignore"]
 
 
 def _known_zone(name: str) -> str:

@@ -19,8 +19,10 @@ from agendasync.domain.run_summary import summarise
 from agendasync.partners.registry import get_partner
 from agendasync.services import access
 from agendasync.services.browser_session import Flash, flash
+from agendasync.services.records import update_event
 from agendasync.services.sync_requests import Pending, SyncRefused, action_title, sync_target
 from agendasync.services.syncing import run_sync
+from agendasync.sources.sessionize.categories import parse_map_setting
 from agendasync.sources.sessionize.exceptions import SessionizeError
 from agendasync.sources.sessionize.feed import parse_endpoint_id
 from agendasync.sources.sessionize.importer import (
@@ -33,7 +35,7 @@ from agendasync.store import records as rows
 from agendasync.store.content import load_speakers
 from agendasync.store.events import get_organisation, save_event
 from agendasync.sync.partner import PartnerSpec
-from agendasync.web.forms import EMAILS_KEY_FIELD, sessionize_fields
+from agendasync.web.forms import EMAILS_KEY_FIELD, category_map_field, sessionize_fields
 from agendasync.web.render import App, User, redirect, remember_sync, render, safe_back
 
 router = APIRouter()
@@ -272,6 +274,7 @@ def sessionize_page(request: Request, event: str, app: App, principal: User) -> 
     context |= {
         "fields": sessionize_fields(found.sessionize_endpoint_id),
         "emails_key_field": EMAILS_KEY_FIELD,
+        "category_map_field": category_map_field(found.sessionize_category_map),
         "report": report,
     }
     return render(request, "sessionize.html", context, principal=principal)
@@ -296,6 +299,29 @@ def save_sessionize_id(
         save_event(connection, found.model_copy(update={"sessionize_endpoint_id": endpoint}))
     saved = f"Sessionize API ID {endpoint} saved." if endpoint else "Sessionize API ID removed."
     flash(request, Flash("success", saved))
+    return redirect(page)
+
+
+@router.post("/events/{event}/settings/sessionize/categories")
+def save_category_map(
+    request: Request,
+    event: str,
+    app: App,
+    principal: User,
+    category_map: Annotated[str, Form()] = "",
+) -> Response:
+    """The Sessionize category map, one `TITLE=DIMENSION` a line (R-SZ-2)."""
+    page = f"/events/{event}/settings/sessionize"
+    try:
+        settings = [parse_map_setting(line) for line in category_map.splitlines() if line.strip()]
+    except ValueError as exc:
+        flash(request, Flash("error", f"The category map was not saved: {exc}"))
+        return redirect(page)
+    mapping = {title: dimension.value for title, dimension in settings if dimension is not None}
+    with app.store.transaction() as connection:
+        found = access.event(connection, principal, event, Access.WRITE)
+        update_event(connection, found, {"sessionize_category_map": mapping})
+    flash(request, Flash("success", "Category map saved; the next import applies it."))
     return redirect(page)
 
 

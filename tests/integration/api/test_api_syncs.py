@@ -307,3 +307,38 @@ async def test_withdrawn_and_placeholder_records_show_in_the_pages_r_sz_5_r_sz_1
     row = re.search(r"<tr>(?:(?!</tr>).)*Speaker TBA(?:(?!</tr>).)*</tr>", speakers.text, re.S)
     assert row is not None
     assert '<span class="badge badge-placeholder">placeholder</span>' in row[0]
+
+
+async def test_sessionize_category_map_on_the_page_and_in_the_api_r_sz_2(
+    api: Api, sessionize_url: str
+) -> None:
+    await _may_2027_event(api)
+    csrf = await api.login(api.acme.admin_email)
+    settings = "/events/meetup-27/settings/sessionize"
+    refused = await api.client.post(
+        settings + "/categories", data={"csrf_token": csrf, "category_map": "Level=speed"}
+    )
+    assert refused.status_code == 303
+    assert (
+        "The category map was not saved: &#39;Level=speed&#39;"
+        in (await api.client.get(settings)).text
+    )
+    saved = await api.client.post(
+        settings + "/categories",
+        data={"csrf_token": csrf, "category_map": "Topics=tracks\r\n\r\nLevel=ignore\r\n"},
+    )
+    assert saved.status_code == 303
+    page = await api.client.get(settings)
+    assert "Category map saved; the next import applies it." in page.text
+    assert "Level=ignore\nTopics=tracks</textarea>" in page.text
+
+    answer = await api.client.get("/api/events/meetup-27/sessionize", headers=api.acme.read)
+    assert answer.json()["category_map"] == {"Topics": "tracks", "Level": "ignore"}
+    patched = await api.client.patch(
+        "/api/events/meetup-27",
+        json={"sessionize_category_map": {"Technology stack": "tags"}},
+        headers=api.acme.write,
+    )
+    assert patched.status_code == 200, patched.text
+    answer = await api.client.get("/api/events/meetup-27/sessionize", headers=api.acme.read)
+    assert answer.json()["category_map"] == {"Technology stack": "tags"}

@@ -350,3 +350,31 @@ def test_cli_r_sz_5_withdrawn_unscheduled_and_placeholders_show_in_lists_r_sz_11
     counts = json.loads(shown.stdout)["counts"]
     assert (counts["accepted sessions"], counts["withdrawn sessions"]) == (5, 1)
     assert (counts["unscheduled sessions"], counts["placeholder sessions"]) == (1, 1)
+
+
+def test_cli_r_sz_2_the_category_map_is_shown_set_and_applied(
+    run: Callable[..., Result], sim: SessionizeState, store: Store, event: Event
+) -> None:
+    state.store = store
+    command = ["import", "sessionize-map", "conf27"]
+    refused = CliRunner().invoke(app, [*command, "--set", "Level=speed"])
+    assert refused.exit_code == 1
+    assert "'speed' is not one of tracks|levels|format|language|tags|ignore" in refused.stderr
+    changed = CliRunner().invoke(
+        app, [*command, "--set", "Topics=tracks", "--set", "Level=ignore", "--json"]
+    )
+    assert changed.exit_code == 0, changed.stderr
+    assert json.loads(changed.stdout) == {
+        "event": "conf27",
+        "category_map": {"Topics": "tracks", "Level": "ignore"},
+    }
+    shown = CliRunner().invoke(app, [*command, "--set", "Level=default"])
+    assert table_rows(shown.stdout) == {"Topics": ["tracks"]}
+
+    sim.load(ENDPOINT, fixture("all_2024.json"))
+    assert run()[0] == 0
+    with store.transaction() as connection:
+        content = load_event_content(connection, event.id)
+    talk = next(s for s in content.sessions if s.sessionize_id == "880001")
+    assert [t.name for t in talk.tracks] == ["Cloud & Infrastructure", "Kubernetes"]
+    assert [t.name for t in talk.levels] == ["Introductory and overview"]

@@ -18,6 +18,7 @@ class Dimension(StrEnum):
     FORMAT = "format"
     LANGUAGE = "language"
     TAGS = "tags"
+    IGNORE = "ignore"  # the category's items are left out
 
 
 _KEYWORDS: Final = (
@@ -28,11 +29,36 @@ _KEYWORDS: Final = (
 )
 
 
+_MULTI_CHOICE: Final = re.compile(
+    r"\ball that apply\b|\b(?:select|choose|check|tick|pick|type) (?:all|any|several|multiple)\b"
+    r"|\bmultiple\b|\bmulti[- ]?(?:choice|select)",
+    re.IGNORECASE,
+)
+
+
+def parse_map_setting(text: str) -> tuple[str, Dimension | None]:
+    """`TITLE=DIMENSION` (as the command line and the page take it) -> (title, dimension);
+    `TITLE=` or `TITLE=default` gives None: the title goes back to the default map."""
+    title, sep, value = text.rpartition("=")
+    title = " ".join(title.split())
+    if not sep or not title:
+        raise ValueError(f"{text!r}: expected TITLE=DIMENSION, e.g. 'Session format=format'")
+    value = value.strip().lower()
+    if value in ("", "default"):
+        return title, None
+    try:
+        return title, Dimension(value)
+    except ValueError:
+        choices = "|".join(d.value for d in Dimension)
+        raise ValueError(f"{text!r}: {value!r} is not one of {choices} (or default)") from None
+
+
 def default_dimension(title: str, category_type: str = "session") -> Dimension:
-    """The default dimension of one category: speaker categories are (speaker) tags; a session
+    """The default dimension of one category: speaker categories are (speaker) tags; so are
+    multi-choice categories ("Technology stack (type all that apply)"); any other session
     category by the first keyword found in its title, checked in the order track, level,
     format/type, language; otherwise tags."""
-    if category_type == "speaker":
+    if category_type == "speaker" or _MULTI_CHOICE.search(title):
         return Dimension.TAGS
     for pattern, dimension in _KEYWORDS:
         if pattern.search(title):
@@ -127,7 +153,7 @@ def classify_session(session: Session, category_map: Mapping[str, Dimension]) ->
             else:
                 why = f"language {language!r} kept"
             notes.append(f"session {session.id}: {why}; {name!r} kept as the tag {tag!r}")
-        else:
+        elif dimension is Dimension.TAGS:
             tags.append(name)
     return SessionTaxonomy(
         tracks=unique(tracks),
@@ -177,6 +203,7 @@ __all__ = [
     "classify_session",
     "default_category_map",
     "default_dimension",
+    "parse_map_setting",
     "question_field",
     "speaker_fields",
 ]

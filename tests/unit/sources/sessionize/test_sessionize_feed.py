@@ -7,6 +7,7 @@ import copy
 import dataclasses
 import hashlib
 import json
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from agendasync.sources.sessionize import (
     parse_emails,
     parse_endpoint_id,
 )
-from agendasync.sources.sessionize.categories import question_field
+from agendasync.sources.sessionize.categories import parse_map_setting, question_field
 from agendasync.sources.sessionize.exceptions import (
     InvalidEndpointId,
     MalformedPayload,
@@ -1198,3 +1199,33 @@ def test_r_sz_2_speaker_questions_name_the_field_they_fill(
     question: str, field: str | None
 ) -> None:
     assert question_field(question) == field
+
+
+@pytest.mark.parametrize(
+    ("title", "dimension"),
+    [
+        ("Technology stack (type all that apply)", Dimension.TAGS),
+        ("Topics: select all that apply", Dimension.TAGS),
+        ("Please select session type:", Dimension.FORMAT),
+        ("Which track does your session best fit into?", Dimension.TRACKS),
+    ],
+)
+def test_r_sz_2_multi_choice_titles_default_to_tags(title: str, dimension: Dimension) -> None:
+    assert default_dimension(title) is dimension
+
+
+def test_r_sz_2_map_settings_read_title_equals_dimension() -> None:
+    assert parse_map_setting("Session  format = format") == ("Session format", Dimension.FORMAT)
+    assert parse_map_setting("A=B=ignore") == ("A=B", Dimension.IGNORE)
+    assert parse_map_setting("Level=default") == ("Level", None)
+    with pytest.raises(ValueError, match=re.escape("'speed' is not one of tracks|levels")):
+        parse_map_setting("Level=speed")
+    with pytest.raises(ValueError, match="expected TITLE=DIMENSION"):
+        parse_map_setting("Level")
+
+
+def test_r_sz_2_an_ignored_category_leaves_its_items_out() -> None:
+    parsed = feed("all_2024.json")
+    mapping = default_category_map(parsed.categories, overrides={"Level": "ignore"})
+    talk = classify_session(next(s for s in parsed.sessions if s.id == "880001"), mapping)
+    assert (talk.levels, talk.tags) == ((), ("Kubernetes",))
