@@ -438,8 +438,14 @@ def _upsert(
 ) -> SaveCounts:
     table = entity.table
     owner_column = _owner_column(table)
-    existing = {row["id"]: row for row in _rows(connection, table, event_id)}
-    existing_links = [_links(connection, link.table, table, event_id) for link in entity.links]
+    # Only the rows (and links) of the records given: saving a few changes to a large event
+    # reads no more than those.
+    existing: dict[uuid.UUID, dict[str, Any]] = {}
+    existing_links: list[dict[uuid.UUID, list[Row[Any]]]] = [{} for _ in entity.links]
+    for chunk in _chunks([record.id for record in records]):
+        existing |= {row["id"]: row for row in _rows(connection, table, event_id, chunk)}
+        for found, link in zip(existing_links, entity.links, strict=True):
+            found |= _links(connection, link.table, table, event_id, chunk)
     counts = SaveCounts()
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []

@@ -420,7 +420,10 @@ class _Planner:
                 person
                 for person in old.people
                 if person.role is not Role.SPEAKER
-                or person.speaker_id not in self.sessionize_speaker_ids | set(speaker_ids)
+                or (
+                    person.speaker_id not in self.sessionize_speaker_ids
+                    and person.speaker_id not in speaker_ids
+                )
             ]
         starts, ends = session.starts_at, session.ends_at
         if starts is None or ends is None or ends <= starts:
