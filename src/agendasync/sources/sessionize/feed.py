@@ -20,7 +20,8 @@ Choices where the notes are silent:
   `rooms` is empty, no rooms are derived from the sessions' `roomId`s: those become dangling.
 * **Times** (R-SZ-7). A time without an offset is the event's wall-clock time in `timezone`; a
   time with `Z` or an offset is converted into that zone. Every datetime returned is aware and in
-  the event zone. A local time inside a DST gap is moved forward by the gap.
+  the event zone. A local time inside a DST gap is moved to the first valid time after the gap
+  (the clocks go forward at 02:00: 02:30 becomes 03:00), with a warning.
 * **Unscheduled sessions** (R-SZ-4). A session is *scheduled* when it has both `startsAt` and
   `endsAt` (and `endsAt` is not before `startsAt`); a room is not required. A partly scheduled
   event is common, so `parse_all` only fails with `ScheduleNotPublished` when the feed has no
@@ -324,8 +325,8 @@ def _parse_sessions(
             raise MalformedPayload(f"{path}.title", "missing title")
         title = opt_str(title_value, f"{path}.title") or ""
         description = opt_text(obj.get("description"), f"{path}.description")
-        starts_at = parse_datetime(obj.get("startsAt"), f"{path}.startsAt", zone)
-        ends_at = parse_datetime(obj.get("endsAt"), f"{path}.endsAt", zone)
+        starts_at = parse_datetime(obj.get("startsAt"), f"{path}.startsAt", zone, warnings)
+        ends_at = parse_datetime(obj.get("endsAt"), f"{path}.endsAt", zone, warnings)
         if starts_at is not None and ends_at is not None and ends_at < starts_at:
             warnings.append(
                 f"{path}.endsAt: session {session_id} ends before it starts; treated as unscheduled"

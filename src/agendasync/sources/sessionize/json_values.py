@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Final
 
 from agendasync.sources.sessionize.exceptions import MalformedPayload, NotJson
@@ -136,7 +136,11 @@ _DATETIME_RE: Final = re.compile(
 )
 
 
-def parse_datetime(value: object, path: str, zone: tzinfo) -> datetime | None:
+def parse_datetime(
+    value: object, path: str, zone: tzinfo, warnings: list[str] | None = None
+) -> datetime | None:
+    """An aware date-time in `zone`; a local time that does not exist there (in the gap when
+    the clocks go forward) is moved to the first valid time after it, noted in `warnings`."""
     if value is None:
         return None
     if not isinstance(value, str):
@@ -150,12 +154,34 @@ def parse_datetime(value: object, path: str, zone: tzinfo) -> datetime | None:
         )
     try:
         parsed = datetime.fromisoformat(text)
-        if parsed.tzinfo is None:
-            # Event wall-clock time; the UTC round trip moves a time in a DST gap forward.
-            return parsed.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
+        if parsed.tzinfo is None:  # the event's wall-clock time
+            placed = parsed.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
+            if placed.replace(tzinfo=None) != parsed:  # in a gap: the first valid time after
+                placed = _gap_end(parsed, zone)
+                if warnings is not None:
+                    warnings.append(
+                        f"{path}: {text} does not exist in {zone} (the clocks go forward); "
+                        f"moved to {placed:%Y-%m-%d %H:%M}"
+                    )
+            return placed
         return parsed.astimezone(zone)
     except (ValueError, OverflowError):
         raise MalformedPayload(path, f"not a valid date-time: {value[:40]!r}") from None
+
+
+def _gap_end(wall: datetime, zone: tzinfo) -> datetime:
+    """The first instant after the DST gap that `wall` (a local time in it) falls into."""
+    before = wall.replace(tzinfo=zone, fold=1).astimezone(UTC)  # the offset after the gap
+    after = wall.replace(tzinfo=zone, fold=0).astimezone(UTC)  # the offset before it
+    offset = after.astimezone(zone).utcoffset()
+    low, high = before, after  # the transition lies in (low, high]
+    while high - low > timedelta(seconds=1):
+        middle = low + (high - low) / 2
+        if middle.astimezone(zone).utcoffset() == offset:
+            high = middle
+        else:
+            low = middle
+    return high.replace(microsecond=0).astimezone(zone)
 
 
 __all__ = [

@@ -446,11 +446,19 @@ def test_offset_times_converted_to_event_zone_r_sz_7() -> None:
     assert offset.ends_at == berlin(2027, 5, 12, 19, 15)
 
 
-def test_local_time_in_dst_gap_moves_forward_r_sz_7() -> None:
-    data = minimal_feed(startsAt="2027-03-28T02:30:00", endsAt="2027-03-28T04:00:00")
-    session = parse_all(dump(data), timezone=TZ).sessions[0]
+def test_local_time_in_dst_gap_moves_to_the_next_valid_time_and_is_reported_r_sz_7() -> None:
+    # 02:30-03:15 on the night the clocks go forward: moved by the whole gap, it would end
+    # before it starts; moved to the gap's end (03:00) it keeps its place.
+    data = minimal_feed(startsAt="2027-03-28T02:30:00", endsAt="2027-03-28T03:15:00")
+    parsed = parse_all(dump(data), timezone=TZ)
+    session = parsed.sessions[0]
     assert session.starts_at is not None
-    assert session.starts_at.isoformat() == "2027-03-28T03:30:00+02:00"
+    assert session.starts_at.isoformat() == "2027-03-28T03:00:00+02:00"
+    assert session.is_scheduled
+    assert parsed.warnings == (
+        "sessions[0].startsAt: 2027-03-28T02:30:00 does not exist in Europe/Berlin (the clocks "
+        "go forward); moved to 2027-03-28 03:00",
+    )
 
 
 def test_unknown_time_zone_is_a_caller_error_r_sz_7() -> None:
