@@ -20,6 +20,9 @@ import sqlalchemy as sa
 from agendasync.store import Store
 from agendasync.store.tables import metadata
 
+# Shared test helpers that test modules both import and load as plugins (`pytest_plugins`).
+pytest.register_assert_rewrite("sessionize_world")
+
 POSTGRES_URL = os.environ.get(
     "AGENDASYNC_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )

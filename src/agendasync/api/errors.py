@@ -21,7 +21,7 @@ from agendasync.domain.exceptions import InvalidContent
 from agendasync.services.access import Forbidden
 from agendasync.services.integrations import IntegrationError
 from agendasync.services.records import FieldConflict
-from agendasync.sources.sessionize.exceptions import SessionizeError
+from agendasync.sources.sessionize.exceptions import EndpointChanged, SessionizeError
 from agendasync.store.exceptions import Conflict, NotFound
 
 
@@ -130,6 +130,11 @@ def install(app: FastAPI) -> None:
     async def partner_refused(_: Request, exc: IntegrationError) -> JSONResponse:
         # The partner's own verdict on credentials or events (R-INT-2), or a missing field.
         return _response(ApiError(422, "partner_refused", str(exc), field=exc.field))
+
+    @app.exception_handler(EndpointChanged)
+    async def sessionize_endpoint_changed(_: Request, exc: EndpointChanged) -> JSONResponse:
+        # R-SZ-9: another endpoint than the event's is imported only when asked to replace.
+        return _response(ApiError(409, exc.code, str(exc), field="replace"))
 
     @app.exception_handler(SessionizeError)
     async def sessionize_refused(_: Request, exc: SessionizeError) -> JSONResponse:

@@ -114,7 +114,8 @@ def get_run(event: str, run_id: uuid.UUID, app: App, principal: Caller) -> RunOu
 @router.post(
     "/events/{event}/sessionize/imports",
     tags=["Sessionize"],
-    summary="Import the event's Sessionize feed (422 with a clear message when it cannot)",
+    summary="Import the event's Sessionize feed (422 with a clear message when it cannot; "
+    "409 when it would replace the endpoint the event was imported from)",
 )
 async def sessionize_import(
     event: str, body: SessionizeImportIn, app: App, principal: Caller
@@ -130,6 +131,7 @@ async def sessionize_import(
         base_url=app.settings.sessionize_base_url,
         dry_run=body.dry_run,
         force=body.force,
+        replace=body.replace,
     )
     return report.to_json()
 
@@ -157,5 +159,7 @@ def sessionize_settings(event: str, app: App, principal: Caller) -> dict[str, An
         last = last_import_report(connection, found.id)
     return {
         "endpoint_id": found.sessionize_endpoint_id,
+        # Set it with PATCH /events/{event} {"sessionize_category_map": {...}}.
+        "category_map": found.sessionize_category_map,
         "last_import": last.to_json() if last else None,
     }

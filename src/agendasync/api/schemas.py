@@ -343,3 +343,9 @@ class SessionizeImportIn(BaseModel):
     emails_key: str | None = None
     dry_run: bool = False
     force: bool = Field(False, description="Import even when the feed is unchanged.")
+    replace: bool = Field(
+        False,
+        description="Import another endpoint than the one the event was imported from, "
+        "withdrawing the records the new feed lacks. Without it such an import is refused "
+        "(409), naming how many records it would withdraw.",
+    )

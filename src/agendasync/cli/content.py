@@ -23,7 +23,7 @@ from agendasync.cli.base import (
     transaction,
 )
 from agendasync.domain.exceptions import InvalidContent
-from agendasync.domain.models import Event, EventFields, Organisation, Session
+from agendasync.domain.models import Event, EventFields, Organisation, Session, record_flags
 from agendasync.sources import demo_data
 from agendasync.sources.eventfile import (
     ImportResult,
@@ -143,8 +143,14 @@ def event_show(slug: str, as_json: JsonFlag = False) -> None:
     event = content.event
     counts = {
         "sessions": len(content.sessions),
-        "accepted sessions": sum(s.status == "accepted" for s in content.sessions),
+        "accepted sessions": sum(
+            s.status == "accepted" and not (s.withdrawn or s.placeholder) for s in content.sessions
+        ),
+        "withdrawn sessions": sum(s.withdrawn for s in content.sessions),
+        "unscheduled sessions": sum("unscheduled" in record_flags(s) for s in content.sessions),
+        "placeholder sessions": sum(s.placeholder for s in content.sessions),
         "speakers": len(content.speakers),
+        "withdrawn speakers": sum(s.withdrawn for s in content.speakers),
         "sponsors": len(content.sponsors),
         "exhibitors": len(content.exhibitors),
         "taxonomy items": len(content.taxonomy),
@@ -198,6 +204,7 @@ def _session_row(session: Session, event: Event, names: dict[Any, str]) -> dict[
         "id": str(session.id),
         "title": session.title,
         "status": session.status.value,
+        "flags": record_flags(session),
         "starts_at": local(session.starts_at),
         "ends_at": local(session.ends_at),
         "rooms": [item.name for item in session.locations],
@@ -225,7 +232,7 @@ def session_list(slug: str, as_json: JsonFlag = False) -> None:
                 r["starts_at"] or "unscheduled",
                 r["ends_at"],
                 r["title"],
-                r["status"],
+                ", ".join([r["status"], *r["flags"]]),
                 ", ".join(r["rooms"]),
                 ", ".join(r["people"]),
             ]

@@ -59,7 +59,7 @@ def _zone_names() -> frozenset[str]:
 
 
 SessionizeEndpointId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]{8}$")]
-CategoryDimension = Literal["tracks", "levels", "format", "language", "tags"]
+CategoryDimension = Literal["tracks", "levels", "format", "language", "tags", "ignore"]
 
 
 def _known_zone(name: str) -> str:
@@ -262,6 +262,7 @@ class SessionFields(BaseModel):
     sessionize_id: ShortText | None = None
     is_service: bool = False  # a break or a meal: kept in the schedule, never synced (R-SZ-6)
     withdrawn: bool = False  # gone from the source it was imported from (R-SZ-5)
+    placeholder: bool = False  # "To be announced" and the like: shown, never synced (R-SZ-11)
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> Self:
@@ -305,10 +306,25 @@ class SpeakerFields(BaseModel):
     status: SpeakerStatus = SpeakerStatus.INVITED
     sessionize_id: ShortText | None = None
     withdrawn: bool = False  # gone from the source it was imported from (R-SZ-5)
+    placeholder: bool = False  # "An amazing Speaker" and the like: never synced (R-SZ-11)
 
 
 class Speaker(Record, SpeakerFields):
     tags: list[TaxonomyItem] = Field(default_factory=list)
+
+
+def record_flags(record: Session | Speaker) -> list[str]:
+    """The states a list shows beside a record's status: withdrawn (R-SZ-5), placeholder
+    (R-SZ-11), and for sessions service (R-SZ-6) and unscheduled (no times)."""
+    flags = ["withdrawn"] if record.withdrawn else []
+    if record.placeholder:
+        flags.append("placeholder")
+    if isinstance(record, Session):
+        if record.is_service:
+            flags.append("service")
+        if record.starts_at is None or record.ends_at is None:
+            flags.append("unscheduled")
+    return flags
 
 
 class SponsorFields(BaseModel):

@@ -342,6 +342,7 @@ def _session_row(session: Session) -> dict[str, Any]:
         "sessionize_id": session.sessionize_id,
         "is_service": session.is_service,
         "withdrawn": session.withdrawn,
+        "placeholder": session.placeholder,
     }
 
 
@@ -437,8 +438,14 @@ def _upsert(
 ) -> SaveCounts:
     table = entity.table
     owner_column = _owner_column(table)
-    existing = {row["id"]: row for row in _rows(connection, table, event_id)}
-    existing_links = [_links(connection, link.table, table, event_id) for link in entity.links]
+    # Only the rows (and links) of the records given: saving a few changes to a large event
+    # reads no more than those.
+    existing: dict[uuid.UUID, dict[str, Any]] = {}
+    existing_links: list[dict[uuid.UUID, list[Row[Any]]]] = [{} for _ in entity.links]
+    for chunk in _chunks([record.id for record in records]):
+        existing |= {row["id"]: row for row in _rows(connection, table, event_id, chunk)}
+        for found, link in zip(existing_links, entity.links, strict=True):
+            found |= _links(connection, link.table, table, event_id, chunk)
     counts = SaveCounts()
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
@@ -466,7 +473,8 @@ def _upsert(
             for link, old_links in zip(entity.links, existing_links, strict=True)
         )
         if links_changed or any(old[k] != v for k, v in row.items()):
-            updates.append({**row, "_id": record.id, "updated_at": now})
+            values = {k: v for k, v in row.items() if k != "id"}
+            updates.append({**values, "_id": record.id, "updated_at": now})
             if entity.table is t.speakers and _newly_declined(old, row):
                 declined.append(record.id)
             if links_changed:
@@ -479,6 +487,8 @@ def _upsert(
     if inserts:
         connection.execute(insert(table), inserts)
     if updates:
+        # Never `SET id` (hence `_id`): rewriting a key other tables point at makes SQLite scan
+        # each referencing table for every row written (quadratic when many rows change).
         columns: dict[str, Any] = {k: bindparam(k) for k in updates[0] if k != "_id"}
         statement = update(table).where(table.c.id == bindparam("_id")).values(columns)
         connection.execute(statement, updates)

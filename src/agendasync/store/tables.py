@@ -176,6 +176,7 @@ sessions = Table(
     Column("sessionize_id", String(500)),
     Column("is_service", Boolean(), nullable=False),
     Column("withdrawn", Boolean(), nullable=False),
+    Column("placeholder", Boolean(), nullable=False),
     *_timestamps(),
     UniqueConstraint("event_id", "sessionize_id"),
 )
@@ -232,6 +233,7 @@ speakers = Table(
     Column("status", String(16), nullable=False),
     Column("sessionize_id", String(500)),
     Column("withdrawn", Boolean(), nullable=False),
+    Column("placeholder", Boolean(), nullable=False),
     *_timestamps(),
     UniqueConstraint("event_id", "sessionize_id"),
 )

@@ -7,14 +7,14 @@ without a page change.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from agendasync.domain.models import Event
 from agendasync.sync.partner import PartnerEvent, PartnerSpec
 
-FieldKind = Literal["text", "password", "email", "select", "checkbox", "hidden"]
+FieldKind = Literal["text", "password", "email", "select", "checkbox", "hidden", "textarea"]
 
 
 @dataclass(frozen=True)
@@ -127,6 +127,21 @@ def sessionize_fields(endpoint_id: str | None) -> list[FormField]:
             "(a pasted endpoint URL works too).",
         )
     ]
+
+
+def category_map_field(mapping: Mapping[str, str]) -> FormField:
+    """The event's Sessionize category map, one `TITLE=DIMENSION` a line."""
+    return FormField(
+        name="category_map",
+        label="Category map",
+        kind="textarea",
+        value="\n".join(f"{title}={value}" for title, value in sorted(mapping.items())),
+        placeholder="Session format=format",
+        help="One 'Category title=what its items become' a line: tracks, levels, format, "
+        "language, tags or ignore. Categories not named here are mapped by a keyword of their "
+        "title (track, level, format or type, language); multi-choice titles and all others "
+        "become tags.",
+    )
 
 
 EMAILS_KEY_FIELD = FormField(

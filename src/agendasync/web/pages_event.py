@@ -19,8 +19,10 @@ from agendasync.domain.run_summary import RunSummary, by_design, summarise
 from agendasync.partners.registry import get_partner
 from agendasync.services import access
 from agendasync.services.browser_session import Flash, flash
+from agendasync.services.records import update_event
 from agendasync.services.sync_requests import Pending, SyncRefused, action_title, sync_target
 from agendasync.services.syncing import SyncSettings, run_sync
+from agendasync.sources.sessionize.categories import parse_map_setting
 from agendasync.sources.sessionize.exceptions import SessionizeError
 from agendasync.sources.sessionize.feed import parse_endpoint_id
 from agendasync.sources.sessionize.importer import (
@@ -34,7 +36,7 @@ from agendasync.store.content import load_speakers
 from agendasync.store.events import get_organisation, save_event
 from agendasync.store.portal import portal_link_versions
 from agendasync.sync.partner import PartnerSpec
-from agendasync.web.forms import EMAILS_KEY_FIELD, sessionize_fields
+from agendasync.web.forms import EMAILS_KEY_FIELD, category_map_field, sessionize_fields
 from agendasync.web.render import (
     HTMX_STOP_POLLING,
     App,
@@ -328,6 +330,7 @@ def sessionize_page(request: Request, event: str, app: App, principal: User) -> 
     context |= {
         "fields": sessionize_fields(found.sessionize_endpoint_id),
         "emails_key_field": EMAILS_KEY_FIELD,
+        "category_map_field": category_map_field(found.sessionize_category_map),
         "report": report,
     }
     return render(request, "sessionize.html", context, principal=principal)
@@ -355,6 +358,29 @@ def save_sessionize_id(
     return redirect(page)
 
 
+@router.post("/events/{event}/settings/sessionize/categories")
+def save_category_map(
+    request: Request,
+    event: str,
+    app: App,
+    principal: User,
+    category_map: Annotated[str, Form()] = "",
+) -> Response:
+    """The Sessionize category map, one `TITLE=DIMENSION` a line (R-SZ-2)."""
+    page = f"/events/{event}/settings/sessionize"
+    try:
+        settings = [parse_map_setting(line) for line in category_map.splitlines() if line.strip()]
+    except ValueError as exc:
+        flash(request, Flash("error", f"The category map was not saved: {exc}"))
+        return redirect(page)
+    mapping = {title: dimension.value for title, dimension in settings if dimension is not None}
+    with app.store.transaction() as connection:
+        found = access.event(connection, principal, event, Access.WRITE)
+        update_event(connection, found, {"sessionize_category_map": mapping})
+    flash(request, Flash("success", "Category map saved; the next import applies it."))
+    return redirect(page)
+
+
 @router.post("/events/{event}/sessionize/sync")
 async def sync_sessionize(
     request: Request,
@@ -362,8 +388,13 @@ async def sync_sessionize(
     app: App,
     principal: User,
     emails_key: Annotated[str, Form()] = "",
+    replace: Annotated[str, Form()] = "",
 ) -> Response:
-    """Sync Sessionize: import the feed now (a large one takes seconds) and show its report."""
+    """Sync Sessionize: import the feed now (a large one takes seconds) and show its report.
+
+    Another endpoint than the one the event was imported from is refused; the page then asks
+    to confirm, naming how many records replacing withdraws, and posts `replace` (R-SZ-9).
+    """
     with app.store.transaction() as connection:
         found = access.event(connection, principal, event, Access.WRITE)
     try:
@@ -372,6 +403,7 @@ async def sync_sessionize(
             found.id,
             emails_key=emails_key.strip() or None,
             base_url=app.settings.sessionize_base_url,
+            replace=bool(replace),
         )
     except SessionizeError as exc:
         flash(request, Flash("error", f"Sessionize was not imported: {exc}"))
@@ -382,7 +414,10 @@ async def sync_sessionize(
             s, p = report.sessions, report.speakers
             text = (
                 f"Sessionize imported: sessions {s.created} new, {s.updated + s.restored} "
-                f"changed; speakers {p.created} new, {p.updated + p.restored} changed."
+                f"changed, {s.withdrawn} withdrawn; speakers {p.created} new, "
+                f"{p.updated + p.restored} changed, {p.withdrawn} withdrawn."
             )
+            if report.replaced_endpoint:
+                text = f"Endpoint {report.replaced_endpoint} replaced. " + text
         flash(request, Flash("success", text))
     return redirect(f"/events/{found.slug}/settings/sessionize")

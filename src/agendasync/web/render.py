@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 
 from agendasync.domain.accounts import Access, Principal
 from agendasync.domain.integrations import SyncRun
-from agendasync.domain.models import WEB_SCHEMES, Event
+from agendasync.domain.models import WEB_SCHEMES, Event, record_flags
 from agendasync.domain.run_summary import KindProgress, kind_name, summarise
 from agendasync.services.browser_session import (
     CSRF_FIELD,
@@ -79,6 +79,7 @@ TEMPLATES.env.filters["web_href"] = _web_href
 TEMPLATES.env.filters["kind_name"] = kind_name
 TEMPLATES.env.filters["label_cells"] = _label_cells
 TEMPLATES.env.filters["inline_markdown"] = _inline_markdown
+TEMPLATES.env.globals["record_flags"] = record_flags  # withdrawn, placeholder, ... in lists
 
 
 class LoginRequired(Exception):

@@ -3,6 +3,8 @@ import (its simulator): R-MAP-3, R-SYNC-5, R-SYNC-9, R-SZ-4 over HTTP."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -231,3 +233,112 @@ async def test_sessionize_import_errors_are_422_with_their_code_r_sz_4(
         assert answer.status_code == 422, (endpoint_id, answer.text)
         assert answer.json()["error"] == error
         assert problem(answer)[0] == "endpoint_id"
+
+
+async def test_sessionize_another_endpoint_is_409_until_replace_r_sz_9(
+    api: Api, sessionize: tuple[SessionizeState, str], sessionize_url: str
+) -> None:
+    await _may_2027_event(api)
+    sessionize[0].load("othr2023", (FIXTURES / "all_2023.json").read_bytes())
+    path = "/api/events/meetup-27/sessionize/imports"
+    first = await api.client.post(path, json={"endpoint_id": ENDPOINT}, headers=api.acme.write)
+    assert first.status_code == 200, first.text
+
+    refused = await api.client.post(path, json={"endpoint_id": "othr2023"}, headers=api.acme.write)
+    assert refused.status_code == 409
+    assert refused.json()["error"] == "sessionize.endpoint_changed"
+    assert problem(refused) == ("replace", refused.json()["message"])
+    assert "withdraws 8 sessions and 4 speakers" in refused.json()["message"]
+
+    replaced = await api.client.post(
+        path, json={"endpoint_id": "othr2023", "replace": True}, headers=api.acme.write
+    )
+    assert replaced.status_code == 200, replaced.text
+    assert replaced.json()["replaced_endpoint"] == ENDPOINT
+    assert replaced.json()["counts"]["sessions"]["withdrawn"] == 8
+
+
+async def test_sessionize_page_asks_to_confirm_replacing_with_the_number_r_sz_9(
+    api: Api, sessionize: tuple[SessionizeState, str], sessionize_url: str
+) -> None:
+    await _may_2027_event(api)
+    sessionize[0].load("othr2023", (FIXTURES / "all_2023.json").read_bytes())
+    csrf = await api.login(api.acme.admin_email)
+    settings = "/events/meetup-27/settings/sessionize"
+    sync = "/events/meetup-27/sessionize/sync"
+    for endpoint in (ENDPOINT, "othr2023"):
+        saved = await api.client.post(settings, data={"endpoint_id": endpoint, "csrf_token": csrf})
+        assert saved.status_code == 303
+        synced = await api.client.post(sync, data={"csrf_token": csrf})
+        assert synced.headers["location"] == settings
+    page = await api.client.get(settings)
+    assert "Sessionize was not imported: This event was imported from" in page.text
+    assert "Replace and withdraw 12 records" in page.text
+    assert 'name="replace" value="1"' in page.text
+
+    replaced = await api.client.post(sync, data={"csrf_token": csrf, "replace": "1"})
+    assert replaced.status_code == 303
+    page = await api.client.get(settings)
+    assert "Endpoint jl4ktls0 replaced. Sessionize imported:" in page.text
+    assert "8 withdrawn" in page.text
+    assert "Replace and withdraw" not in page.text
+
+
+async def test_withdrawn_and_placeholder_records_show_in_the_pages_r_sz_5_r_sz_11(
+    api: Api, sessionize: tuple[SessionizeState, str], sessionize_url: str
+) -> None:
+    await _may_2027_event(api)
+    path = "/api/events/meetup-27/sessionize/imports"
+    await api.client.post(path, json={"endpoint_id": ENDPOINT}, headers=api.acme.write)
+    feed = json.loads((FIXTURES / "all_2024.json").read_bytes())
+    feed["sessions"] = [s for s in feed["sessions"] if s["id"] != "880005"]
+    feed["speakers"].append({"id": "tba-1", "fullName": "Speaker TBA", "sessions": [880001]})
+    sessionize[0].load(ENDPOINT, feed)
+    answer = await api.client.post(path, json={}, headers=api.acme.write)
+    assert answer.status_code == 200, answer.text
+    assert [f["flag"] for f in answer.json()["flagged"]] == ["placeholder"]
+
+    await api.login(api.acme.admin_email)
+    agenda = await api.client.get("/events/meetup-27/agenda")
+    row = re.search(r"<tr>(?:(?!</tr>).)*Opening keynote(?:(?!</tr>).)*</tr>", agenda.text, re.S)
+    assert row is not None
+    assert '<span class="badge badge-withdrawn">withdrawn</span>' in row[0]
+    speakers = await api.client.get("/events/meetup-27/speakers")
+    row = re.search(r"<tr>(?:(?!</tr>).)*Speaker TBA(?:(?!</tr>).)*</tr>", speakers.text, re.S)
+    assert row is not None
+    assert '<span class="badge badge-placeholder">placeholder</span>' in row[0]
+
+
+async def test_sessionize_category_map_on_the_page_and_in_the_api_r_sz_2(
+    api: Api, sessionize_url: str
+) -> None:
+    await _may_2027_event(api)
+    csrf = await api.login(api.acme.admin_email)
+    settings = "/events/meetup-27/settings/sessionize"
+    refused = await api.client.post(
+        settings + "/categories", data={"csrf_token": csrf, "category_map": "Level=speed"}
+    )
+    assert refused.status_code == 303
+    assert (
+        "The category map was not saved: &#39;Level=speed&#39;"
+        in (await api.client.get(settings)).text
+    )
+    saved = await api.client.post(
+        settings + "/categories",
+        data={"csrf_token": csrf, "category_map": "Topics=tracks\r\n\r\nLevel=ignore\r\n"},
+    )
+    assert saved.status_code == 303
+    page = await api.client.get(settings)
+    assert "Category map saved; the next import applies it." in page.text
+    assert "Level=ignore\nTopics=tracks</textarea>" in page.text
+
+    answer = await api.client.get("/api/events/meetup-27/sessionize", headers=api.acme.read)
+    assert answer.json()["category_map"] == {"Topics": "tracks", "Level": "ignore"}
+    patched = await api.client.patch(
+        "/api/events/meetup-27",
+        json={"sessionize_category_map": {"Technology stack": "tags"}},
+        headers=api.acme.write,
+    )
+    assert patched.status_code == 200, patched.text
+    answer = await api.client.get("/api/events/meetup-27/sessionize", headers=api.acme.read)
+    assert answer.json()["category_map"] == {"Technology stack": "tags"}

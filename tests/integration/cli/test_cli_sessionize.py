@@ -40,7 +40,7 @@ def served() -> Iterator[tuple[SessionizeState, str]]:
 @pytest.fixture
 def sim(served: tuple[SessionizeState, str]) -> SessionizeState:
     served[0].endpoints.clear()
-    served[0].fail_next(0)
+    served[0].reset_faults()
     return served[0]
 
 
@@ -111,13 +111,15 @@ def test_cli_imports_and_prints_what_it_did_r_sz_2(
     assert table_rows(out) == {
         "sessions": ["7", "0", "0", "0", "0"],
         "speakers": ["4", "0", "0", "0", "0"],
-        "taxonomy": ["20", "0", "0", "0", "0"],
+        "taxonomy": ["22", "0", "0", "0", "0"],
         "session": ["880006", "Pre-conference meetup:", "outside the event's"],
     }
     assert "Left out: 1 outside dates" in [line.strip() for line in lines]
     assert lines[-2:] == [
-        "warning: session 880003: format 'Workshop (3 h)' kept; 'Lightning talk' ignored",
-        "warning: session 880003: language 'Klingon' is not a known language",
+        "warning: session 880003: format 'Workshop (3 h)' kept; 'Lightning talk' kept as the "
+        "tag 'Please select session type: Lightning talk'",
+        "warning: session 880003: 'Klingon' is not a known language; 'Klingon' kept as the tag "
+        "'Language: Klingon'",
     ]
 
 
@@ -214,7 +216,7 @@ def _serve(sim: SessionizeState, case: str) -> None:
         sim.load(ENDPOINT, fixture("placeholder_demo.json"))
     elif case == "503":
         sim.load(ENDPOINT, fixture("all_2024.json"))
-        sim.fail_next(3)
+        sim.faults.fail_next(3, status=503)
 
 
 CLI_ERRORS = [
@@ -286,3 +288,93 @@ def test_cli_refuses_an_unusable_endpoint_id_r_sz_1(
 
 def test_cli_unknown_event_is_refused_r_sz_1(run: Callable[..., Result]) -> None:
     assert run(slug="nope") == (1, "", "error: no event with slug 'nope'\n")
+
+
+def test_cli_r_sz_9_another_endpoint_fails_until_replace_which_says_what_it_withdraws(
+    run: Callable[..., Result], sim: SessionizeState, store: Store, event: Event
+) -> None:
+    sim.load(ENDPOINT, fixture("all_2024.json"))
+    sim.load("othr2023", fixture("all_2023.json"))
+    assert run()[0] == 0
+    before = snapshot(store, event)[0]
+
+    code, out, err = run("--id", "othr2023")
+    assert (code, out) == (1, "")
+    assert " ".join(err.split()) == (
+        "error: This event was imported from Sessionize endpoint 'jl4ktls0'. Importing "
+        "endpoint 'othr2023' instead replaces it and withdraws 7 sessions and 4 speakers "
+        "imported from 'jl4ktls0'. Nothing was changed; ask to replace the endpoint to import "
+        "it anyway. Run again with --replace to replace it."
+    )
+    assert snapshot(store, event)[0] == before
+
+    code, out, err = run("--id", "othr2023", "--replace")
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[:2] == [
+        "Replacing Sessionize endpoint jl4ktls0 with othr2023: withdrawing 7 sessions and 4 "
+        "speakers.",
+        "imported Sessionize endpoint othr2023 into conf27",
+    ]
+    assert table_rows(out)["sessions"][-1] == "7"
+    assert table_rows(out)["speakers"][-1] == "4"
+
+
+def test_cli_r_sz_5_withdrawn_unscheduled_and_placeholders_show_in_lists_r_sz_11(
+    run: Callable[..., Result], sim: SessionizeState, store: Store, event: Event
+) -> None:
+    feed = json.loads(fixture("all_2024.json"))
+    sim.load(ENDPOINT, feed)
+    assert run()[0] == 0
+    feed["sessions"] = [s for s in feed["sessions"] if s["id"] != "880005"]  # withdrawn
+    for session in feed["sessions"]:
+        if session["id"] == "880002":
+            session["startsAt"] = session["endsAt"] = None  # unscheduled
+        if session["id"] == "880004":
+            session["title"] = "To be announced"  # a placeholder
+    sim.load(ENDPOINT, feed)
+    code, out, _ = run()
+    assert code == 0
+    assert "Flagged (2): imported, not synced" in out
+
+    state.store = store
+    listed = CliRunner().invoke(app, ["session", "list", "conf27", "--json"])
+    assert listed.exit_code == 0
+    flags = {row["title"]: (row["status"], row["flags"]) for row in json.loads(listed.stdout)}
+    assert flags["Opening keynote: Die Zukunft der Plattformen"] == ("accepted", ["withdrawn"])
+    assert flags["Datenpipelines ohne Drama"] == ("accepted", ["unscheduled"])
+    assert flags["To be announced"] == ("submitted", ["placeholder"])
+    assert flags["Kubernetes at the edge 🚀"] == ("accepted", [])
+
+    shown = CliRunner().invoke(app, ["event", "show", "conf27", "--json"])
+    counts = json.loads(shown.stdout)["counts"]
+    assert (counts["accepted sessions"], counts["withdrawn sessions"]) == (5, 1)
+    assert (counts["unscheduled sessions"], counts["placeholder sessions"]) == (1, 1)
+
+
+def test_cli_r_sz_2_the_category_map_is_shown_set_and_applied(
+    run: Callable[..., Result], sim: SessionizeState, store: Store, event: Event
+) -> None:
+    state.store = store
+    command = ["import", "sessionize-map", "conf27"]
+    refused = CliRunner().invoke(app, [*command, "--set", "Level=speed"])
+    assert refused.exit_code == 1
+    assert "'speed' is not one of tracks|levels|format|language|tags|ignore" in refused.stderr
+    changed = CliRunner().invoke(
+        app, [*command, "--set", "Topics=tracks", "--set", "Level=ignore", "--json"]
+    )
+    assert changed.exit_code == 0, changed.stderr
+    assert json.loads(changed.stdout) == {
+        "event": "conf27",
+        "category_map": {"Topics": "tracks", "Level": "ignore"},
+    }
+    shown = CliRunner().invoke(app, [*command, "--set", "Level=default"])
+    assert table_rows(shown.stdout) == {"Topics": ["tracks"]}
+
+    sim.load(ENDPOINT, fixture("all_2024.json"))
+    assert run()[0] == 0
+    with store.transaction() as connection:
+        content = load_event_content(connection, event.id)
+    talk = next(s for s in content.sessions if s.sessionize_id == "880001")
+    assert [t.name for t in talk.tracks] == ["Cloud & Infrastructure", "Kubernetes"]
+    assert [t.name for t in talk.levels] == ["Introductory and overview"]

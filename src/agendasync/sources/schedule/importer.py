@@ -32,7 +32,7 @@ from agendasync.domain.models import Event
 from agendasync.sources.schedule.parse import Schedule, parse_schedule
 from agendasync.sources.schedule.plan import Brought, LeftOut, plan_schedule_import
 from agendasync.sources.schedule.table import parse_table
-from agendasync.sources.sessionize.importer import ImportStatus, RecordCounts
+from agendasync.sources.sessionize.report import ImportStatus, RecordCounts
 from agendasync.store import tables as t
 from agendasync.store.content import load_event_content, save_event_content
 from agendasync.store.db import Store

@@ -50,7 +50,7 @@ from agendasync.domain.models import (
 from agendasync.sources.schedule.export import full_name
 from agendasync.sources.schedule.parse import Schedule, ScheduledPerson, ScheduledSession
 from agendasync.sources.schedule.validation import MalformedSchedule
-from agendasync.sources.sessionize.importer import RecordCounts
+from agendasync.sources.sessionize.report import RecordCounts
 
 _SHORT: Final = 500
 _LONG: Final = 100_000

@@ -1,8 +1,19 @@
-"""Sessionize import (SPEC §9): `feed` parses view/All (pure), `client` fetches it over HTTP,
-`simulator` fakes the API for tests, `exceptions` holds the R-SZ-4 errors."""
+"""Sessionize import (SPEC §9): `feed` parses view/All into `model` (pure), `categories` maps
+category items (pure), `plan` decides what an import does (pure), `importer` reads and writes
+the store, `client` fetches over HTTP, `simulator` fakes the API for tests, `exceptions` holds
+the errors and `report` what an import tells."""
 
+from agendasync.sources.sessionize.categories import (
+    Dimension,
+    SessionTaxonomy,
+    classify_session,
+    default_category_map,
+    default_dimension,
+)
 from agendasync.sources.sessionize.exceptions import (
     EmailsKeyRejected,
+    EmptyAnswer,
+    EndpointChanged,
     EndpointIdMissing,
     EndpointNotFound,
     InvalidEndpointId,
@@ -12,27 +23,25 @@ from agendasync.sources.sessionize.exceptions import (
     ScheduleNotPublished,
     SessionizeError,
     Unreachable,
+    UnreadableAnswer,
 )
 from agendasync.sources.sessionize.feed import (
+    content_hash,
+    is_placeholder_speaker_id,
+    parse_all,
+    parse_emails,
+    parse_endpoint_id,
+)
+from agendasync.sources.sessionize.languages import language_code
+from agendasync.sources.sessionize.model import (
     Category,
     CategoryItem,
     CategoryItemRef,
-    Dimension,
     Link,
     Room,
     Session,
     SessionizeFeed,
-    SessionTaxonomy,
     Speaker,
-    classify_session,
-    content_hash,
-    default_category_map,
-    default_dimension,
-    is_placeholder_speaker_id,
-    language_code,
-    parse_all,
-    parse_emails,
-    parse_endpoint_id,
 )
 
 __all__ = [
@@ -41,6 +50,8 @@ __all__ = [
     "CategoryItemRef",
     "Dimension",
     "EmailsKeyRejected",
+    "EmptyAnswer",
+    "EndpointChanged",
     "EndpointIdMissing",
     "EndpointNotFound",
     "InvalidEndpointId",
@@ -56,6 +67,7 @@ __all__ = [
     "SessionizeFeed",
     "Speaker",
     "Unreachable",
+    "UnreadableAnswer",
     "classify_session",
     "content_hash",
     "default_category_map",

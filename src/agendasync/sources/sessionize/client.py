@@ -13,7 +13,11 @@ Failures become `SessionizeError` subclasses, never raw httpx errors or tracebac
 * connection errors, timeouts, 429 and 5xx -> retried `retries` times with an exponential backoff
   (`backoff`, `2 * backoff`, ...), then `Unreachable`; any other unexpected status ->
   `Unreachable` at once, naming the status;
-* 401/403 on the emails view -> `EmailsKeyRejected`. The key is never put in a message.
+* 200 with an empty body or `null` -> `EmptyAnswer`; 200 with a body that is neither JSON nor
+  HTML/JavaScript (e.g. "Too many requests") -> `UnreadableAnswer`, naming the content type and
+  the first characters;
+* 401/403 on the emails view -> `EmailsKeyRejected` (the importer also turns a 404 of the
+  emails view into it, the main feed having answered). The key is never put in a message.
 """
 
 from __future__ import annotations
@@ -25,9 +29,11 @@ import httpx
 
 from agendasync.sources.sessionize.exceptions import (
     EmailsKeyRejected,
+    EmptyAnswer,
     EndpointNotFound,
     NotJson,
     Unreachable,
+    UnreadableAnswer,
 )
 from agendasync.sources.sessionize.feed import parse_endpoint_id
 
@@ -39,6 +45,21 @@ _TRANSIENT_STATUS: Final = frozenset({429, 500, 502, 503, 504})
 def _is_json_type(content_type: str) -> bool:
     media = content_type.split(";", 1)[0].strip().lower()
     return media in {"application/json", "text/json"} or media.endswith("+json")
+
+
+def _is_embed(content_type: str, text: bytes) -> bool:
+    """HTML or JavaScript: the answer of an endpoint set to the embed format."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media in {"text/html", "text/javascript", "application/javascript"}:
+        return True
+    return text.startswith((b"<", b"(function", b"window.", b"var ", b"document."))
+
+
+def _start(text: bytes, limit: int = 40) -> str:
+    """The first characters of an answer, printable, to name it in a message."""
+    start = text[: limit * 4].decode("utf-8", "replace")
+    printable = "".join(c if c.isprintable() else " " for c in start)
+    return " ".join(printable.split())[:limit]
 
 
 def _looks_like_json(body: bytes) -> bool:
@@ -126,8 +147,13 @@ class SessionizeClient:
             raise Unreachable(f"Sessionize answered HTTP {status}")
         content_type = response.headers.get("content-type", "")
         body = response.content
+        text = body.removeprefix(_BOM).strip()
+        if text in (b"", b"null"):
+            raise EmptyAnswer(endpoint, null=bool(text))
         if (content_type and not _is_json_type(content_type)) or not _looks_like_json(body):
-            raise NotJson(endpoint, content_type or None)
+            if _is_embed(content_type, text):
+                raise NotJson(endpoint, content_type or None)
+            raise UnreadableAnswer(endpoint, content_type or None, _start(text))
         return body
 
 

@@ -82,6 +82,38 @@ class NotJson(SessionizeError):
         )
 
 
+class EmptyAnswer(SessionizeError):
+    """R-SZ-4: Sessionize answered 200 with an empty body or `null` instead of the feed."""
+
+    code = "sessionize.empty_answer"
+
+    def __init__(self, endpoint_id: str, *, null: bool) -> None:
+        self.endpoint_id = endpoint_id
+        what = "null" if null else "an empty body"
+        super().__init__(
+            f"The Sessionize endpoint {endpoint_id!r} answered {what} instead of its feed. "
+            "Nothing was changed; try again in a few minutes. If it lasts, check the endpoint on "
+            "the event's API / Embed page in Sessionize."
+        )
+
+
+class UnreadableAnswer(SessionizeError):
+    """R-SZ-4: Sessionize answered 200 with something that is neither JSON nor the embed
+    format (e.g. a plain-text "Too many requests"); names the content type and its start."""
+
+    code = "sessionize.unreadable_answer"
+
+    def __init__(self, endpoint_id: str, content_type: str | None, start: str) -> None:
+        self.endpoint_id = endpoint_id
+        self.content_type = content_type
+        self.start = start
+        kind = f"content type {content_type!r}" if content_type else "no content type"
+        super().__init__(
+            f"The Sessionize endpoint {endpoint_id!r} answered something that is not JSON "
+            f"({kind}, starting {start!r}). Nothing was changed; try again later."
+        )
+
+
 class Unreachable(SessionizeError):
     """R-SZ-4: connection error, timeout or a server error (5xx) after the retries."""
 
@@ -148,22 +180,53 @@ class PlaceholderData(SessionizeError):
         )
 
 
+class EndpointChanged(SessionizeError):
+    """R-SZ-9: the event holds records imported from another endpoint; replacing it was not
+    asked for. `sessions` and `speakers` are how many records the import would withdraw."""
+
+    code = "sessionize.endpoint_changed"
+
+    def __init__(self, previous: str, endpoint_id: str, *, sessions: int, speakers: int) -> None:
+        self.previous = previous
+        self.endpoint_id = endpoint_id
+        self.sessions = sessions
+        self.speakers = speakers
+        super().__init__(
+            f"This event was imported from Sessionize endpoint {previous!r}. Importing endpoint "
+            f"{endpoint_id!r} instead replaces it and withdraws {_count(sessions, 'session')} "
+            f"and {_count(speakers, 'speaker')} imported from {previous!r}. Nothing was "
+            "changed; ask to replace the endpoint to import it anyway."
+        )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 class EmailsKeyRejected(SessionizeError):
-    """The speaker-emails key was refused (403 on view/SpeakersEmails)."""
+    """The speaker-emails key was refused (401/403 on view/SpeakersEmails), or the view was
+    not found with it (404) although the endpoint's main feed answered."""
 
     code = "sessionize.emails_key_rejected"
 
     def __init__(self, endpoint_id: str, status: int = 403) -> None:
         self.endpoint_id = endpoint_id
         self.status = status
+        what = (
+            f"found no speaker-emails view for endpoint {endpoint_id!r} with this key"
+            if status == 404
+            else f"refused the speaker-emails key for endpoint {endpoint_id!r}"
+        )
         super().__init__(
-            f"Sessionize refused the speaker-emails key for endpoint {endpoint_id!r} "
-            f"(HTTP {status}). Check the key: Sessionize support issues it per endpoint."
+            f"Sessionize {what} (HTTP {status}); the endpoint's main feed works. Check the key: "
+            "Sessionize support issues it per endpoint. Nothing was changed."
         )
 
 
 __all__ = [
     "EmailsKeyRejected",
+    "EmptyAnswer",
+    "EndpointChanged",
     "EndpointIdMissing",
     "EndpointNotFound",
     "InvalidEndpointId",
@@ -173,4 +236,5 @@ __all__ = [
     "ScheduleNotPublished",
     "SessionizeError",
     "Unreachable",
+    "UnreadableAnswer",
 ]

@@ -20,7 +20,8 @@ Choices where the notes are silent:
   `rooms` is empty, no rooms are derived from the sessions' `roomId`s: those become dangling.
 * **Times** (R-SZ-7). A time without an offset is the event's wall-clock time in `timezone`; a
   time with `Z` or an offset is converted into that zone. Every datetime returned is aware and in
-  the event zone. A local time inside a DST gap is moved forward by the gap.
+  the event zone. A local time inside a DST gap is moved to the first valid time after the gap
+  (the clocks go forward at 02:00: 02:30 becomes 03:00), with a warning.
 * **Unscheduled sessions** (R-SZ-4). A session is *scheduled* when it has both `startsAt` and
   `endsAt` (and `endsAt` is not before `startsAt`); a room is not required. A partly scheduled
   event is common, so `parse_all` only fails with `ScheduleNotPublished` when the feed has no
@@ -43,24 +44,43 @@ Choices where the notes are silent:
 from __future__ import annotations
 
 import hashlib
-import json
-import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
-from enum import StrEnum
+from datetime import tzinfo
 from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from agendasync.sources.sessionize.exceptions import (
     InvalidEndpointId,
     MalformedPayload,
-    NotJson,
     PlaceholderData,
     ScheduleNotPublished,
 )
-from agendasync.sources.sessionize.languages import language_code
+from agendasync.sources.sessionize.json_values import (
+    BOM,
+    as_int,
+    as_list,
+    as_object,
+    decode_json,
+    fail,
+    opt_bool,
+    opt_str,
+    opt_text,
+    parse_datetime,
+    parse_id,
+    ref_id,
+)
+from agendasync.sources.sessionize.model import (
+    Answer,
+    Category,
+    CategoryItem,
+    CategoryItemRef,
+    Link,
+    Room,
+    Session,
+    SessionizeFeed,
+    Speaker,
+)
 
 # --------------------------------------------------------------------------------------------
 # Endpoint ids (R-SZ-1)
@@ -91,288 +111,6 @@ def parse_endpoint_id(text: str) -> str:
     raise InvalidEndpointId(text, "an id has exactly 8 lowercase letters and digits")
 
 
-# --------------------------------------------------------------------------------------------
-# Normalised data
-
-
-@dataclass(frozen=True, slots=True)
-class Room:
-    id: str
-    name: str
-    sort: int
-
-
-@dataclass(frozen=True, slots=True)
-class CategoryItem:
-    id: str
-    name: str
-    sort: int
-
-
-@dataclass(frozen=True, slots=True)
-class Category:
-    id: str
-    title: str
-    type: str  # "session" or "speaker" (inferred when the feed lacks it), or what the feed says
-    sort: int
-    items: tuple[CategoryItem, ...]
-    type_inferred: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class CategoryItemRef:
-    """A category item resolved through `categories`: (title, type, item name) plus the ids."""
-
-    category_id: str
-    category_title: str
-    category_type: str
-    item_id: str
-    item_name: str
-
-
-@dataclass(frozen=True, slots=True)
-class Link:
-    title: str | None
-    url: str
-    link_type: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Speaker:
-    id: str
-    first_name: str
-    last_name: str
-    full_name: str
-    bio: str | None
-    tag_line: str | None
-    profile_picture: str | None
-    website: str | None
-    twitter: str | None
-    linkedin: str | None
-    facebook: str | None
-    links: tuple[Link, ...]
-    is_top_speaker: bool
-    category_items: tuple[CategoryItemRef, ...]
-    session_ids: tuple[str, ...]
-
-    @property
-    def tags(self) -> tuple[str, ...]:
-        """Speaker category items as speaker tags (R-SZ-2), in feed order, de-duplicated."""
-        return _unique(ref.item_name for ref in self.category_items if ref.item_name)
-
-
-@dataclass(frozen=True, slots=True)
-class Session:
-    id: str
-    title: str
-    description: str | None
-    starts_at: datetime | None
-    ends_at: datetime | None
-    room_id: str | None
-    speaker_ids: tuple[str, ...]
-    category_items: tuple[CategoryItemRef, ...]
-    is_service: bool
-    is_plenum: bool
-    status: str | None
-    is_informed: bool | None
-    is_confirmed: bool | None
-    live_url: str | None
-    recording_url: str | None
-
-    @property
-    def is_scheduled(self) -> bool:
-        return (
-            self.starts_at is not None
-            and self.ends_at is not None
-            and self.ends_at >= self.starts_at
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class SessionizeFeed:
-    timezone: str
-    content_hash: str
-    rooms: tuple[Room, ...]
-    speakers: tuple[Speaker, ...]
-    sessions: tuple[Session, ...]
-    categories: tuple[Category, ...]
-    warnings: tuple[str, ...] = field(default=())
-
-    @property
-    def scheduled_sessions(self) -> tuple[Session, ...]:
-        return tuple(s for s in self.sessions if s.is_scheduled)
-
-    @property
-    def unscheduled_sessions(self) -> tuple[Session, ...]:
-        return tuple(s for s in self.sessions if not s.is_scheduled)
-
-    def room(self, room_id: str | int) -> Room | None:
-        key = str(room_id)
-        return next((r for r in self.rooms if r.id == key), None)
-
-    def speaker(self, speaker_id: str | int) -> Speaker | None:
-        key = str(speaker_id)
-        return next((s for s in self.speakers if s.id == key), None)
-
-    def session(self, session_id: str | int) -> Session | None:
-        key = str(session_id)
-        return next((s for s in self.sessions if s.id == key), None)
-
-
-# --------------------------------------------------------------------------------------------
-# Low-level JSON helpers: every type check raises MalformedPayload with the path.
-
-_BOM: Final = b"\xef\xbb\xbf"
-
-
-def _type_name(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
-
-
-def _fail(path: str, expected: str, value: object) -> MalformedPayload:
-    return MalformedPayload(path, f"expected {expected} (got {_type_name(value)})")
-
-
-def _reject_constant(name: str) -> object:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def _decode_json(body: bytes) -> object:
-    if body.startswith(_BOM):
-        body = body[len(_BOM) :]
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise MalformedPayload("$", f"the body is not UTF-8 text (byte {exc.start})") from None
-    head = text.lstrip()
-    if not head:
-        raise MalformedPayload("$", "the body is empty")
-    if head[0] not in "{[":
-        if head[0] == "<" or head.startswith(("(function", "window.", "var ", "document.")):
-            raise NotJson()
-        raise MalformedPayload("$", "the body is not JSON")
-    try:
-        return json.loads(text, parse_constant=_reject_constant)
-    except json.JSONDecodeError as exc:
-        raise MalformedPayload(
-            "$", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from None
-    except (ValueError, RecursionError) as exc:
-        raise MalformedPayload("$", f"not valid JSON: {exc}") from None
-
-
-def _obj(value: object, path: str) -> dict[str, object]:
-    if not isinstance(value, dict):
-        raise _fail(path, "an object", value)
-    return value
-
-
-def _list(value: object, path: str) -> list[object]:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise _fail(path, "a list", value)
-    return value
-
-
-def _id(value: object, path: str) -> str:
-    if value is None:
-        raise MalformedPayload(path, "missing id")
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise _fail(path, "an id (string or integer)", value)
-    text = str(value).strip()
-    if not text:
-        raise MalformedPayload(path, "empty id")
-    return text
-
-
-def _ref_id(value: object, path: str) -> str:
-    """A reference: a bare id, or a view/Sessions-style `{"id": ..., "name": ...}` object."""
-    if isinstance(value, dict):
-        return _id(value.get("id"), path)
-    return _id(value, path)
-
-
-def _opt_str(value: object, path: str) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise _fail(path, "a string", value)
-    return value
-
-
-def _opt_text(value: object, path: str) -> str | None:
-    """Optional free text: empty becomes None, CRLF becomes LF."""
-    text = _opt_str(value, path)
-    if text is None:
-        return None
-    text = text.replace("\r\n", "\n")
-    return text if text.strip() else None
-
-
-def _bool(value: object, path: str) -> bool | None:
-    if value is None:
-        return None
-    if not isinstance(value, bool):
-        raise _fail(path, "true or false", value)
-    return value
-
-
-def _int(value: object, path: str, default: int = 0) -> int:
-    if value is None:
-        return default
-    if isinstance(value, bool):
-        raise _fail(path, "an integer", value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        return int(value)
-    raise _fail(path, "an integer", value)
-
-
-_DATETIME_RE: Final = re.compile(
-    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:[Zz]|[+-]\d{2}(?::?\d{2})?)?"
-)
-
-
-def _datetime(value: object, path: str, zone: tzinfo) -> datetime | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise _fail(path, "a date-time string", value)
-    text = value.strip()
-    if not text:
-        return None
-    if not _DATETIME_RE.fullmatch(text):
-        raise MalformedPayload(
-            path, f"expected an ISO date-time such as 2027-05-12T09:00:00, got {value[:40]!r}"
-        )
-    try:
-        parsed = datetime.fromisoformat(text)
-        if parsed.tzinfo is None:
-            # Event wall-clock time; the UTC round trip moves a time in a DST gap forward.
-            return parsed.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
-        return parsed.astimezone(zone)
-    except (ValueError, OverflowError):
-        raise MalformedPayload(path, f"not a valid date-time: {value[:40]!r}") from None
-
-
-def _unique(values: Iterable[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(values))
-
-
 def _id_sort_key(item_id: str) -> tuple[int, int, str]:
     if item_id.isdecimal() and len(item_id) < 19:
         return (0, int(item_id), item_id)
@@ -389,8 +127,8 @@ def is_placeholder_speaker_id(speaker_id: str) -> bool:
 
 def content_hash(body: bytes) -> str:
     """sha256 hex of the raw body after a UTF-8 BOM is stripped (R-SZ-5)."""
-    if body.startswith(_BOM):
-        body = body[len(_BOM) :]
+    if body.startswith(BOM):
+        body = body[len(BOM) :]
     return hashlib.sha256(body).hexdigest()
 
 
@@ -414,14 +152,14 @@ def parse_all(body: bytes, *, timezone: str) -> SessionizeFeed:
     `SessionizeError`); `ValueError` only for an unknown `timezone` (a caller error).
     """
     zone = _zone(timezone)
-    data = _decode_json(body)
+    data = decode_json(body)
     if isinstance(data, list):
         raise MalformedPayload(
             "$",
             "expected the view/All object (got a list: is the endpoint URL another view, such "
             "as Sessions, Speakers or GridSmart?)",
         )
-    top = _obj(data, "$")
+    top = as_object(data, "$")
     if "sessions" not in top:
         raise MalformedPayload(
             "sessions",
@@ -429,25 +167,26 @@ def parse_all(body: bytes, *, timezone: str) -> SessionizeFeed:
         )
     warnings: list[str] = []
 
-    rooms = _parse_rooms(_list(top.get("rooms"), "rooms"), warnings)
-    raw_categories = _list(top.get("categories"), "categories")
+    rooms = _parse_rooms(as_list(top.get("rooms"), "rooms"), warnings)
+    questions = _parse_questions(as_list(top.get("questions"), "questions"))
+    raw_categories = as_list(top.get("categories"), "categories")
     raw_speakers = [
-        _obj(value, f"speakers[{i}]")
-        for i, value in enumerate(_list(top.get("speakers"), "speakers"))
+        as_object(value, f"speakers[{i}]")
+        for i, value in enumerate(as_list(top.get("speakers"), "speakers"))
     ]
     raw_sessions = [
-        _obj(value, f"sessions[{i}]")
-        for i, value in enumerate(_list(top.get("sessions"), "sessions"))
+        as_object(value, f"sessions[{i}]")
+        for i, value in enumerate(as_list(top.get("sessions"), "sessions"))
     ]
 
     speaker_item_ids: set[str] = set()
     for i, sp in enumerate(raw_speakers):
-        for j, item in enumerate(_list(sp.get("categoryItems"), f"speakers[{i}].categoryItems")):
-            speaker_item_ids.add(_id(item, f"speakers[{i}].categoryItems[{j}]"))
+        for j, item in enumerate(as_list(sp.get("categoryItems"), f"speakers[{i}].categoryItems")):
+            speaker_item_ids.add(parse_id(item, f"speakers[{i}].categoryItems[{j}]"))
     session_item_ids: set[str] = set()
     for i, se in enumerate(raw_sessions):
-        for j, item in enumerate(_list(se.get("categoryItems"), f"sessions[{i}].categoryItems")):
-            session_item_ids.add(_id(item, f"sessions[{i}].categoryItems[{j}]"))
+        for j, item in enumerate(as_list(se.get("categoryItems"), f"sessions[{i}].categoryItems")):
+            session_item_ids.add(parse_id(item, f"sessions[{i}].categoryItems[{j}]"))
 
     categories = _parse_categories(raw_categories, speaker_item_ids, session_item_ids, warnings)
     item_refs: dict[str, CategoryItemRef] = {}
@@ -459,16 +198,20 @@ def parse_all(body: bytes, *, timezone: str) -> SessionizeFeed:
             )
 
     room_ids = {room.id for room in rooms}
-    raw_speaker_ids = [_id(sp.get("id"), f"speakers[{i}].id") for i, sp in enumerate(raw_speakers)]
+    raw_speaker_ids = [
+        parse_id(sp.get("id"), f"speakers[{i}].id") for i, sp in enumerate(raw_speakers)
+    ]
     known_speaker_ids = set(raw_speaker_ids)
     sessions = _parse_sessions(raw_sessions, zone, room_ids, known_speaker_ids, item_refs, warnings)
     session_ids = {session.id for session in sessions}
-    speakers = _parse_speakers(raw_speakers, raw_speaker_ids, session_ids, item_refs, warnings)
+    speakers = _parse_speakers(
+        raw_speakers, raw_speaker_ids, session_ids, item_refs, questions, warnings
+    )
 
     all_speaker_ids = known_speaker_ids | {
-        _ref_id(ref, f"sessions[{i}].speakers[{j}]")
+        ref_id(ref, f"sessions[{i}].speakers[{j}]")
         for i, se in enumerate(raw_sessions)
-        for j, ref in enumerate(_list(se.get("speakers"), f"sessions[{i}].speakers"))
+        for j, ref in enumerate(as_list(se.get("speakers"), f"sessions[{i}].speakers"))
     }
     if all_speaker_ids and all(is_placeholder_speaker_id(s) for s in all_speaker_ids):
         raise PlaceholderData(len(all_speaker_ids))
@@ -495,10 +238,10 @@ def _parse_rooms(raw: list[object], warnings: list[str]) -> tuple[Room, ...]:
     rooms: dict[str, Room] = {}
     for i, value in enumerate(raw):
         path = f"rooms[{i}]"
-        obj = _obj(value, path)
-        room_id = _id(obj.get("id"), f"{path}.id")
-        name = _opt_str(obj.get("name"), f"{path}.name")
-        sort = _int(obj.get("sort"), f"{path}.sort")
+        obj = as_object(value, path)
+        room_id = parse_id(obj.get("id"), f"{path}.id")
+        name = opt_str(obj.get("name"), f"{path}.name")
+        sort = as_int(obj.get("sort"), f"{path}.sort")
         if room_id in rooms:
             warnings.append(f"{path}: room id {room_id} appears twice; the first is kept")
             continue
@@ -518,20 +261,20 @@ def _parse_categories(
     seen: set[str] = set()
     for i, value in enumerate(raw):
         path = f"categories[{i}]"
-        obj = _obj(value, path)
-        category_id = _id(obj.get("id"), f"{path}.id")
-        title = (_opt_str(obj.get("title"), f"{path}.title") or "").strip()
-        sort = _int(obj.get("sort"), f"{path}.sort")
-        raw_type = _opt_str(obj.get("type"), f"{path}.type")
+        obj = as_object(value, path)
+        category_id = parse_id(obj.get("id"), f"{path}.id")
+        title = (opt_str(obj.get("title"), f"{path}.title") or "").strip()
+        sort = as_int(obj.get("sort"), f"{path}.sort")
+        raw_type = opt_str(obj.get("type"), f"{path}.type")
         items: list[CategoryItem] = []
-        for j, item_value in enumerate(_list(obj.get("items"), f"{path}.items")):
+        for j, item_value in enumerate(as_list(obj.get("items"), f"{path}.items")):
             item_path = f"{path}.items[{j}]"
-            item = _obj(item_value, item_path)
+            item = as_object(item_value, item_path)
             items.append(
                 CategoryItem(
-                    _id(item.get("id"), f"{item_path}.id"),
-                    (_opt_str(item.get("name"), f"{item_path}.name") or "").strip(),
-                    _int(item.get("sort"), f"{item_path}.sort"),
+                    parse_id(item.get("id"), f"{item_path}.id"),
+                    (opt_str(item.get("name"), f"{item_path}.name") or "").strip(),
+                    as_int(item.get("sort"), f"{item_path}.sort"),
                 )
             )
         if category_id in seen:
@@ -556,7 +299,7 @@ def _resolve_items(
 ) -> tuple[CategoryItemRef, ...]:
     refs: dict[str, CategoryItemRef] = {}
     for j, value in enumerate(raw):
-        item_id = _id(value, f"{path}[{j}]")
+        item_id = parse_id(value, f"{path}[{j}]")
         ref = item_refs.get(item_id)
         if ref is None:
             warnings.append(f"{path}[{j}]: category item {item_id} is not in the feed; dropped")
@@ -576,27 +319,27 @@ def _parse_sessions(
     sessions: dict[str, Session] = {}
     for i, obj in enumerate(raw):
         path = f"sessions[{i}]"
-        session_id = _id(obj.get("id"), f"{path}.id")
+        session_id = parse_id(obj.get("id"), f"{path}.id")
         title_value = obj.get("title")
         if title_value is None:
             raise MalformedPayload(f"{path}.title", "missing title")
-        title = _opt_str(title_value, f"{path}.title") or ""
-        description = _opt_text(obj.get("description"), f"{path}.description")
-        starts_at = _datetime(obj.get("startsAt"), f"{path}.startsAt", zone)
-        ends_at = _datetime(obj.get("endsAt"), f"{path}.endsAt", zone)
+        title = opt_str(title_value, f"{path}.title") or ""
+        description = opt_text(obj.get("description"), f"{path}.description")
+        starts_at = parse_datetime(obj.get("startsAt"), f"{path}.startsAt", zone, warnings)
+        ends_at = parse_datetime(obj.get("endsAt"), f"{path}.endsAt", zone, warnings)
         if starts_at is not None and ends_at is not None and ends_at < starts_at:
             warnings.append(
                 f"{path}.endsAt: session {session_id} ends before it starts; treated as unscheduled"
             )
         room_value = obj.get("roomId")
-        room_id = None if room_value is None else _id(room_value, f"{path}.roomId")
+        room_id = None if room_value is None else parse_id(room_value, f"{path}.roomId")
         if room_id is not None and room_id not in room_ids:
             warnings.append(f"{path}.roomId: room {room_id} is not in the feed; dropped")
             room_id = None
         speakers: list[str] = []
-        for j, value in enumerate(_list(obj.get("speakers"), f"{path}.speakers")):
+        for j, value in enumerate(as_list(obj.get("speakers"), f"{path}.speakers")):
             # view/Sessions style {id, name} entries are accepted too.
-            speaker_id = _ref_id(value, f"{path}.speakers[{j}]")
+            speaker_id = ref_id(value, f"{path}.speakers[{j}]")
             if speaker_id not in speaker_ids:
                 warnings.append(
                     f"{path}.speakers[{j}]: speaker {speaker_id} is not in the feed; dropped"
@@ -604,7 +347,7 @@ def _parse_sessions(
             elif speaker_id not in speakers:
                 speakers.append(speaker_id)
         items = _resolve_items(
-            _list(obj.get("categoryItems"), f"{path}.categoryItems"),
+            as_list(obj.get("categoryItems"), f"{path}.categoryItems"),
             f"{path}.categoryItems",
             item_refs,
             warnings,
@@ -618,13 +361,13 @@ def _parse_sessions(
             room_id=room_id,
             speaker_ids=tuple(speakers),
             category_items=items,
-            is_service=bool(_bool(obj.get("isServiceSession"), f"{path}.isServiceSession")),
-            is_plenum=bool(_bool(obj.get("isPlenumSession"), f"{path}.isPlenumSession")),
-            status=_opt_text(obj.get("status"), f"{path}.status"),
-            is_informed=_bool(obj.get("isInformed"), f"{path}.isInformed"),
-            is_confirmed=_bool(obj.get("isConfirmed"), f"{path}.isConfirmed"),
-            live_url=_opt_text(obj.get("liveUrl"), f"{path}.liveUrl"),
-            recording_url=_opt_text(obj.get("recordingUrl"), f"{path}.recordingUrl"),
+            is_service=bool(opt_bool(obj.get("isServiceSession"), f"{path}.isServiceSession")),
+            is_plenum=bool(opt_bool(obj.get("isPlenumSession"), f"{path}.isPlenumSession")),
+            status=opt_text(obj.get("status"), f"{path}.status"),
+            is_informed=opt_bool(obj.get("isInformed"), f"{path}.isInformed"),
+            is_confirmed=opt_bool(obj.get("isConfirmed"), f"{path}.isConfirmed"),
+            live_url=opt_text(obj.get("liveUrl"), f"{path}.liveUrl"),
+            recording_url=opt_text(obj.get("recordingUrl"), f"{path}.recordingUrl"),
         )
         if session_id in sessions:
             warnings.append(f"{path}: session id {session_id} appears twice; the first is kept")
@@ -637,15 +380,15 @@ def _parse_links(raw: list[object], path: str) -> tuple[Link, ...]:
     links: list[Link] = []
     for j, value in enumerate(raw):
         link_path = f"{path}[{j}]"
-        obj = _obj(value, link_path)
-        url = _opt_text(obj.get("url"), f"{link_path}.url")
+        obj = as_object(value, link_path)
+        url = opt_text(obj.get("url"), f"{link_path}.url")
         if url is None:
             continue
         links.append(
             Link(
-                title=_opt_text(obj.get("title"), f"{link_path}.title"),
+                title=opt_text(obj.get("title"), f"{link_path}.title"),
                 url=url.strip(),
-                link_type=_opt_text(obj.get("linkType"), f"{link_path}.linkType"),
+                link_type=opt_text(obj.get("linkType"), f"{link_path}.linkType"),
             )
         )
     return tuple(links)
@@ -666,29 +409,55 @@ def _split_full_name(full_name: str) -> tuple[str, str]:
     return full_name.strip(), ""
 
 
+def _parse_questions(raw: list[object]) -> dict[str, str]:
+    """Question id -> its title."""
+    questions: dict[str, str] = {}
+    for i, value in enumerate(raw):
+        question = as_object(value, f"questions[{i}]")
+        title = opt_str(question.get("question"), f"questions[{i}].question") or ""
+        questions.setdefault(parse_id(question.get("id"), f"questions[{i}].id"), title.strip())
+    return questions
+
+
+def _parse_answers(
+    raw: list[object], path: str, questions: Mapping[str, str], warnings: list[str]
+) -> tuple[Answer, ...]:
+    answers: list[Answer] = []
+    for j, value in enumerate(raw):
+        answer = as_object(value, f"{path}[{j}]")
+        question_id = parse_id(answer.get("questionId"), f"{path}[{j}].questionId")
+        text = opt_text(answer.get("answerValue"), f"{path}[{j}].answerValue")
+        if question_id not in questions:
+            warnings.append(f"{path}[{j}]: question {question_id} is not in the feed; dropped")
+        elif text is not None:
+            answers.append(Answer(questions[question_id], text.strip()))
+    return tuple(answers)
+
+
 def _parse_speakers(
     raw: list[dict[str, object]],
     raw_ids: list[str],
     session_ids: set[str],
     item_refs: Mapping[str, CategoryItemRef],
+    questions: Mapping[str, str],
     warnings: list[str],
 ) -> tuple[Speaker, ...]:
     speakers: dict[str, Speaker] = {}
     for i, (obj, speaker_id) in enumerate(zip(raw, raw_ids, strict=True)):
         path = f"speakers[{i}]"
-        first = (_opt_str(obj.get("firstName"), f"{path}.firstName") or "").strip()
-        last = (_opt_str(obj.get("lastName"), f"{path}.lastName") or "").strip()
-        full = (_opt_str(obj.get("fullName"), f"{path}.fullName") or "").strip()
+        first = (opt_str(obj.get("firstName"), f"{path}.firstName") or "").strip()
+        last = (opt_str(obj.get("lastName"), f"{path}.lastName") or "").strip()
+        full = (opt_str(obj.get("fullName"), f"{path}.fullName") or "").strip()
         if not first and not last and full:
             first, last = _split_full_name(full)
         if not full:
             full = f"{first} {last}".strip()
         if not full:
             warnings.append(f"{path}: speaker {speaker_id} has no name")
-        links = _parse_links(_list(obj.get("links"), f"{path}.links"), f"{path}.links")
+        links = _parse_links(as_list(obj.get("links"), f"{path}.links"), f"{path}.links")
         own_sessions: list[str] = []
-        for j, value in enumerate(_list(obj.get("sessions"), f"{path}.sessions")):
-            session_id = _ref_id(value, f"{path}.sessions[{j}]")
+        for j, value in enumerate(as_list(obj.get("sessions"), f"{path}.sessions")):
+            session_id = ref_id(value, f"{path}.sessions[{j}]")
             if session_id not in session_ids:
                 warnings.append(
                     f"{path}.sessions[{j}]: session {session_id} is not in the feed; dropped"
@@ -700,22 +469,28 @@ def _parse_speakers(
             first_name=first,
             last_name=last,
             full_name=full,
-            bio=_opt_text(obj.get("bio"), f"{path}.bio"),
-            tag_line=_opt_text(obj.get("tagLine"), f"{path}.tagLine"),
-            profile_picture=_opt_text(obj.get("profilePicture"), f"{path}.profilePicture"),
+            bio=opt_text(obj.get("bio"), f"{path}.bio"),
+            tag_line=opt_text(obj.get("tagLine"), f"{path}.tagLine"),
+            profile_picture=opt_text(obj.get("profilePicture"), f"{path}.profilePicture"),
             website=_first_link(links, _WEBSITE_LINKS),
             twitter=_first_link(links, ("twitter",)),
             linkedin=_first_link(links, ("linkedin",)),
             facebook=_first_link(links, ("facebook",)),
             links=links,
-            is_top_speaker=bool(_bool(obj.get("isTopSpeaker"), f"{path}.isTopSpeaker")),
+            is_top_speaker=bool(opt_bool(obj.get("isTopSpeaker"), f"{path}.isTopSpeaker")),
             category_items=_resolve_items(
-                _list(obj.get("categoryItems"), f"{path}.categoryItems"),
+                as_list(obj.get("categoryItems"), f"{path}.categoryItems"),
                 f"{path}.categoryItems",
                 item_refs,
                 warnings,
             ),
             session_ids=tuple(own_sessions),
+            answers=_parse_answers(
+                as_list(obj.get("questionAnswers"), f"{path}.questionAnswers"),
+                f"{path}.questionAnswers",
+                questions,
+                warnings,
+            ),
         )
         if speaker_id in speakers:
             warnings.append(f"{path}: speaker id {speaker_id} appears twice; the first is kept")
@@ -730,177 +505,23 @@ def _parse_speakers(
 
 def parse_emails(body: bytes) -> dict[str, str]:
     """`[{id, firstName, lastName, email}]` -> {speaker id: email}; entries without one skipped."""
-    data = _decode_json(body)
+    data = decode_json(body)
     if not isinstance(data, list):
-        raise _fail("$", "a list of speakers", data)
+        raise fail("$", "a list of speakers", data)
     rows: list[object] = data
     emails: dict[str, str] = {}
     for i, value in enumerate(rows):
-        obj = _obj(value, f"[{i}]")
-        speaker_id = _id(obj.get("id"), f"[{i}].id")
-        email = _opt_str(obj.get("email"), f"[{i}].email")
+        obj = as_object(value, f"[{i}]")
+        speaker_id = parse_id(obj.get("id"), f"[{i}].id")
+        email = opt_str(obj.get("email"), f"[{i}].email")
         if email and email.strip():
             emails.setdefault(speaker_id, email.strip())
     return emails
 
 
-# --------------------------------------------------------------------------------------------
-# Category map (R-SZ-2)
-
-
-class Dimension(StrEnum):
-    TRACKS = "tracks"
-    LEVELS = "levels"
-    FORMAT = "format"
-    LANGUAGE = "language"
-    TAGS = "tags"
-
-
-_KEYWORDS: Final = (
-    (re.compile(r"\btracks?\b", re.IGNORECASE), Dimension.TRACKS),
-    (re.compile(r"\blevels?\b", re.IGNORECASE), Dimension.LEVELS),
-    (re.compile(r"\b(?:formats?|types?)\b", re.IGNORECASE), Dimension.FORMAT),
-    (re.compile(r"\blanguages?\b", re.IGNORECASE), Dimension.LANGUAGE),
-)
-
-
-def default_dimension(title: str, category_type: str = "session") -> Dimension:
-    """The default dimension of one category: speaker categories are (speaker) tags; a session
-    category by the first keyword found in its title, checked in the order track, level,
-    format/type, language; otherwise tags."""
-    if category_type == "speaker":
-        return Dimension.TAGS
-    for pattern, dimension in _KEYWORDS:
-        if pattern.search(title):
-            return dimension
-    return Dimension.TAGS
-
-
-def _title_key(title: str) -> str:
-    return " ".join(title.split()).casefold()
-
-
-def default_category_map(
-    categories: Iterable[Category],
-    overrides: Mapping[str, Dimension | str] | None = None,
-) -> dict[str, Dimension]:
-    """Category title -> dimension for every category of the feed.
-
-    `overrides` (the event's own map, category title -> dimension) wins over the default; its
-    titles match exactly or case- and whitespace-insensitively. Speaker categories always map to
-    `tags`: their items become speaker tags (`Speaker.tags`) whatever the map says.
-    """
-    wanted: dict[str, Dimension] = {}
-    for title, value in (overrides or {}).items():
-        try:
-            wanted[_title_key(title)] = Dimension(value)
-        except ValueError:
-            choices = ", ".join(d.value for d in Dimension)
-            raise ValueError(
-                f"category map: {value!r} for {title!r} is not one of {choices}"
-            ) from None
-    result: dict[str, Dimension] = {}
-    for category in categories:
-        if category.title in result:
-            continue
-        if category.type == "speaker":
-            result[category.title] = Dimension.TAGS
-            continue
-        override = wanted.get(_title_key(category.title))
-        result[category.title] = override or default_dimension(category.title, category.type)
-    return result
-
-
-@dataclass(frozen=True, slots=True)
-class SessionTaxonomy:
-    tracks: tuple[str, ...]
-    levels: tuple[str, ...]
-    format: str | None
-    language: str | None
-    tags: tuple[str, ...]
-    unknown_languages: tuple[str, ...] = ()
-    notes: tuple[str, ...] = ()
-
-
-def classify_session(session: Session, category_map: Mapping[str, Dimension]) -> SessionTaxonomy:
-    """A session's tracks, levels, format (the first one), language (ISO 639-1 or None) and tags.
-
-    Items are taken in the order of the session's `categoryItems`. Extra formats or languages
-    and language names that are not recognised are listed in `notes` for the import report.
-    """
-    tracks: list[str] = []
-    levels: list[str] = []
-    formats: list[str] = []
-    languages: list[str] = []
-    unknown: list[str] = []
-    tags: list[str] = []
-    for ref in session.category_items:
-        name = ref.item_name
-        if not name:
-            continue
-        dimension = category_map.get(ref.category_title)
-        if dimension is None:
-            dimension = default_dimension(ref.category_title, ref.category_type)
-        if dimension is Dimension.TRACKS:
-            tracks.append(name)
-        elif dimension is Dimension.LEVELS:
-            levels.append(name)
-        elif dimension is Dimension.FORMAT:
-            formats.append(name)
-        elif dimension is Dimension.LANGUAGE:
-            code = language_code(name)
-            if code is None:
-                unknown.append(name)
-            else:
-                languages.append(code)
-        else:
-            tags.append(name)
-    notes: list[str] = []
-    formats_u = _unique(formats)
-    languages_u = _unique(languages)
-    if len(formats_u) > 1:
-        notes.append(
-            f"session {session.id}: format {formats_u[0]!r} kept; "
-            + ", ".join(repr(f) for f in formats_u[1:])
-            + " ignored"
-        )
-    if len(languages_u) > 1:
-        notes.append(
-            f"session {session.id}: language {languages_u[0]!r} kept; "
-            + ", ".join(repr(code) for code in languages_u[1:])
-            + " ignored"
-        )
-    notes.extend(
-        f"session {session.id}: language {name!r} is not a known language" for name in unknown
-    )
-    return SessionTaxonomy(
-        tracks=_unique(tracks),
-        levels=_unique(levels),
-        format=formats_u[0] if formats_u else None,
-        language=languages_u[0] if languages_u else None,
-        tags=_unique(tags),
-        unknown_languages=_unique(unknown),
-        notes=tuple(notes),
-    )
-
-
 __all__ = [
-    "Category",
-    "CategoryItem",
-    "CategoryItemRef",
-    "Dimension",
-    "Link",
-    "Room",
-    "Session",
-    "SessionTaxonomy",
-    "SessionizeFeed",
-    "Speaker",
-    "classify_session",
     "content_hash",
-    "default_category_map",
-    "default_dimension",
     "is_placeholder_speaker_id",
-    "language_code",
     "parse_all",
     "parse_emails",
     "parse_endpoint_id",

@@ -12,8 +12,9 @@ It serves whatever payload a test loads, so real committed responses can be repl
   (`set_embed`) answers `200` with HTML (`text/html`) or JavaScript (`text/javascript`) on every
   view, as the real service does.
 
-Knobs: `fail_next(n, status=503)` fails the next `n` requests, `latency` (seconds) delays every
-answer, and `requests` records each request's path for assertions.
+Knobs: `faults`, the shared fault kit's plan (`state.faults.fail_next(2, status=503)`; endpoint
+keys are `GET /view/{View}`, e.g. `GET /view/All`; `state.reset_faults()` clears it), `latency`
+(seconds) delays every answer, and `requests` records each request's path for assertions.
 """
 
 from __future__ import annotations
@@ -21,11 +22,15 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from agendasync.simulators.faults import FaultKit, FaultPlan
 
 _JSON = "application/json; charset=utf-8"
 
@@ -74,8 +79,8 @@ class SessionizeState:
     endpoints: dict[str, _Endpoint] = field(default_factory=dict)
     latency: float = 0.0
     requests: list[str] = field(default_factory=list)
-    _fail_count: int = 0
-    _fail_status: int = 503
+    kit: FaultKit = field(default_factory=FaultKit)
+    fired: Counter[str] = field(default_factory=Counter)  # injected faults by kind
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def load(
@@ -108,23 +113,18 @@ class SessionizeState:
         with self._lock:
             self.endpoints.pop(endpoint_id, None)
 
-    def fail_next(self, count: int, status: int = 503) -> None:
-        """Answer the next `count` requests with `status` (e.g. 503)."""
-        with self._lock:
-            self._fail_count = count
-            self._fail_status = status
-
     def record(self, path: str) -> None:
         with self._lock:
             self.requests.append(path)
 
-    def take_failure(self) -> int | None:
-        """The status to fail this request with, if `fail_next` asked for one (used by the app)."""
-        with self._lock:
-            if self._fail_count <= 0:
-                return None
-            self._fail_count -= 1
-            return self._fail_status
+    @property
+    def faults(self) -> FaultPlan:
+        return self.kit.plan
+
+    def reset_faults(self) -> None:
+        """No faults planned, no hang in progress, none counted."""
+        self.kit.reset()
+        self.fired.clear()
 
     def endpoint(self, endpoint_id: str) -> _Endpoint | None:
         with self._lock:
@@ -193,7 +193,39 @@ def _derived_emails(all_data: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def create_app(state: SessionizeState) -> FastAPI:
+def _unavailable(status: int) -> Response:
+    """Sessionize's own answer to a failure: an HTML page."""
+    return Response(
+        "<html><body><h1>Service Unavailable</h1></body></html>",
+        status_code=status,
+        media_type="text/html",
+    )
+
+
+def create_app(state: SessionizeState) -> ASGIApp:
+    """The simulator: a front door (request log, latency, the fault kit) before the API."""
+    api = _api(state)
+
+    async def front_door(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await api(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+        state.record(path)
+        if state.latency:
+            await asyncio.sleep(state.latency)
+        parts = path.strip("/").split("/")
+        api_view = len(parts) == 5 and parts[:2] == ["api", "v2"] and parts[3] == "view"
+        view = parts[4] if api_view else None
+        endpoint = f"{scope.get('method', 'GET')} " + (f"/view/{view}" if view else path)
+        await state.kit.serve(
+            endpoint, api, _unavailable, scope, receive, send, fired=state.fired, server_send=send
+        )
+
+    return front_door
+
+
+def _api(state: SessionizeState) -> FastAPI:
     app = FastAPI(title="Sessionize simulator", docs_url=None, redoc_url=None, openapi_url=None)
 
     def not_found() -> Response:
@@ -205,16 +237,6 @@ def create_app(state: SessionizeState) -> FastAPI:
 
     @app.get("/api/v2/{endpoint_id}/view/{view}")
     async def view(endpoint_id: str, view: str, request: Request) -> Response:
-        state.record(request.url.path)
-        if state.latency:
-            await asyncio.sleep(state.latency)
-        failure = state.take_failure()
-        if failure is not None:
-            return Response(
-                "<html><body><h1>Service Unavailable</h1></body></html>",
-                status_code=failure,
-                media_type="text/html",
-            )
         endpoint = state.endpoint(endpoint_id)
         if endpoint is None:
             return not_found()

@@ -2,7 +2,7 @@
 and when each mapping was last reconciled with the partner.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import agendasync.store.tables
 
 revision: str = "0010"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import hashlib
-import json
-from datetime import datetime
-from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from sessionize_feeds import (
+    ASNE,
+    BERLIN,
+    JOSE,
+    JUERGEN,
+    LUNCH,
+    MEI,
+    TZ,
+    berlin,
+    dump,
+    feed,
+    load,
+    minimal_feed,
+    raw,
+)
 
+from agendasync.sources.sessionize import (
+    CategoryItemRef,
+    content_hash,
+    is_placeholder_speaker_id,
+    parse_all,
+    parse_emails,
+    parse_endpoint_id,
+)
 from agendasync.sources.sessionize.exceptions import (
     InvalidEndpointId,
     MalformedPayload,
@@ -23,63 +39,6 @@ from agendasync.sources.sessionize.exceptions import (
     ScheduleNotPublished,
     SessionizeError,
 )
-from agendasync.sources.sessionize.feed import (
-    CategoryItemRef,
-    Dimension,
-    SessionizeFeed,
-    classify_session,
-    content_hash,
-    default_category_map,
-    default_dimension,
-    is_placeholder_speaker_id,
-    language_code,
-    parse_all,
-    parse_emails,
-    parse_endpoint_id,
-)
-
-FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "sessionize"
-BERLIN = ZoneInfo("Europe/Berlin")
-TZ = "Europe/Berlin"
-
-ASNE = "7c2d4f1a-93b5-4e0b-a1d2-5f6e7a8b9c01"
-JOSE = "b41e0c9d-2a7f-4c3e-8d5b-6a1f2e3d4c02"
-MEI = "e9f8a7b6-c5d4-4e3f-9a2b-1c0d9e8f7a03"
-JUERGEN = "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e104"
-LUNCH = "f91513e5-6e73-4910-9ee5-070a6ab04035"
-
-
-def raw(name: str) -> bytes:
-    return (FIXTURES / name).read_bytes()
-
-
-def load(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(raw(name).decode("utf-8-sig"))
-    return data
-
-
-def dump(data: Any) -> bytes:
-    return json.dumps(data, ensure_ascii=False).encode("utf-8")
-
-
-def feed(name: str, timezone: str = TZ) -> SessionizeFeed:
-    return parse_all(raw(name), timezone=timezone)
-
-
-def berlin(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
-    return datetime(year, month, day, hour, minute, tzinfo=BERLIN)
-
-
-def minimal_feed(**session: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {
-        "id": "1",
-        "title": "Talk",
-        "startsAt": "2027-05-12T10:00:00",
-        "endsAt": "2027-05-12T10:30:00",
-    }
-    base.update(session)
-    return {"sessions": [base]}
-
 
 # ------------------------------------------------------------------------------------------
 # R-SZ-1 endpoint ids
@@ -225,14 +184,18 @@ def test_speaker_fields_and_links_by_link_type_r_sz_2() -> None:
         "Other",
     ]
     assert asne.is_top_speaker is True
-    assert asne.tags == ("First-time speaker", "Nordics")
+    assert asne.tags == ("Speaking experience: First-time speaker", "Region: Nordics")
 
     jose = parsed.speaker(JOSE)
     assert jose is not None
     assert jose.website == "https://pipelines.example.com"  # Company_Website listed first
     assert jose.twitter == "https://x.com/josenunez"
     assert (jose.linkedin, jose.facebook) == (None, None)
-    assert jose.tags == ("Seasoned speaker", "Iberia", "Español")
+    assert jose.tags == (
+        "Speaking experience: Seasoned speaker",
+        "Region: Iberia",
+        "Preferred language for Q&A: Español",
+    )
 
     mei = parsed.speaker(MEI)
     assert mei is not None
@@ -333,7 +296,7 @@ def test_2020_shape_missing_fields_are_absent_r_sz_7() -> None:
         "Speaker region": ("speaker", True),
     }
     lars = parsed.speakers[0]
-    assert lars.tags == ("Nordics",)
+    assert lars.tags == ("Speaker region: Nordics",)
     assert lars.profile_picture is not None
     assert lars.profile_picture.startswith("https://sessionize.com/image?f=")
     chloe = parsed.speakers[1]
@@ -439,11 +402,19 @@ def test_offset_times_converted_to_event_zone_r_sz_7() -> None:
     assert offset.ends_at == berlin(2027, 5, 12, 19, 15)
 
 
-def test_local_time_in_dst_gap_moves_forward_r_sz_7() -> None:
-    data = minimal_feed(startsAt="2027-03-28T02:30:00", endsAt="2027-03-28T04:00:00")
-    session = parse_all(dump(data), timezone=TZ).sessions[0]
+def test_local_time_in_dst_gap_moves_to_the_next_valid_time_and_is_reported_r_sz_7() -> None:
+    # 02:30-03:15 on the night the clocks go forward: moved by the whole gap, it would end
+    # before it starts; moved to the gap's end (03:00) it keeps its place.
+    data = minimal_feed(startsAt="2027-03-28T02:30:00", endsAt="2027-03-28T03:15:00")
+    parsed = parse_all(dump(data), timezone=TZ)
+    session = parsed.sessions[0]
     assert session.starts_at is not None
-    assert session.starts_at.isoformat() == "2027-03-28T03:30:00+02:00"
+    assert session.starts_at.isoformat() == "2027-03-28T03:00:00+02:00"
+    assert session.is_scheduled
+    assert parsed.warnings == (
+        "sessions[0].startsAt: 2027-03-28T02:30:00 does not exist in Europe/Berlin (the clocks "
+        "go forward); moved to 2027-03-28 03:00",
+    )
 
 
 def test_unknown_time_zone_is_a_caller_error_r_sz_7() -> None:
@@ -658,7 +629,7 @@ def test_dangling_references_are_dropped_and_warned() -> None:
     asne = parsed.speaker(ASNE)
     assert asne is not None
     assert asne.session_ids == ("880001", "880003")
-    assert asne.tags == ("First-time speaker", "Nordics")
+    assert asne.tags == ("Speaking experience: First-time speaker", "Region: Nordics")
     assert parsed.warnings == (
         "sessions[2].roomId: room 999 is not in the feed; dropped",
         "sessions[2].speakers[1]: speaker 11111111-2222-4333-8444-555555555555 is not in the "
@@ -736,181 +707,6 @@ def test_content_hash_stable_and_sensitive_r_sz_5() -> None:
 
 
 # ------------------------------------------------------------------------------------------
-# R-SZ-2 category map
-
-
-def test_default_category_map_by_title_keyword_r_sz_2() -> None:
-    parsed = feed("all_2024.json")
-    assert default_category_map(parsed.categories) == {
-        "Which track does your session best fit into?": Dimension.TRACKS,
-        "Level": Dimension.LEVELS,
-        "Please select session type:": Dimension.FORMAT,
-        "Language": Dimension.LANGUAGE,
-        "Topics": Dimension.TAGS,
-        "Speaking experience": Dimension.TAGS,
-        "Region": Dimension.TAGS,
-        "Preferred language for Q&A": Dimension.TAGS,  # a speaker category: speaker tags
-    }
-
-
-@pytest.mark.parametrize(
-    ("title", "category_type", "expected"),
-    [
-        ("Which track does your session best fit into?", "session", Dimension.TRACKS),
-        ("TRACKS", "session", Dimension.TRACKS),
-        ("Level", "session", Dimension.LEVELS),
-        ("Audience level", "session", Dimension.LEVELS),
-        ("Please select session type:", "session", Dimension.FORMAT),
-        ("Session-Type", "session", Dimension.FORMAT),
-        ("Format", "session", Dimension.FORMAT),
-        ("Session format", "session", Dimension.FORMAT),
-        ("Language", "session", Dimension.LANGUAGE),
-        ("In which language will you present?", "session", Dimension.LANGUAGE),
-        ("Topics", "session", Dimension.TAGS),
-        ("Additional information", "session", Dimension.TAGS),
-        ("Prototype ready?", "session", Dimension.TAGS),
-        ("Language", "speaker", Dimension.TAGS),
-        ("Track", "speaker", Dimension.TAGS),
-    ],
-)
-def test_default_dimension_keywords_r_sz_2(
-    title: str, category_type: str, expected: Dimension
-) -> None:
-    assert default_dimension(title, category_type) is expected
-
-
-def test_override_map_wins_over_default_r_sz_2() -> None:
-    parsed = feed("all_2024.json")
-    mapping = default_category_map(
-        parsed.categories,
-        overrides={
-            "topics": "tracks",
-            "  Level ": Dimension.TAGS,
-            "Region": "levels",  # a speaker category stays speaker tags
-            "Not in the feed": "format",
-        },
-    )
-    assert mapping["Topics"] is Dimension.TRACKS
-    assert mapping["Level"] is Dimension.TAGS
-    assert mapping["Region"] is Dimension.TAGS
-    assert "Not in the feed" not in mapping
-    talk = parsed.session("880001")
-    assert talk is not None
-    taxonomy = classify_session(talk, mapping)
-    assert taxonomy.tracks == ("Cloud & Infrastructure", "Kubernetes")
-    assert taxonomy.levels == ()
-    assert taxonomy.tags == ("Introductory and overview",)
-
-
-def test_override_with_unknown_dimension_refused_r_sz_2() -> None:
-    with pytest.raises(ValueError, match="not one of tracks, levels, format, language, tags"):
-        default_category_map(feed("all_2024.json").categories, overrides={"Level": "speed"})
-
-
-def test_classify_session_dimensions_r_sz_2() -> None:
-    parsed = feed("all_2024.json")
-    mapping = default_category_map(parsed.categories)
-    sessions = {s.id: s for s in parsed.sessions}
-
-    talk = classify_session(sessions["880001"], mapping)
-    assert talk.tracks == ("Cloud & Infrastructure",)
-    assert talk.levels == ("Introductory and overview",)
-    assert talk.format == "Session (45 min)"
-    assert talk.language == "en"
-    assert talk.tags == ("Kubernetes",)
-    assert talk.notes == ()
-
-    keynote = classify_session(sessions["880005"], mapping)
-    assert (keynote.format, keynote.language, keynote.tracks) == ("Keynote", "de", ())
-
-    workshop = classify_session(sessions["880003"], mapping)
-    assert workshop.format == "Workshop (3 h)"
-    assert workshop.language is None
-    assert workshop.unknown_languages == ("Klingon",)
-    assert workshop.tags == ("Accessibility",)
-    assert workshop.notes == (
-        "session 880003: format 'Workshop (3 h)' kept; 'Lightning talk' ignored",
-        "session 880003: language 'Klingon' is not a known language",
-    )
-
-    lunch = classify_session(sessions[LUNCH], mapping)
-    assert lunch == classify_session(sessions[LUNCH], {})
-    assert (lunch.tracks, lunch.levels, lunch.format, lunch.language, lunch.tags) == (
-        (),
-        (),
-        None,
-        None,
-        (),
-    )
-
-
-def test_classify_without_map_uses_defaults_r_sz_2() -> None:
-    parsed = feed("all_2020.json")
-    taxonomy = classify_session(parsed.sessions[1], {})
-    assert (taxonomy.format, taxonomy.levels) == ("Demo", ("Expert",))
-    parsed_2023 = feed("all_2023.json")
-    mapping = default_category_map(parsed_2023.categories)
-    assert mapping == {"Track": Dimension.TRACKS, "Session language": Dimension.LANGUAGE}
-    assert classify_session(parsed_2023.sessions[0], mapping).language == "de"
-    assert classify_session(parsed_2023.sessions[1], mapping).language == "en"
-
-
-@pytest.mark.parametrize(
-    ("name", "code"),
-    [
-        ("English", "en"),
-        ("ENGLISH", "en"),
-        ("German", "de"),
-        ("Deutsch", "de"),
-        ("deutsch", "de"),
-        ("French", "fr"),
-        ("Français", "fr"),
-        ("Spanish", "es"),
-        ("Español", "es"),
-        ("Italian", "it"),
-        ("Italiano", "it"),
-        ("Dutch", "nl"),
-        ("Nederlands", "nl"),
-        ("Portuguese", "pt"),
-        ("Português", "pt"),
-        ("Polish", "pl"),
-        ("Polski", "pl"),
-        ("Swedish", "sv"),
-        ("Svenska", "sv"),
-        ("Danish", "da"),
-        ("Dansk", "da"),
-        ("Norwegian", "no"),
-        ("Norsk", "no"),
-        ("Finnish", "fi"),
-        ("Suomi", "fi"),
-        ("Czech", "cs"),
-        ("Čeština", "cs"),
-        ("Japanese", "ja"),
-        ("日本語", "ja"),
-        ("Chinese", "zh"),
-        ("中文", "zh"),
-        ("Ukrainian", "uk"),
-        ("Українська", "uk"),
-        ("Russian", "ru"),
-        ("Русский", "ru"),
-        ("en", "en"),
-        ("DE", "de"),
-        ("en-GB", "en"),
-        ("pt_BR", "pt"),
-        (" English (UK) ", "en"),
-        ("🇩🇪 Deutsch", "de"),
-        ("Français 🇫🇷", "fr"),
-        ("Klingon", None),
-        ("zz", None),
-        ("", None),
-        ("English and German", None),
-    ],
-)
-def test_language_names_become_iso_codes_r_sz_2(name: str, code: str | None) -> None:
-    assert language_code(name) == code
-
-
-# ------------------------------------------------------------------------------------------
 # Speaker emails view
 
 
@@ -937,217 +733,3 @@ def test_malformed_emails_payload_r_sz_4(body: bytes, path: str) -> None:
     with pytest.raises(MalformedPayload) as info:
         parse_emails(body)
     assert info.value.path == path
-
-
-# ------------------------------------------------------------------------------------------
-# Property: parse_all never raises anything but a SessionizeError
-
-
-def _parse_or_error(body: bytes) -> None:
-    try:
-        result = parse_all(body, timezone=TZ)
-    except SessionizeError:
-        return
-    assert isinstance(result, SessionizeFeed)
-
-
-json_scalars = (
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-(2**70), max_value=2**70)
-    | st.floats(allow_nan=True, allow_infinity=True)
-    | st.text(max_size=30)
-    | st.sampled_from(
-        [
-            "2027-05-12T10:00:00",
-            "2027-05-12T10:00:00Z",
-            "2027-05-12T10:00:00+05:30",
-            "0001-01-01T00:00:00+05:00",
-            "9999-12-31T23:59:59-05:00",
-            "2027-02-30T10:00:00",
-            "00000000-0000-0000-0000-000000000001",
-            "880001",
-            "",
-        ]
-    )
-)
-json_values = st.recursive(
-    json_scalars,
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
-    ),
-    max_leaves=12,
-)
-
-SESSION_KEYS = [
-    "id",
-    "title",
-    "description",
-    "startsAt",
-    "endsAt",
-    "isServiceSession",
-    "isPlenumSession",
-    "speakers",
-    "categoryItems",
-    "roomId",
-    "liveUrl",
-    "recordingUrl",
-    "status",
-    "isInformed",
-    "isConfirmed",
-]
-SPEAKER_KEYS = [
-    "id",
-    "firstName",
-    "lastName",
-    "fullName",
-    "bio",
-    "tagLine",
-    "profilePicture",
-    "links",
-    "sessions",
-    "categoryItems",
-    "isTopSpeaker",
-]
-ids = st.one_of(st.integers(0, 5), st.sampled_from(["0", "1", "2", "a", ASNE]))
-shaped_session = st.fixed_dictionaries(
-    {"id": ids, "title": st.text(max_size=5)},
-    optional={
-        "startsAt": st.one_of(json_scalars, st.just("2027-05-12T10:00:00")),
-        "endsAt": st.one_of(json_scalars, st.just("2027-05-12T11:00:00")),
-        "speakers": st.one_of(st.lists(ids, max_size=3), json_values),
-        "categoryItems": st.one_of(st.lists(ids, max_size=3), json_values),
-        "roomId": st.one_of(ids, json_values),
-        "isServiceSession": st.one_of(st.booleans(), json_values),
-        "status": json_values,
-    },
-)
-shaped_speaker = st.fixed_dictionaries(
-    {"id": ids},
-    optional={
-        key: json_values
-        for key in SPEAKER_KEYS
-        if key not in ("id", "sessions", "categoryItems", "links")
-    }
-    | {
-        "sessions": st.one_of(st.lists(ids, max_size=3), json_values),
-        "categoryItems": st.one_of(st.lists(ids, max_size=3), json_values),
-        "links": st.one_of(
-            st.lists(
-                st.fixed_dictionaries(
-                    {"url": st.one_of(st.text(max_size=5), json_values)},
-                    optional={"linkType": st.sampled_from(["Blog", "Twitter", "X"]) | json_values},
-                ),
-                max_size=3,
-            ),
-            json_values,
-        ),
-    },
-)
-shaped_feed = st.fixed_dictionaries(
-    {"sessions": st.one_of(st.lists(shaped_session, max_size=4), json_values)},
-    optional={
-        "speakers": st.one_of(st.lists(shaped_speaker, max_size=3), json_values),
-        "rooms": st.one_of(
-            st.lists(
-                st.fixed_dictionaries(
-                    {"id": ids}, optional={"name": json_values, "sort": json_values}
-                ),
-                max_size=3,
-            ),
-            json_values,
-        ),
-        "categories": st.one_of(
-            st.lists(
-                st.fixed_dictionaries(
-                    {"id": ids},
-                    optional={
-                        "title": json_values,
-                        "type": json_values,
-                        "items": st.one_of(
-                            st.lists(
-                                st.fixed_dictionaries({"id": ids}, optional={"name": json_values}),
-                                max_size=3,
-                            ),
-                            json_values,
-                        ),
-                    },
-                ),
-                max_size=3,
-            ),
-            json_values,
-        ),
-    },
-)
-
-FIXTURE_2024 = load("all_2024.json")
-
-
-def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix] if prefix else []
-    if isinstance(value, dict):
-        for key, child in value.items():
-            found.extend(_paths(child, (*prefix, key)))
-    elif isinstance(value, list):
-        for index, child in enumerate(value):
-            found.extend(_paths(child, (*prefix, index)))
-    return found
-
-
-FIXTURE_PATHS = _paths(FIXTURE_2024)
-PROPERTY_SETTINGS = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
-
-
-@PROPERTY_SETTINGS
-@given(json_values)
-def test_random_json_never_raises_another_exception_r_sz_4(value: Any) -> None:
-    _parse_or_error(json.dumps(value).encode("utf-8"))
-
-
-@PROPERTY_SETTINGS
-@given(shaped_feed)
-def test_shaped_garbage_never_raises_another_exception_r_sz_4(value: Any) -> None:
-    _parse_or_error(json.dumps(value, ensure_ascii=False).encode("utf-8"))
-
-
-@PROPERTY_SETTINGS
-@given(
-    st.lists(st.tuples(st.sampled_from(FIXTURE_PATHS), json_values), min_size=1, max_size=3),
-    st.sampled_from(SESSION_KEYS),
-)
-def test_mutated_real_feed_never_raises_another_exception_r_sz_4(
-    mutations: list[tuple[tuple[Any, ...], Any]], dropped_key: str
-) -> None:
-    data = copy.deepcopy(FIXTURE_2024)
-    data["sessions"][0].pop(dropped_key, None)
-    for path, value in mutations:
-        target: Any = data
-        try:
-            for key in path[:-1]:
-                target = target[key]
-            target[path[-1]] = value
-        except (KeyError, IndexError, TypeError):
-            continue  # an earlier mutation replaced part of this path
-    _parse_or_error(json.dumps(data, ensure_ascii=False).encode("utf-8"))
-
-
-@PROPERTY_SETTINGS
-@given(st.binary(max_size=200))
-def test_random_bytes_never_raise_another_exception_r_sz_4(body: bytes) -> None:
-    _parse_or_error(body)
-    with contextlib.suppress(SessionizeError):
-        parse_emails(body)
-
-
-@PROPERTY_SETTINGS
-@given(st.text(max_size=60))
-def test_parse_endpoint_id_returns_id_or_invalid_r_sz_1(text: str) -> None:
-    try:
-        endpoint_id = parse_endpoint_id(text)
-    except InvalidEndpointId:
-        return
-    assert len(endpoint_id) == 8
-    assert endpoint_id.isalnum()
-    assert endpoint_id == endpoint_id.lower()

@@ -43,10 +43,10 @@ def state(served: tuple[SessionizeState, str]) -> Iterator[SessionizeState]:
     sim = served[0]
     sim.endpoints.clear()
     sim.requests.clear()
-    sim.fail_next(0)
+    sim.reset_faults()
     sim.latency = 0.0
     yield sim
-    sim.fail_next(0)
+    sim.reset_faults()
     sim.latency = 0.0
 
 
@@ -122,17 +122,30 @@ async def test_transient_503_is_retried_r_sz_4(
     state: SessionizeState, client: SessionizeClient
 ) -> None:
     state.load("retry001", fixture("all_2023.json"))
-    state.fail_next(2)
+    state.faults.fail_next(2, status=503)
     fetched = await client.fetch_all("retry001")
     assert fetched == fixture("all_2023.json")
     assert len(state.requests) == 3
+
+
+async def test_fault_kit_faults_by_view_are_retried_r_sz_4(
+    state: SessionizeState, client: SessionizeClient
+) -> None:
+    state.load("faults01", fixture("all_2023.json"))
+    state.faults.fail_next(1, status=502, match="GET /view/All")
+    state.faults.lose_next(1, match="GET /view/All")
+    state.faults.fail_next(5, status=503, match="GET /view/Speakers*")  # never fires here
+    fetched = await client.fetch_all("faults01")
+    assert fetched == fixture("all_2023.json")
+    assert state.requests == ["/api/v2/faults01/view/All"] * 3
+    assert state.fired == {"error": 1, "lost": 1}
 
 
 async def test_persistent_503_is_unreachable_after_retries_r_sz_4(
     state: SessionizeState, client: SessionizeClient
 ) -> None:
     state.load("down0001", fixture("all_2023.json"))
-    state.fail_next(10)
+    state.faults.fail_next(10, status=503)
     with pytest.raises(Unreachable) as info:
         await client.fetch_all("down0001")
     assert info.value.attempts == 3
