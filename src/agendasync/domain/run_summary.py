@@ -39,6 +39,7 @@ PICTURE_KINDS = frozenset({"headshots", "logos"})  # the kinds partners send pic
 BY_DESIGN = (
     "withdrawn",
     "a service session",
+    "a placeholder",
     "status is '",
     "already ended",
     "already started",

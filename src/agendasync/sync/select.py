@@ -54,6 +54,8 @@ def _session_problem(session: Session, rules: Eligibility, now: datetime, tz: tz
         return "withdrawn: it is no longer in the source it was imported from"
     if session.is_service:
         return "a service session (break, meal); those are never synced"
+    if session.placeholder:
+        return "a placeholder (to be announced); placeholders are never synced"
     if session.status is not SessionStatus.ACCEPTED:
         return f"status is '{session.status.value}'; only accepted sessions are synced"
     if session.starts_at is None or session.ends_at is None:
@@ -71,6 +73,8 @@ def _session_problem(session: Session, rules: Eligibility, now: datetime, tz: tz
 def _speaker_problem(speaker: Speaker, rules: Eligibility) -> str | None:
     if speaker.withdrawn:
         return "withdrawn: it is no longer in the source it was imported from"
+    if speaker.placeholder:
+        return "a placeholder (to be announced); placeholders are never synced"
     if speaker.status is not SpeakerStatus.ACCEPTED:
         return f"status is '{speaker.status.value}'; only accepted speakers are synced"
     missing = [name for name in rules.speaker_required if not getattr(speaker, name)]

@@ -394,3 +394,16 @@ def test_focus_on_an_unknown_id_raises_lookup_error_r_sync_2() -> None:
         focus(_content([_session()], [_speaker()]), unknown)
 
     assert str(raised.value) == f"no session or speaker with id {unknown} in this event"
+
+
+def test_r_sz_11_placeholders_are_never_synced() -> None:
+    ada = _speaker("Ada")
+    tba = _speaker("To be", "announced", placeholder=True)
+    talk = _session("Talk", people=_on(ada, tba))
+    later = _session("To be announced", placeholder=True, people=_on(ada))
+
+    selection = select(_content([talk, later], [ada, tba]), Eligibility(), NOW)
+
+    reason = "a placeholder (to be announced); placeholders are never synced"
+    assert (selection.sessions, selection.speakers) == ([talk], [ada])
+    assert selection.skipped == [_skip(later, reason), _skip(tba, reason)]
