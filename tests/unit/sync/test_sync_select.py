@@ -398,7 +398,7 @@ def test_focus_on_an_unknown_id_raises_lookup_error_r_sync_2() -> None:
 
 def test_r_sz_11_placeholders_are_never_synced() -> None:
     ada = _speaker("Ada")
-    tba = _speaker("To be", "announced", placeholder=True)
+    tba = _speaker("Someone", "announced", placeholder=True)
     talk = _session("Talk", people=_on(ada, tba))
     later = _session("To be announced", placeholder=True, people=_on(ada))
 
