@@ -27,7 +27,7 @@ from agendasync.partners.swoogo.payloads import (
     content_items,
     id_in_notes,
     notes_for,
-    one_day,
+    one_day_clock,
     session_item,
     speaker_item,
     sponsor_items,
@@ -105,7 +105,7 @@ def _track(name: str, colour: str | None = None) -> TaxonomyItem:
 def test_session_sent_as_one_day_r_tx_1(
     starts_at: datetime, ends_at: datetime, expected: tuple[str, str, str]
 ) -> None:
-    assert one_day(starts_at, ends_at) == expected
+    assert one_day_clock(starts_at, ends_at, BERLIN) == expected
 
 
 # --- session_item ----------------------------------------------------------------------------

@@ -14,15 +14,15 @@ names (matched to the field's option values).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from dataclasses import replace
-from datetime import datetime, time, tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 
 from pydantic import BaseModel
 
 from agendasync.domain.integrations import FieldSpec
 from agendasync.domain.models import EventContent, Role, Session, Speaker, TaxonomyItem
+from agendasync.partners.transforms import first_by_name, one_day
 from agendasync.sync.fields import FieldMaps, apply_field_map, extra_pairs
 from agendasync.sync.model import Item, Ref
 from agendasync.sync.partner import Transformed
@@ -81,28 +81,19 @@ SPEAKER_ATTRIBUTES = frozenset(pair.partner for pair in SPEAKER_FIELDS)
 _PEOPLE = {"speakers": Role.SPEAKER, "moderators": Role.MODERATOR, "chairpersons": Role.CHAIRPERSON}
 
 
-def one_day(starts_at: datetime, ends_at: datetime, tz: tzinfo) -> tuple[str, str, str | None]:
-    """R-TX-1: `Start` and `End` as local date-times with the zone's own offset at that moment.
-    A session ending on a later day ends at the end's clock time on the start's day, or at
-    23:59 if that is not after the start. The third value is a note when it was cut."""
-    start = starts_at.astimezone(tz)
-    end = ends_at.astimezone(tz)
-    note = None
-    if end.date() != start.date():
-        naive_start = start.replace(tzinfo=None)
-        naive_end = datetime.combine(start.date(), end.time().replace(tzinfo=None))
-        if naive_end <= naive_start:
-            naive_end = datetime.combine(start.date(), time(23, 59))
-        end = naive_end.replace(tzinfo=tz)
-        note = (
-            f"spans several days; sent as {start.date()} "
-            f"{start.strftime('%H:%M')}-{end.strftime('%H:%M')}"
-        )
+def one_day_times(
+    starts_at: datetime, ends_at: datetime, tz: tzinfo
+) -> tuple[str, str, str | None]:
+    """R-TX-1 as ASP takes it: `Start` and `End` as local date-times with the zone's own offset
+    at that moment; the third value is a note when a session spanning days was cut."""
+    start, end, cut = one_day(starts_at, ends_at, tz)
+    note = (
+        f"spans several days; sent as {start.date()} "
+        f"{start.strftime('%H:%M')}-{end.strftime('%H:%M')}"
+        if cut
+        else None
+    )
     return start.isoformat(timespec="seconds"), end.isoformat(timespec="seconds"), note
-
-
-def _first_by_name(items: Iterable[TaxonomyItem]) -> TaxonomyItem | None:
-    return min(items, key=lambda item: item.name.lower(), default=None)
 
 
 def stream_item(tag: TaxonomyItem) -> Item:
@@ -131,9 +122,9 @@ def session_item(session: Session, tz: tzinfo, eligible: set[uuid.UUID]) -> Item
     # Selection keeps only scheduled sessions with a client session ID (R-ELIG-4).
     assert session.starts_at is not None
     assert session.ends_at is not None
-    start, end, cut = one_day(session.starts_at, session.ends_at, tz)
+    start, end, cut = one_day_times(session.starts_at, session.ends_at, tz)
     notes = [cut] if cut else []
-    room = _first_by_name(session.locations)
+    room = first_by_name(session.locations)
     if len(session.locations) > 1 and room:
         notes.append(f"ASP Events holds one location per session; sent '{room.name}'")
     files = sorted(session.files, key=lambda f: f.uploaded_at)
@@ -212,7 +203,7 @@ def content_items(
     rooms: dict[uuid.UUID, TaxonomyItem] = {}
     for session in selection.sessions:
         streams.update((tag.id, tag) for tag in session.tags)
-        room = _first_by_name(session.locations)
+        room = first_by_name(session.locations)
         if room:
             rooms[room.id] = room
     out.items += [stream_item(tag) for tag in streams.values()]

@@ -12,15 +12,15 @@ matched by that name in the connector, which alone can ask the partner which exi
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from pydantic import BaseModel
 
 from agendasync.domain.integrations import FieldSpec
 from agendasync.domain.models import EventContent, Role, Session, Speaker, TaxonomyItem
+from agendasync.partners.transforms import first_by_name, one_day
 from agendasync.sync.fields import FieldMaps, apply_field_map
 from agendasync.sync.model import Item, Ref
 from agendasync.sync.partner import Transformed
@@ -105,13 +105,10 @@ SPEAKER_FIELDS = (
 )
 
 
-def one_day(starts_at: datetime, ends_at: datetime) -> tuple[str, str, str]:
-    """R-TX-1: the start's date, its `HH:MM` and the end's `HH:MM`, in the event's zone (the
-    caller converted them); an end that is not after the start becomes 23:59."""
-    start, end = starts_at.strftime("%H:%M"), ends_at.strftime("%H:%M")
-    if end <= start:
-        end = "23:59"
-    return starts_at.strftime("%Y-%m-%d"), start, end
+def one_day_clock(starts_at: datetime, ends_at: datetime, tz: tzinfo) -> tuple[str, str, str]:
+    """R-TX-1 as ExpoPlatform takes it: the date, the start's and the end's `HH:MM` in `tz`."""
+    start, end, _ = one_day(starts_at, ends_at, tz)
+    return start.strftime("%Y-%m-%d"), start.strftime("%H:%M"), end.strftime("%H:%M")
 
 
 def language_name(code: str | None) -> str:
@@ -120,10 +117,6 @@ def language_name(code: str | None) -> str:
     if not code:
         return ENGLISH
     return LANGUAGE_NAMES.get(code.lower(), code.upper())
-
-
-def _first_by_name(items: Iterable[TaxonomyItem]) -> TaxonomyItem | None:
-    return min(items, key=lambda item: item.name.lower(), default=None)
 
 
 def taxonomy_item(kind: str, item: TaxonomyItem) -> Item:
@@ -139,13 +132,13 @@ def session_item(session: Session, content: EventContent, speakers: set[uuid.UUI
     assert session.format is not None  # a required field of the partner's eligibility
     tz = content.event.tz
     starts, ends = session.starts_at.astimezone(tz), session.ends_at.astimezone(tz)
-    day, start, end = one_day(starts, ends)
+    day, start, end = one_day_clock(session.starts_at, session.ends_at, tz)
     notes = []
     if starts.date() != ends.date():
         notes.append(f"spans several days; sent as {day} {start}-{end}")
     if not session.language:
         notes.append("has no language; sent in English")
-    track, hall = _first_by_name(session.tracks), _first_by_name(session.locations)
+    track, hall = first_by_name(session.tracks), first_by_name(session.locations)
     if track and len(session.tracks) > 1:
         notes.append(f"ExpoPlatform holds one track per session; sent '{track.name}'")
     if hall and len(session.locations) > 1:
@@ -225,7 +218,7 @@ def content_items(
     out = Transformed(skipped=list(selection.skipped))
     taxonomy: dict[str, dict[uuid.UUID, TaxonomyItem]] = {kind: {} for kind in TAXONOMY_KINDS}
     for session in selection.sessions:
-        track, hall = _first_by_name(session.tracks), _first_by_name(session.locations)
+        track, hall = first_by_name(session.tracks), first_by_name(session.locations)
         for kind, items in (
             ("tracks", [track] if track else []),
             ("types", [session.format] if session.format else []),

@@ -11,12 +11,13 @@ import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from pydantic import BaseModel
 
 from agendasync.domain.integrations import FieldSpec
 from agendasync.domain.models import EventContent, Session, Speaker, Sponsor, TaxonomyItem
+from agendasync.partners.transforms import first_by_name, one_day
 from agendasync.sync.fields import FieldMaps, apply_field_map
 from agendasync.sync.model import Item, Ref
 from agendasync.sync.partner import Transformed
@@ -40,18 +41,10 @@ def id_in_notes(notes: str | None) -> str | None:
     return None
 
 
-def one_day(starts_at: datetime, ends_at: datetime) -> tuple[str, str, str]:
-    """R-TX-1: the start's date and time and the end's clock time; a session that does not end
-    later that day ends at 23:59. Both in the event's zone (the caller converted them)."""
-    start_clock = starts_at.strftime("%H:%M:%S")
-    end_clock = ends_at.strftime("%H:%M:%S")
-    if ends_at.date() != starts_at.date() and end_clock <= start_clock:
-        end_clock = "23:59:00"
-    return starts_at.strftime("%Y-%m-%d"), start_clock, end_clock
-
-
-def _first_by_name(items: Iterable[TaxonomyItem]) -> TaxonomyItem | None:
-    return min(items, key=lambda item: item.name.lower(), default=None)
+def one_day_clock(starts_at: datetime, ends_at: datetime, tz: tzinfo) -> tuple[str, str, str]:
+    """R-TX-1 as Swoogo takes it: the date, the start's and the end's `HH:MM:SS` in `tz`."""
+    start, end, _ = one_day(starts_at, ends_at, tz)
+    return start.strftime("%Y-%m-%d"), start.strftime("%H:%M:%S"), end.strftime("%H:%M:%S")
 
 
 def _taxonomy_item(kind: str, item: TaxonomyItem) -> Item:
@@ -98,12 +91,12 @@ def session_item(session: Session, content: EventContent) -> Item:
     assert session.starts_at is not None
     assert session.ends_at is not None
     tz = content.event.tz
-    day, start, end = one_day(session.starts_at.astimezone(tz), session.ends_at.astimezone(tz))
+    day, start, end = one_day_clock(session.starts_at, session.ends_at, tz)
     notes = []
     if session.starts_at.astimezone(tz).date() != session.ends_at.astimezone(tz).date():
         notes.append(f"spans several days; sent as {day} {start}-{end}")
-    room = _first_by_name(session.locations)
-    track = _first_by_name(session.tracks)
+    room = first_by_name(session.locations)
+    track = first_by_name(session.tracks)
     if len(session.tracks) > 1 and track:
         notes.append(f"Swoogo holds one track per session; sent '{track.name}'")
     if len(session.locations) > 1 and room:

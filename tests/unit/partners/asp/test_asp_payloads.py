@@ -25,7 +25,7 @@ from agendasync.partners.asp import SPEC
 from agendasync.partners.asp.payloads import (
     SESSION_FIELDS,
     content_items,
-    one_day,
+    one_day_times,
     session_item,
     speaker_item,
     stream_item,
@@ -76,29 +76,29 @@ def _speaker(first: str = "Ada", **fields: Any) -> Speaker:
 
 
 def test_r_tx_1_times_carry_the_zones_own_offset() -> None:
-    start, end, note = one_day(_at(10, 9, 30), _at(10, 10, 15), LONDON)
+    start, end, note = one_day_times(_at(10, 9, 30), _at(10, 10, 15), LONDON)
     assert (start, end, note) == ("2027-06-10T09:30:00+01:00", "2027-06-10T10:15:00+01:00", None)
-    winter = one_day(
+    winter = one_day_times(
         datetime(2027, 12, 1, 9, tzinfo=UTC), datetime(2027, 12, 1, 10, tzinfo=UTC), LONDON
     )
     assert winter[:2] == ("2027-12-01T09:00:00+00:00", "2027-12-01T10:00:00+00:00")
 
 
 def test_r_tx_1_instants_in_another_zone_are_sent_as_local_time() -> None:
-    start, end, _ = one_day(
+    start, end, _ = one_day_times(
         datetime(2027, 6, 10, 8, 30, tzinfo=UTC), datetime(2027, 6, 10, 9, tzinfo=UTC), LONDON
     )
     assert (start, end) == ("2027-06-10T09:30:00+01:00", "2027-06-10T10:00:00+01:00")
 
 
 def test_r_tx_1_several_days_keep_the_ends_clock_on_the_start_day() -> None:
-    start, end, note = one_day(_at(10, 9), _at(12, 17), LONDON)
+    start, end, note = one_day_times(_at(10, 9), _at(12, 17), LONDON)
     assert (start, end) == ("2027-06-10T09:00:00+01:00", "2027-06-10T17:00:00+01:00")
     assert note == "spans several days; sent as 2027-06-10 09:00-17:00"
 
 
 def test_r_tx_1_an_end_not_after_the_start_becomes_23_59() -> None:
-    _, end, note = one_day(_at(10, 22), _at(11, 1), LONDON)
+    _, end, note = one_day_times(_at(10, 22), _at(11, 1), LONDON)
     assert end == "2027-06-10T23:59:00+01:00"
     assert note == "spans several days; sent as 2027-06-10 22:00-23:59"
 

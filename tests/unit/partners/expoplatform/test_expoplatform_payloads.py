@@ -25,7 +25,7 @@ from agendasync.partners.expoplatform.payloads import (
     SESSION_FIELDS,
     content_items,
     language_name,
-    one_day,
+    one_day_clock,
     session_item,
     speaker_item,
 )
@@ -77,15 +77,15 @@ def _taxonomy(kind: TaxonomyKind, name: str) -> TaxonomyItem:
 
 
 def test_r_tx_1_one_day_sends_local_date_and_clock_times() -> None:
-    assert one_day(_at(12, 9), _at(12, 10, 30)) == ("2027-05-12", "09:00", "10:30")
+    assert one_day_clock(_at(12, 9), _at(12, 10, 30), BERLIN) == ("2027-05-12", "09:00", "10:30")
 
 
 def test_r_tx_1_session_across_midnight_ends_at_23_59() -> None:
-    assert one_day(_at(12, 22), _at(13, 1)) == ("2027-05-12", "22:00", "23:59")
+    assert one_day_clock(_at(12, 22), _at(13, 1), BERLIN) == ("2027-05-12", "22:00", "23:59")
 
 
 def test_r_tx_1_multi_day_session_keeps_the_end_clock_on_the_start_day() -> None:
-    assert one_day(_at(12, 10), _at(14, 12)) == ("2027-05-12", "10:00", "12:00")
+    assert one_day_clock(_at(12, 10), _at(14, 12), BERLIN) == ("2027-05-12", "10:00", "12:00")
 
 
 def test_r_tx_1_session_times_are_in_the_event_zone_and_noted_when_several_days() -> None:
