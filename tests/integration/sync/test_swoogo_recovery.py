@@ -243,3 +243,31 @@ async def test_r_int_2_a_token_endpoint_answering_no_json_or_a_redirect_is_a_cle
                 allow_private=True,  # the simulator is on loopback
             )
     assert message in str(refused.value)
+
+
+def _secret_page() -> FastAPI:
+    app = FastAPI()
+
+    @app.post("/api/v1/oauth2/token")
+    def token() -> object:
+        return HTMLResponse("internal: db-password=hunter2", status_code=401)
+
+    return app
+
+
+async def test_an_error_quotes_nothing_of_an_answer_that_is_not_swoogos(world) -> None:
+    world.add_event()
+    with serve_in_thread(_secret_page()) as url, pytest.raises(IntegrationError) as refused:
+        async with httpx.AsyncClient() as http:
+            await service.connect(
+                world.store,
+                world.box,
+                org="Acme",
+                partner_name="swoogo",
+                credentials={"key": "key", "secret": "secret"},
+                base_url=url + "/api/v1",
+                http=http,
+                allow_private=True,
+            )
+    assert "hunter2" not in str(refused.value)
+    assert str(refused.value).endswith("Swoogo refused the consumer key and secret: Unauthorized")

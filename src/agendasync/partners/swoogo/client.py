@@ -222,10 +222,12 @@ def _json_list(response: httpx.Response) -> list[dict[str, Any]]:
 
 
 def _message(response: httpx.Response) -> str:
+    """Swoogo's documented error message; nothing else of an answer is ever quoted (an answer
+    that is not Swoogo's could hold anything)."""
     try:
         body = response.json()
     except ValueError:
-        return response.text[:200] or response.reason_phrase
+        return response.reason_phrase or f"HTTP {response.status_code}"
     if isinstance(body, dict) and body.get("message"):
         return str(body["message"])
     if isinstance(body, list) and body and isinstance(body[0], dict):
