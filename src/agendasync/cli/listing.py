@@ -13,6 +13,7 @@ from agendasync.cli.base import JsonFlag, console, fail, print_json, table, tran
 from agendasync.domain.models import EventContent, Person, Session
 from agendasync.store.content import load_event_content
 from agendasync.store.events import find_event
+from agendasync.store.records import PersonShareLink, share_links_of_event
 
 speaker_app = typer.Typer(help="An event's speakers.", no_args_is_help=True)
 sponsor_app = typer.Typer(help="An event's sponsors.", no_args_is_help=True)
@@ -21,9 +22,16 @@ exhibitor_app = typer.Typer(help="An event's exhibitors.", no_args_is_help=True)
 EventArgument = Annotated[str, typer.Argument(help="The event's slug.")]
 
 
-def _content(slug: str) -> EventContent:
+def _content(slug: str) -> tuple[EventContent, dict[uuid.UUID, list[PersonShareLink]]]:
+    """The event's content, and its people's share links (R-SPK-2)."""
     with transaction() as connection:
-        return load_event_content(connection, find_event(connection, slug).id)
+        event = find_event(connection, slug)
+        links = share_links_of_event(connection, event_id=event.id)
+        return load_event_content(connection, event.id), links
+
+
+def _links(links: list[PersonShareLink]) -> list[dict[str, str]]:
+    return [{"partner": link.partner, "title": link.title, "url": link.url} for link in links]
 
 
 def _person(person: Person | None) -> str:
@@ -35,8 +43,8 @@ def _person(person: Person | None) -> str:
 
 @speaker_app.command("list")
 def speaker_list(event: EventArgument, as_json: JsonFlag = False) -> None:
-    """List an event's speakers by last name."""
-    content = _content(event)
+    """List an event's speakers by last name (with `--json`, their share links too)."""
+    content, links = _content(event)
     speakers = sorted(content.speakers, key=lambda s: (s.last_name.lower(), s.first_name.lower()))
     rows = [
         {
@@ -45,6 +53,7 @@ def speaker_list(event: EventArgument, as_json: JsonFlag = False) -> None:
             "email": s.email,
             "company": s.company,
             "status": s.status.value,
+            "share_links": _links(links.get(s.id, [])),
         }
         for s in speakers
     ]
@@ -61,7 +70,7 @@ def speaker_list(event: EventArgument, as_json: JsonFlag = False) -> None:
 @sponsor_app.command("list")
 def sponsor_list(event: EventArgument, as_json: JsonFlag = False) -> None:
     """List an event's sponsors by name."""
-    content = _content(event)
+    content, _ = _content(event)
     sponsors = sorted(content.sponsors, key=lambda s: s.name.lower())
     rows = [
         {"id": str(s.id), "name": s.name, "tier": s.tier, "website": s.website} for s in sponsors
@@ -78,8 +87,9 @@ def sponsor_list(event: EventArgument, as_json: JsonFlag = False) -> None:
 
 @exhibitor_app.command("list")
 def exhibitor_list(event: EventArgument, as_json: JsonFlag = False) -> None:
-    """List an event's exhibitors by name, with their contact and team size."""
-    content = _content(event)
+    """List an event's exhibitors by name, with their contact and team size (with `--json`,
+    every person's share links too)."""
+    content, links = _content(event)
     exhibitors = sorted(content.exhibitors, key=lambda e: e.name.lower())
     rows = [
         {
@@ -88,6 +98,11 @@ def exhibitor_list(event: EventArgument, as_json: JsonFlag = False) -> None:
             "website": e.website,
             "primary_contact": _person(e.primary_contact) or None,
             "team": [_person(p) for p in e.team],
+            "share_links": {
+                str(person.id): _links(links.get(person.id, []))
+                for person in [e.primary_contact, *e.team]
+                if person is not None and person.id is not None and person.id in links
+            },
         }
         for e in exhibitors
     ]
@@ -120,7 +135,7 @@ def session_show(
 ) -> None:
     """Show one session: its time (in the event's time zone), status, rooms, tracks, tags and
     people in their roles."""
-    content = _content(event)
+    content, _ = _content(event)
     found = _find_session(content, session)
     names = {s.id: f"{s.first_name} {s.last_name}" for s in content.speakers}
     tz = content.event.tz

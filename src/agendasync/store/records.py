@@ -428,15 +428,31 @@ class PersonShareLink:
 
 def share_links_of(connection: Connection, person_id: uuid.UUID) -> list[PersonShareLink]:
     """R-SPK-2: a speaker's or team member's personal share links, per mapped partner."""
+    return share_links_of_event(connection, person_ids=[person_id]).get(person_id, [])
+
+
+def share_links_of_event(
+    connection: Connection,
+    *,
+    event_id: uuid.UUID | None = None,
+    person_ids: Sequence[uuid.UUID] = (),
+) -> dict[uuid.UUID, list[PersonShareLink]]:
+    """The share links of an event's people (or of the people named), by person: one query."""
     links, mappings, integrations = t.share_links, t.mappings, t.integrations
-    rows = connection.execute(
-        select(integrations.c.partner, links.c.title, links.c.url)
+    query = (
+        select(links.c.person_id, integrations.c.partner, links.c.title, links.c.url)
         .join(mappings, mappings.c.id == links.c.mapping_id)
         .join(integrations, integrations.c.id == mappings.c.integration_id)
-        .where(links.c.person_id == person_id)
         .order_by(integrations.c.partner, links.c.position)
     )
-    return [PersonShareLink(row.partner, row.title, row.url) for row in rows]
+    if event_id is not None:
+        query = query.where(mappings.c.event_id == event_id)
+    if person_ids:
+        query = query.where(links.c.person_id.in_(list(person_ids)))
+    found: dict[uuid.UUID, list[PersonShareLink]] = {}
+    for row in connection.execute(query):
+        found.setdefault(row.person_id, []).append(PersonShareLink(row.partner, row.title, row.url))
+    return found
 
 
 def save_share_links(

@@ -136,7 +136,7 @@ def test_speaker_sponsor_exhibitor_lists_and_session_show(run) -> None:
     speakers = json.loads(out)
     assert code == 0
     assert len(speakers) == 9
-    assert set(speakers[0]) == {"id", "name", "email", "company", "status"}
+    assert set(speakers[0]) == {"id", "name", "email", "company", "status", "share_links"}
     code, out, _ = run("speaker", "list", "conf")
     assert code == 0
     assert out.startswith("Speakers of ")

@@ -10,6 +10,7 @@ from agendasync.domain.integrations import RunStatus
 from agendasync.domain.models import SessionStatus
 from agendasync.services.integrations import IntegrationError
 from agendasync.store import tables as t
+from agendasync.store.records import share_links_of_event
 
 
 def _counts(run, kind: str) -> dict[str, int]:
@@ -136,6 +137,11 @@ async def test_share_links_are_stored_and_shown_in_the_speaker_portal_r_spk_2(wo
     assert sorted(links) == sorted(p.id for p in speakers)
     title, url = links[speakers[0].id][0]
     assert title == "Speak at Conf on Gleanin"
+    with world.store.transaction() as connection:  # as `speaker list --json` shows them
+        listed = share_links_of_event(connection, event_id=world.mapping.event_id)
+    assert {p: [(k.title, k.url) for k in found] for p, found in listed.items()} == {
+        p: [tuple(k) for k in found] for p, found in links.items()
+    }
 
     page = await portal_page(world, speakers[0].id)
 
