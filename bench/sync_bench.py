@@ -24,6 +24,11 @@ Independent of the code it measures:
 
 Run: `.venv/bin/python bench/sync_bench.py [--sessions N | --sizes 250,500,1000,2000]`.
 Prints the figures (a line per size with `--sizes`), then one JSON line of them.
+
+`--partner NAME` (expoplatform, asp, gleanin; default swoogo, the bench above) runs the same
+event shape against that partner's simulator instead (`partner_bench.py`, default 200
+sessions); for those partners the simulator runs in a thread of this process, so the client
+CPU includes it.
 """
 
 from __future__ import annotations
@@ -47,9 +52,11 @@ import httpx
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
+import partner_bench
 from agendasync.domain.event_json import SponsorEntry
 from agendasync.domain.integrations import SyncRun
 from agendasync.domain.models import EventContent, SessionStatus, SpeakerStatus
+from agendasync.partners.registry import SIMULATIONS
 from agendasync.services import integrations as service
 from agendasync.services.syncing import SyncSettings, run_sync
 from agendasync.simulators.server import serve_in_process
@@ -449,7 +456,8 @@ def summary_line(figures: dict[str, Any]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sessions", type=int, default=2000)
+    parser.add_argument("--partner", default="swoogo", choices=sorted(SIMULATIONS))
+    parser.add_argument("--sessions", type=int, help="default: 2000 (swoogo), 200 (others)")
     parser.add_argument("--sizes", help="several sizes, e.g. 250,500,1000,2000")
     parser.add_argument("--speakers", type=int, help="default: 1.5 per session")
     parser.add_argument("--sponsors", type=int, default=50)
@@ -457,6 +465,17 @@ def main() -> None:
     parser.add_argument("--budget", type=int, default=2000)
     parser.add_argument("--window-s", type=float, default=10.0)
     args = parser.parse_args()
+    if args.partner != "swoogo":
+        sessions = args.sessions or 200
+        figures, line = partner_bench.run(
+            args.partner, sessions, args.speakers or sessions * 3 // 2
+        )
+        width = max(len(k) for k in figures)
+        for name, value in figures.items():
+            print(f"{name:<{width}}  {value}")
+        print(json.dumps(line))
+        return
+    args.sessions = args.sessions or 2000
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else [args.sessions]
     results = []
     for size in sizes:
