@@ -23,7 +23,7 @@ EventArgument = Annotated[str, typer.Argument(help="The event's slug.")]
 
 
 def _content(slug: str) -> tuple[EventContent, dict[uuid.UUID, list[PersonShareLink]]]:
-    """The event's content, and its people's share links (R-SPK-2)."""
+    """The event's content, and its people's share links."""
     with transaction() as connection:
         event = find_event(connection, slug)
         links = share_links_of_event(connection, event_id=event.id)

@@ -1,5 +1,5 @@
 """Portal pages reached by a personal link (no account needed), with the share links partners
-made under "Share Your Attendance" (R-SPK-2): a speaker's (their sessions and links) and an
+made under "Share Your Attendance": a speaker's (their sessions and links) and an
 exhibitor's primary contact's (the exhibitor's links and every team member's, with names)."""
 
 from __future__ import annotations

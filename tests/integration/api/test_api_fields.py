@@ -35,7 +35,7 @@ def _partners(maps: dict[str, Any], kind: str) -> list[str]:
     return [pair["partner"] for pair in maps[kind]]
 
 
-async def test_r_fld_1_each_mapping_starts_with_the_partners_default_maps(api: Api) -> None:
+async def test_each_mapping_starts_with_the_partners_default_maps_r_fld_1(api: Api) -> None:
     _, path = await _mapped(api)
     answer = await api.client.get(path, headers=api.acme.read)
     assert answer.status_code == 200, answer.text
@@ -46,7 +46,7 @@ async def test_r_fld_1_each_mapping_starts_with_the_partners_default_maps(api: A
     assert {"hub": "biography", "partner": "bio", "required": False} in maps["speakers"]
 
 
-async def test_r_fld_1_a_pair_to_a_custom_field_the_partner_has_is_added(api: Api) -> None:
+async def test_a_pair_to_a_custom_field_the_partner_has_is_added_r_fld_1(api: Api) -> None:
     _, path = await _mapped(api)
     custom = _custom_field(api)
     added = await api.client.post(
@@ -69,7 +69,7 @@ async def test_r_fld_1_a_pair_to_a_custom_field_the_partner_has_is_added(api: Ap
     assert problem(twice) == ("partner", f"partner field {custom!r} is already filled by the map")
 
 
-async def test_r_fld_1_a_pair_the_partner_does_not_require_is_removed(api: Api) -> None:
+async def test_a_pair_the_partner_does_not_require_is_removed_r_fld_1(api: Api) -> None:
     _, path = await _mapped(api)
     custom = _custom_field(api)
     await api.client.post(
@@ -91,7 +91,7 @@ async def test_r_fld_1_a_pair_the_partner_does_not_require_is_removed(api: Api) 
     assert problem(gone) == ("partner_field", "the sessions field map has no pair for 'track_id'")
 
 
-async def test_r_fld_1_a_pair_the_partner_requires_is_never_removed(api: Api) -> None:
+async def test_a_pair_the_partner_requires_is_never_removed_r_fld_1(api: Api) -> None:
     _, path = await _mapped(api)
     for kind, partner in (("sessions", "name"), ("speakers", "email")):
         refused = await api.client.delete(f"{path}/{kind}/{partner}", headers=api.acme.write)
@@ -106,7 +106,7 @@ async def test_r_fld_1_a_pair_the_partner_requires_is_never_removed(api: Api) ->
     assert "email" in _partners(maps, "speakers")
 
 
-async def test_r_fld_2_a_partner_field_that_does_not_exist_is_refused_naming_it(
+async def test_a_partner_field_that_does_not_exist_is_refused_naming_it_r_fld_2(
     api: Api,
 ) -> None:
     _, path = await _mapped(api)
@@ -178,7 +178,7 @@ async def test_field_maps_are_documented_without_rule_ids(api: Api) -> None:
         assert not re.search(r"R-[A-Z]+-\d", text), text
 
 
-async def test_r_fld_1_the_field_maps_page_shows_both_maps_and_adds_a_pair(api: Api) -> None:
+async def test_the_field_maps_page_shows_both_maps_and_adds_a_pair_r_fld_1(api: Api) -> None:
     mapping_id, _ = await _mapped(api)
     custom = _custom_field(api)
     csrf = await api.login(api.acme.admin_email)

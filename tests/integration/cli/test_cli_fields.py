@@ -92,7 +92,7 @@ def _partners(maps: dict[str, Any], kind: str) -> list[str]:
     return [pair["partner"] for pair in maps[kind]]
 
 
-def test_r_fld_1_show_add_and_remove_pairs_with_json(run) -> None:
+def test_show_add_and_remove_pairs_with_json_r_fld_1(run) -> None:
     code, out, _ = run("fields", "show", "conf", "--to", "swoogo", "--json")
     assert code == 0
     maps = _json(out)
@@ -133,7 +133,7 @@ def test_r_fld_1_show_add_and_remove_pairs_with_json(run) -> None:
     assert "track_id" not in _partners(shown, "sessions")
 
 
-def test_r_fld_1_a_required_pair_is_not_removed(run) -> None:
+def test_a_required_pair_is_not_removed_r_fld_1(run) -> None:
     code, out, err = run(
         "fields", "remove", "conf", "email", "--to", "swoogo", "--kind", "speakers", "--json"
     )
@@ -144,7 +144,7 @@ def test_r_fld_1_a_required_pair_is_not_removed(run) -> None:
     assert "email" in _partners(shown, "speakers")
 
 
-def test_r_fld_2_a_partner_field_that_does_not_exist_is_refused_naming_it(run) -> None:
+def test_a_partner_field_that_does_not_exist_is_refused_naming_it_r_fld_2(run) -> None:
     code, out, err = run(
         "fields",
         "add",

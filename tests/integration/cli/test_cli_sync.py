@@ -189,7 +189,7 @@ def _connected_and_mapped(run) -> None:
     )
 
 
-def test_r_sync_1_sync_takes_the_actions_the_partner_declares(run) -> None:
+def test_sync_takes_the_actions_the_partner_declares_r_sync_1(run) -> None:
     _connected_and_mapped(run)
 
     sponsors = run("sync", "conf", "--to", "swoogo", "--action", "sponsors", "--json")
@@ -202,7 +202,7 @@ def test_r_sync_1_sync_takes_the_actions_the_partner_declares(run) -> None:
     assert scoped[0] == 1
 
 
-def test_r_sync_4_sync_reconcile_lists_the_partner_and_reports_what_it_found(run) -> None:
+def test_sync_reconcile_lists_the_partner_and_reports_what_it_found_r_sync_4(run) -> None:
     _connected_and_mapped(run)
     code, out, _ = run("sync", "conf", "--to", "swoogo", "--reconcile", "--json")
 

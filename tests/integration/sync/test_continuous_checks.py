@@ -40,7 +40,7 @@ async def _continuous_and_synced(world) -> None:
     assert run.status is RunStatus.SUCCEEDED
 
 
-async def test_r_map_4_an_unchanged_event_makes_no_job_and_no_run(world) -> None:
+async def test_an_unchanged_event_makes_no_job_and_no_run_r_map_4(world) -> None:
     await _continuous_and_synced(world)
     runs = _runs(world)
     _due_now(world)
@@ -54,7 +54,7 @@ async def test_r_map_4_an_unchanged_event_makes_no_job_and_no_run(world) -> None
     assert next_run_at > datetime.now(UTC) + timedelta(minutes=20)  # moved on all the same
 
 
-async def test_r_map_4_a_changed_event_is_due_and_its_complete_run_catches_up(world) -> None:
+async def test_a_changed_event_is_due_and_its_complete_run_catches_up_r_map_4(world) -> None:
     await _continuous_and_synced(world)
     content = world.content()
     content.sessions[0].title = "Changed since the last run"
@@ -69,7 +69,7 @@ async def test_r_map_4_a_changed_event_is_due_and_its_complete_run_catches_up(wo
     assert _claim(world) == []
 
 
-async def test_r_map_4_a_changed_field_map_makes_the_mapping_due(world) -> None:
+async def test_a_changed_field_map_makes_the_mapping_due_r_map_4(world) -> None:
     await _continuous_and_synced(world)
     with world.store.transaction() as connection:
         repo.set_field_maps(connection, world.mapping)
@@ -78,7 +78,7 @@ async def test_r_map_4_a_changed_field_map_makes_the_mapping_due(world) -> None:
     assert _claim(world) == [Due(world.mapping.id, reconcile=False)]
 
 
-async def test_r_sync_4_reconciliation_finds_a_session_deleted_on_the_partner(world) -> None:
+async def test_reconciliation_finds_a_session_deleted_on_the_partner_r_sync_4(world) -> None:
     await _continuous_and_synced(world)
     sessions, _ = world.eligible()
     row_id = next(
@@ -146,7 +146,7 @@ async def test_runs_are_kept_within_their_retention(world) -> None:
     ]
 
 
-async def test_r_map_4_every_due_mapping_is_claimed_in_one_pass_batch_by_batch(world) -> None:
+async def test_every_due_mapping_is_claimed_in_one_pass_batch_by_batch_r_map_4(world) -> None:
     for index in range(3):
         world.add_event(f"conf-{index}", sessions=2, seed=index + 1)
     await world.connect()

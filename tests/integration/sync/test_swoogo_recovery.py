@@ -35,7 +35,7 @@ def _row_of(world, session_id) -> dict:
 
 
 @pytest.mark.parametrize("status", [500, 502, 503])
-async def test_r_sync_7_a_5xx_after_the_create_was_stored_is_looked_up_not_sent_again(
+async def test_a_5xx_after_the_create_was_stored_is_looked_up_not_sent_again_r_sync_7(
     world, status
 ) -> None:
     await world.connected(sessions=20)
@@ -63,7 +63,7 @@ async def _synced_but_one(world) -> tuple[list, object]:
     return sessions, held
 
 
-async def test_r_sync_7_a_lost_create_whose_lookup_meets_an_outage_stays_pending(world) -> None:
+async def test_a_lost_create_whose_lookup_meets_an_outage_stays_pending_r_sync_7(world) -> None:
     _, held = await _synced_but_one(world)
     world.sim.faults.lose_next(1, match="POST /sessions/create")
     world.sim.faults.fail_next(30, status=503, match="GET /sessions")
@@ -81,7 +81,7 @@ async def test_r_sync_7_a_lost_create_whose_lookup_meets_an_outage_stays_pending
     world.assert_all_on_swoogo_once()
 
 
-async def test_r_sync_7_a_title_with_an_ampersand_is_found_again_after_a_lost_answer(
+async def test_a_title_with_an_ampersand_is_found_again_after_a_lost_answer_r_sync_7(
     world,
 ) -> None:
     await world.connected(sessions=6)
@@ -99,7 +99,7 @@ async def test_r_sync_7_a_title_with_an_ampersand_is_found_again_after_a_lost_an
     assert _row_of(world, target.id)["name"] == "Q&A with the speakers, 100% + more"
 
 
-async def test_r_sync_7_a_record_edited_after_its_create_was_lost_is_not_created_twice(
+async def test_a_record_edited_after_its_create_was_lost_is_not_created_twice_r_sync_7(
     world,
 ) -> None:
     sessions, held = await _synced_but_one(world)
@@ -171,7 +171,7 @@ async def test_a_room_deleted_on_the_partner_is_created_again_not_a_failure_ever
 
 
 @pytest.mark.parametrize("match", ["POST /oauth2/token", "GET /events/*"])
-async def test_r_sync_8_one_transient_error_on_the_token_or_the_time_zone_check_is_retried(
+async def test_one_transient_error_on_the_token_or_the_time_zone_check_is_retried_r_sync_8(
     world, match
 ) -> None:
     await world.connected(sessions=6)
@@ -183,7 +183,7 @@ async def test_r_sync_8_one_transient_error_on_the_token_or_the_time_zone_check_
     world.assert_all_on_swoogo_once()
 
 
-async def test_r_int_6_a_session_deleted_on_the_partner_stays_deleted_after_a_remap(
+async def test_a_session_deleted_on_the_partner_stays_deleted_after_a_remap_r_int_6(
     world,
 ) -> None:
     await world.connected(sessions=6)
@@ -226,7 +226,7 @@ def _not_swoogo() -> FastAPI:
         ("/moved", "Swoogo answered 302 (a redirect): is the base URL right?"),
     ],
 )
-async def test_r_int_2_a_token_endpoint_answering_no_json_or_a_redirect_is_a_clear_error(
+async def test_a_token_endpoint_answering_no_json_or_a_redirect_is_a_clear_error_r_int_2(
     world, path, message
 ) -> None:
     world.add_event()

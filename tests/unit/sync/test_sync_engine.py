@@ -198,7 +198,7 @@ def only(hub: Hub, kind: str) -> str:
 # --- R-SYNC-3: create, update, unchanged ------------------------------------------------------
 
 
-async def test_r_sync_3_new_item_is_written_ahead_then_created() -> None:
+async def test_new_item_is_written_ahead_then_created_r_sync_3() -> None:
     hub = Hub()
     item = session()
 
@@ -214,7 +214,7 @@ async def test_r_sync_3_new_item_is_written_ahead_then_created() -> None:
     assert (report.skipped, report.failed, report.notes) == ([], [], [])
 
 
-async def test_r_sync_3_changed_item_is_updated() -> None:
+async def test_changed_item_is_updated_r_sync_3() -> None:
     hub = Hub()
     entry = hub.seed(session("Opening"))
     item = session("Opening keynote")
@@ -227,7 +227,7 @@ async def test_r_sync_3_changed_item_is_updated() -> None:
     assert report.counts == {"sessions": KindCounts(attempted=1, updated=1)}
 
 
-async def test_r_sync_3_unchanged_item_makes_no_call() -> None:
+async def test_unchanged_item_makes_no_call_r_sync_3() -> None:
     hub = Hub()
     entry = hub.seed(session())
 
@@ -242,7 +242,7 @@ async def test_r_sync_3_unchanged_item_makes_no_call() -> None:
 # --- R-SYNC-4: deleted on the partner ---------------------------------------------------------
 
 
-async def test_r_sync_4_item_deleted_on_the_partner_is_skipped_without_a_call() -> None:
+async def test_item_deleted_on_the_partner_is_skipped_without_a_call_r_sync_4() -> None:
     hub = Hub()
     entry = hub.seed(session("Opening"), state=LedgerState.DELETED_BY_PARTNER)
     hub.partner.remove("sessions-1")
@@ -257,7 +257,7 @@ async def test_r_sync_4_item_deleted_on_the_partner_is_skipped_without_a_call() 
     assert report.counts == {"sessions": KindCounts(attempted=1, skipped=1)}
 
 
-async def test_r_sync_4_update_answering_not_found_marks_it_deleted_by_partner() -> None:
+async def test_update_answering_not_found_marks_it_deleted_by_partner_r_sync_4() -> None:
     hub = Hub()
     entry = hub.seed(session("Opening"))
     hub.partner.remove("sessions-1")
@@ -273,7 +273,7 @@ async def test_r_sync_4_update_answering_not_found_marks_it_deleted_by_partner()
     assert [op.action for op in hub.plan(item)] == [Action.BLOCKED]  # and stays away
 
 
-async def test_r_sync_4_with_recreate_deleted_an_update_answering_not_found_creates_again() -> None:
+async def test_with_recreate_deleted_an_update_answering_not_found_creates_again_r_sync_4() -> None:
     hub = Hub()
     hub.seed(session("Opening"))
     hub.partner.remove("sessions-1")
@@ -294,7 +294,7 @@ async def test_r_sync_4_with_recreate_deleted_an_update_answering_not_found_crea
 
 
 @pytest.mark.parametrize("gone_already", [False, True], ids=["on-partner", "gone-already"])
-async def test_r_elig_5_record_gone_from_the_hub_is_deleted_and_forgotten(
+async def test_record_gone_from_the_hub_is_deleted_and_forgotten_r_elig_5(
     gone_already: bool,
 ) -> None:
     hub = Hub()
@@ -336,7 +336,7 @@ async def test_r_elig_5_record_gone_from_the_hub_is_deleted_and_forgotten(
     ],
     ids=["5xx-after-write", "lost-answer", "5xx-before-write"],
 )
-async def test_r_sync_7_5xx_after_write_is_looked_up_not_duplicated(
+async def test_5xx_after_write_is_looked_up_not_duplicated_r_sync_7(
     error: PartnerError, after_write: bool, log: list[str]
 ) -> None:
     hub = Hub()
@@ -352,7 +352,7 @@ async def test_r_sync_7_5xx_after_write_is_looked_up_not_duplicated(
     assert report.failed == []
 
 
-async def test_r_sync_7_create_harmless_to_repeat_is_sent_again_without_a_lookup() -> None:
+async def test_create_harmless_to_repeat_is_sent_again_without_a_lookup_r_sync_7() -> None:
     links = KindSpec("links", Adopt.NEVER)
     hub = Hub()
     item = Item("links", SESSION_ID, "Ada: Opening keynote", {"url": "https://example.org/a"})
@@ -387,7 +387,7 @@ def _every_attempt_timed_out(partner: MemoryConnector) -> None:
     ],
     ids=["lost-answer-then-lookup-outage", "every-attempt-5xx"],
 )
-async def test_r_sync_7_create_that_may_have_landed_stays_creating_with_its_sent_keys(
+async def test_create_that_may_have_landed_stays_creating_with_its_sent_keys_r_sync_7(
     arrange: Callable[[MemoryConnector], None], log: list[str], landed: int
 ) -> None:
     hub = Hub()
@@ -433,7 +433,7 @@ async def test_r_sync_7_create_that_may_have_landed_stays_creating_with_its_sent
     ],
     ids=["session-renamed", "speaker-email-corrected", "two-renamed-one-listing"],
 )
-async def test_r_sync_7_pending_create_renamed_since_is_found_by_the_keys_it_was_sent_with(
+async def test_pending_create_renamed_since_is_found_by_the_keys_it_was_sent_with_r_sync_7(
     versions: list[tuple[Item, Item]], log: list[tuple[str, str]]
 ) -> None:
     hub = Hub()
@@ -465,7 +465,7 @@ def _by_key(hub: Hub) -> dict[tuple[str, uuid.UUID], Any]:
     ],
     ids=["two-sessions-one-listing", "room-listed-by-name"],
 )
-async def test_r_map_6_pending_create_found_in_a_listing_is_recorded_as_created(
+async def test_pending_create_found_in_a_listing_is_recorded_as_created_r_map_6(
     items: list[Item],
 ) -> None:
     """A create the hub sent, found again in a listing rather than by a search, is still the
@@ -486,7 +486,7 @@ async def test_r_map_6_pending_create_found_in_a_listing_is_recorded_as_created(
 
 
 @pytest.mark.parametrize("sent_before", [False, True], ids=["create", "update"])
-async def test_r_spk_1_clash_is_a_skip_and_leaves_the_ledger_as_it_was(sent_before: bool) -> None:
+async def test_clash_is_a_skip_and_leaves_the_ledger_as_it_was_r_spk_1(sent_before: bool) -> None:
     hub = Hub()
     before = {}
     if sent_before:
@@ -510,7 +510,7 @@ async def test_r_spk_1_clash_is_a_skip_and_leaves_the_ledger_as_it_was(sent_befo
 
 
 @pytest.mark.parametrize("sent_before", [False, True], ids=["create", "update"])
-async def test_r_sync_5_item_notes_and_partner_notes_reach_the_report(sent_before: bool) -> None:
+async def test_item_notes_and_partner_notes_reach_the_report_r_sync_5(sent_before: bool) -> None:
     hub = Hub()
     if sent_before:
         hub.seed(session("Opening"))
@@ -527,7 +527,7 @@ async def test_r_sync_5_item_notes_and_partner_notes_reach_the_report(sent_befor
 
 
 @pytest.mark.parametrize("sent_before", [False, True], ids=["create", "update"])
-async def test_r_spk_2_share_links_reach_the_ledger_writer(sent_before: bool) -> None:
+async def test_share_links_reach_the_ledger_writer_r_spk_2(sent_before: bool) -> None:
     hub = Hub()
     if sent_before:
         hub.seed(speaker("ada@old.example.org"))
@@ -544,7 +544,7 @@ async def test_r_spk_2_share_links_reach_the_ledger_writer(sent_before: bool) ->
     assert hub.ledger.rows == {item.key: synced(item, only(hub, "speakers"))}
 
 
-async def test_r_spk_2_incomplete_answer_records_no_hash_so_the_next_run_updates_it() -> None:
+async def test_incomplete_answer_records_no_hash_so_the_next_run_updates_it_r_spk_2() -> None:
     hub = Hub()
     item = speaker()
     hub.partner.answer(SPEAKER_ID, complete=False)  # share links not made yet
@@ -584,7 +584,7 @@ async def test_required_ref_to_an_item_not_on_the_partner_fails_the_item() -> No
     }
 
 
-async def test_r_sync_4_required_ref_to_an_item_deleted_on_the_partner_skips_the_item() -> None:
+async def test_required_ref_to_an_item_deleted_on_the_partner_skips_the_item_r_sync_4() -> None:
     hub = Hub()
     hall = room()
     room_entry = hub.seed(hall, state=LedgerState.DELETED_BY_PARTNER)
@@ -645,7 +645,7 @@ async def test_rejected_create_fails_the_item_and_is_not_left_creating() -> None
 # --- R-SYNC-8: retries ------------------------------------------------------------------------
 
 
-async def test_r_sync_8_transient_update_is_retried_until_it_lands() -> None:
+async def test_transient_update_is_retried_until_it_lands_r_sync_8() -> None:
     hub = Hub()
     hub.seed(session("Opening"))
     hub.partner.fail_next("update", Transient("502 Bad Gateway"), times=3)
@@ -659,7 +659,7 @@ async def test_r_sync_8_transient_update_is_retried_until_it_lands() -> None:
     assert report.counts == {"sessions": KindCounts(attempted=1, updated=1)}
 
 
-async def test_r_sync_8_update_failing_every_attempt_fails_and_keeps_the_partner_id() -> None:
+async def test_update_failing_every_attempt_fails_and_keeps_the_partner_id_r_sync_8() -> None:
     hub = Hub()
     entry = hub.seed(session("Opening"))
     hub.partner.fail_next("update", Transient("502 Bad Gateway"), times=4)
@@ -675,7 +675,7 @@ async def test_r_sync_8_update_failing_every_attempt_fails_and_keeps_the_partner
     assert [op.action for op in hub.plan(item)] == [Action.UPDATE]
 
 
-async def test_r_sync_8_rate_limited_create_waits_as_told_and_is_not_looked_up() -> None:
+async def test_rate_limited_create_waits_as_told_and_is_not_looked_up_r_sync_8() -> None:
     hub = Hub()
     item = session()
     hub.partner.fail_next("create", RateLimited("429 Too Many Requests", retry_after=7.0))
@@ -691,7 +691,7 @@ async def test_r_sync_8_rate_limited_create_waits_as_told_and_is_not_looked_up()
 # --- R-TX-7 and R-INT-6: records already on the partner ---------------------------------------
 
 
-async def test_r_tx_7_taxonomy_on_the_partner_is_matched_by_name_not_created() -> None:
+async def test_taxonomy_on_the_partner_is_matched_by_name_not_created_r_tx_7() -> None:
     hub = Hub()
     foyer = room("Foyer", OTHER_ROOM_ID)
     hub.seed(foyer)  # not the first sync of rooms: taxonomy is listed every time
@@ -706,7 +706,7 @@ async def test_r_tx_7_taxonomy_on_the_partner_is_matched_by_name_not_created() -
     assert report.counts == {"rooms": KindCounts(attempted=2, updated=1, unchanged=1)}
 
 
-async def test_r_int_6_first_sync_adopts_what_the_partner_holds() -> None:
+async def test_first_sync_adopts_what_the_partner_holds_r_int_6() -> None:
     hub = Hub()
     theirs = hub.partner.put(session(record_id=uuid.UUID(int=99)))
     item = session()
@@ -718,7 +718,7 @@ async def test_r_int_6_first_sync_adopts_what_the_partner_holds() -> None:
     assert report.counts == {"sessions": KindCounts(attempted=1, updated=1)}
 
 
-async def test_r_int_6_later_sync_creates_without_listing() -> None:
+async def test_later_sync_creates_without_listing_r_int_6() -> None:
     hub = Hub()
     closing = hub.seed(session("Closing remarks", OTHER_SESSION_ID))
     hub.partner.put(session(record_id=uuid.UUID(int=99)))  # a namesake made on the partner
@@ -733,7 +733,7 @@ async def test_r_int_6_later_sync_creates_without_listing() -> None:
 
 
 @pytest.mark.parametrize("remade_by_name", [False, True], ids=["gone", "remade-by-name"])
-async def test_r_tx_7_taxonomy_deleted_on_the_partner_is_created_again_and_the_session_sent(
+async def test_taxonomy_deleted_on_the_partner_is_created_again_and_the_session_sent_r_tx_7(
     remade_by_name: bool,
 ) -> None:
     hub = Hub()
@@ -771,7 +771,7 @@ async def test_r_tx_7_taxonomy_deleted_on_the_partner_is_created_again_and_the_s
     assert report.failed == []
 
 
-async def test_r_tx_7_taxonomy_deleted_under_two_sessions_is_created_again_once() -> None:
+async def test_taxonomy_deleted_under_two_sessions_is_created_again_once_r_tx_7() -> None:
     hub = Hub()
     hall = room()
     room_entry = hub.seed(hall)
@@ -815,7 +815,7 @@ async def test_rejected_update_with_its_taxonomy_in_place_fails_without_a_second
 # --- R-MAP-6: purge ---------------------------------------------------------------------------
 
 
-async def test_r_map_6_purge_deletes_only_what_the_hub_created_dependants_first() -> None:
+async def test_purge_deletes_only_what_the_hub_created_dependants_first_r_map_6() -> None:
     hub = Hub()
     made_room = hub.seed(room())
     their_room = hub.seed(room("Foyer", OTHER_ROOM_ID), origin=Origin.ADOPTED)

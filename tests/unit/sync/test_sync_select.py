@@ -396,7 +396,7 @@ def test_focus_on_an_unknown_id_raises_lookup_error_r_sync_2() -> None:
     assert str(raised.value) == f"no session or speaker with id {unknown} in this event"
 
 
-def test_r_sz_11_placeholders_are_never_synced() -> None:
+def test_placeholders_are_never_synced_r_sz_11() -> None:
     ada = _speaker("Ada")
     tba = _speaker("Someone", "announced", placeholder=True)
     talk = _session("Talk", people=_on(ada, tba))

@@ -103,7 +103,7 @@ async def test_unreachable_host_is_transient(http) -> None:
         await client(http, "http://127.0.0.1:9").authenticate()
 
 
-async def test_r_sync_7_5xx_on_a_write_is_outcome_unknown_on_a_read_transient(
+async def test_5xx_on_a_write_is_outcome_unknown_on_a_read_transient_r_sync_7(
     server, state, http
 ) -> None:
     sim, url = server
@@ -119,7 +119,7 @@ async def test_r_sync_7_5xx_on_a_write_is_outcome_unknown_on_a_read_transient(
     assert not isinstance(read.value, OutcomeUnknown)
 
 
-async def test_r_sync_8_429_is_rate_limited_with_retry_after(server, state, http) -> None:
+async def test_429_is_rate_limited_with_retry_after_r_sync_8(server, state, http) -> None:
     state.knobs.rate_limit = 2  # the token exchange counts too
     state.knobs.window_s = 30
     api = client(http, server[1])
@@ -159,14 +159,14 @@ async def _check(http, base_url: str, target: Target) -> PartnerEvent:
     return await AspEvents().connector(http, CREDENTIALS, base_url, target, budget=None).event()
 
 
-async def test_r_map_7_check_target_accepts_a_seminar_of_the_site(server, state, http) -> None:
+async def test_check_target_accepts_a_seminar_of_the_site_r_map_7(server, state, http) -> None:
     site = state.add_site("Expo", "Europe/London")
     seminar = state.add_seminar(site, "Main")
     target = _target(site.lower(), seminar.lower())  # ids compared case-insensitively
     assert (await _check(http, server[1], target)).timezone == "Europe/London"
 
 
-async def test_r_map_7_check_target_refuses_an_unknown_seminar(server, state, http) -> None:
+async def test_check_target_refuses_an_unknown_seminar_r_map_7(server, state, http) -> None:
     site = state.add_site("Expo", "Europe/London")
     with pytest.raises(Rejected) as caught:
         await _check(http, server[1], _target(site, "NOPE"))
@@ -176,7 +176,7 @@ async def test_r_map_7_check_target_refuses_an_unknown_seminar(server, state, ht
     )
 
 
-async def test_r_map_7_check_target_refuses_a_seminar_of_another_site(server, state, http) -> None:
+async def test_check_target_refuses_a_seminar_of_another_site_r_map_7(server, state, http) -> None:
     site = state.add_site("Expo", "Europe/London")
     other = state.add_seminar(state.add_site("Other", "Europe/London"), "Their stage")
     with pytest.raises(Rejected) as caught:
@@ -187,7 +187,7 @@ async def test_r_map_7_check_target_refuses_a_seminar_of_another_site(server, st
     )
 
 
-async def test_r_map_7_check_target_says_to_create_sessionboard_id(server, state, http) -> None:
+async def test_check_target_says_to_create_sessionboard_id_r_map_7(server, state, http) -> None:
     site = state.add_site("Expo", "Europe/London")
     seminar = state.add_seminar(site, "Main", slugs=("levels-checkbox",))
     with pytest.raises(Rejected) as caught:
@@ -219,7 +219,7 @@ async def test_a_speakers_email_conflict_adopts_and_updates_the_existing_one(
     assert len(state.records["speakers"]) == 1
 
 
-async def test_r_sync_4_an_inactive_speaker_is_not_updated(server, state, http) -> None:
+async def test_an_inactive_speaker_is_not_updated_r_sync_4(server, state, http) -> None:
     site = state.add_site("Expo", "Europe/London")
     seminar = state.add_seminar(site, "Main")
     existing = state.seed(site, "speakers", FirstName="Old", LastName="N", Email="a@x.io")
@@ -251,7 +251,7 @@ def test_simulation_events_come_with_a_seminar_for_the_mapping() -> None:
     assert simulation.state.records["sessions"][session]["isActive"] is False
 
 
-async def test_r_fld_2_a_pair_to_a_slug_the_seminar_lacks_is_refused(server, state, http) -> None:
+async def test_a_pair_to_a_slug_the_seminar_lacks_is_refused_r_fld_2(server, state, http) -> None:
     site = state.add_site("Expo", "Europe/London")
     seminar = state.add_seminar(site, "Main")
     state.add_custom_field(seminar, "room-notes", "Room notes")

@@ -20,7 +20,7 @@ def skipped(run: Any) -> list[tuple[str, str]]:
     return [(s["kind"], s["reason"]) for s in run.report["skipped"]]
 
 
-async def test_r_int_2_connect_checks_key_and_secret(asp) -> None:
+async def test_connect_checks_key_and_secret_r_int_2(asp) -> None:
     asp.add_event()
     with pytest.raises(IntegrationError) as refused:
         await asp.connect(secret="wrong")
@@ -32,14 +32,14 @@ async def test_r_int_2_connect_checks_key_and_secret(asp) -> None:
     assert [(e.id, e.timezone) for e in connected.partner_events] == [(asp.site, "Europe/London")]
 
 
-async def test_r_map_7_mapping_needs_the_seminar_id(asp) -> None:
+async def test_mapping_needs_the_seminar_id_r_map_7(asp) -> None:
     asp.add_event()
     await asp.connect()
     with pytest.raises(IntegrationError, match="a mapping to ASP Events needs: Seminar ID"):
         await asp.map(seminar="")
 
 
-async def test_r_map_7_a_seminar_without_the_id_field_is_refused_when_mapped(asp) -> None:
+async def test_a_seminar_without_the_id_field_is_refused_when_mapped_r_map_7(asp) -> None:
     asp.add_event()
     await asp.connect()
     bare = asp.state.add_seminar(asp.site, "Side stage", slugs=("levels-checkbox",))
@@ -53,7 +53,7 @@ async def test_r_map_7_a_seminar_without_the_id_field_is_refused_when_mapped(asp
     )
 
 
-async def test_r_sync_3_first_sync_sends_everything_and_resync_writes_nothing(
+async def test_first_sync_sends_everything_and_resync_writes_nothing_r_sync_3(
     asp,
 ) -> None:
     await asp.connected(sessions=20)
@@ -73,7 +73,7 @@ async def test_r_sync_3_first_sync_sends_everything_and_resync_writes_nothing(
     asp.assert_all_on_asp_once()
 
 
-async def test_r_sync_3_one_edit_is_one_write(asp) -> None:
+async def test_one_edit_is_one_write_r_sync_3(asp) -> None:
     await asp.connected()
     await asp.sync()
     content = asp.content()
@@ -90,7 +90,7 @@ async def test_r_sync_3_one_edit_is_one_write(asp) -> None:
     assert asp.session_of(session)["Title"] == "Renamed in the hub"
 
 
-async def test_r_tx_1_times_carry_the_seminar_zones_offset(asp) -> None:
+async def test_times_carry_the_seminar_zones_offset_r_tx_1(asp) -> None:
     await asp.connected()
     await asp.sync()
     session = asp.eligible()[0][0]
@@ -99,7 +99,7 @@ async def test_r_tx_1_times_carry_the_seminar_zones_offset(asp) -> None:
     assert row["Start"] == session.starts_at.isoformat(timespec="seconds")
 
 
-async def test_r_map_8_time_zone_check_compares_the_seminars_zone(asp) -> None:
+async def test_time_zone_check_compares_the_seminars_zone_r_map_8(asp) -> None:
     asp.add_event()
     await asp.connect()
     tokyo = asp.state.add_seminar(asp.site, "Tokyo stage", timezone="Asia/Tokyo")
@@ -115,7 +115,7 @@ async def test_r_map_8_time_zone_check_compares_the_seminars_zone(asp) -> None:
     assert asp.writes() == 0
 
 
-async def test_r_tx_3_format_without_matching_type_is_sent_as_session_with_a_note(
+async def test_format_without_matching_type_is_sent_as_session_with_a_note_r_tx_3(
     asp,
 ) -> None:
     keynote = asp.state.seed(asp.seminar, "sessiontypes", Name="keynote")
@@ -135,7 +135,7 @@ async def test_r_tx_3_format_without_matching_type_is_sent_as_session_with_a_not
     assert len(asp.state.records["sessiontypes"]) == 2  # never created
 
 
-async def test_r_tx_4_streams_carry_tag_colours_and_follow_a_colour_change(
+async def test_streams_carry_tag_colours_and_follow_a_colour_change_r_tx_4(
     asp,
 ) -> None:
     await asp.connected()
@@ -161,7 +161,7 @@ async def test_r_tx_4_streams_carry_tag_colours_and_follow_a_colour_change(
     assert len(asp.state.records["streams"]) == len(used)
 
 
-async def test_r_tx_4_streams_already_there_are_adopted_by_name(asp) -> None:
+async def test_streams_already_there_are_adopted_by_name_r_tx_4(asp) -> None:
     existing = asp.state.seed(asp.seminar, "streams", Name="ai", Colour="#000000")
     await asp.connected(sessions=30)
     await asp.sync()
@@ -170,7 +170,7 @@ async def test_r_tx_4_streams_already_there_are_adopted_by_name(asp) -> None:
     assert ai[0]["Colour"] == "#7C3AED"
 
 
-async def test_r_tx_6_a_slug_the_seminar_lacks_is_not_sent_and_reported(asp) -> None:
+async def test_a_slug_the_seminar_lacks_is_not_sent_and_reported_r_tx_6(asp) -> None:
     asp.state.remove_custom_field(asp.seminar, "panel-moderator")
     await asp.connected(sessions=20)
 
@@ -185,7 +185,7 @@ async def test_r_tx_6_a_slug_the_seminar_lacks_is_not_sent_and_reported(asp) -> 
     assert notes(run).count(lacking) == len(with_moderators)
 
 
-async def test_r_tx_6_slugs_present_are_filled(asp) -> None:
+async def test_slugs_present_are_filled_r_tx_6(asp) -> None:
     await asp.connected(sessions=20)
     await asp.sync()
     content = asp.content()
@@ -206,7 +206,7 @@ async def test_r_tx_6_slugs_present_are_filled(asp) -> None:
             assert custom["sessionboard-content"] == newest.url
 
 
-async def test_r_fld_1_an_added_pair_reaches_asp_and_a_missing_slug_is_reported_r_fld_2(
+async def test_an_added_pair_reaches_asp_and_a_missing_slug_is_reported_r_fld_2_r_fld_1(
     asp,
 ) -> None:
     asp.state.add_custom_field(asp.seminar, "language", "Language")
@@ -229,7 +229,7 @@ async def test_r_fld_1_an_added_pair_reaches_asp_and_a_missing_slug_is_reported_
     assert notes(run).count(gone) == len(asp.eligible()[0])
 
 
-async def test_r_elig_4_a_session_without_client_session_id_is_skipped(asp) -> None:
+async def test_a_session_without_client_session_id_is_skipped_r_elig_4(asp) -> None:
     asp.add_event()
     await asp.connect()
     await asp.map()
@@ -245,7 +245,7 @@ async def test_r_elig_4_a_session_without_client_session_id_is_skipped(asp) -> N
     assert str(session.id) not in ours
 
 
-async def test_r_sync_4_a_deactivated_session_is_not_touched_again(asp) -> None:
+async def test_a_deactivated_session_is_not_touched_again_r_sync_4(asp) -> None:
     await asp.connected()
     await asp.sync()
     session = asp.eligible()[0][0]
@@ -266,7 +266,7 @@ async def test_r_sync_4_a_deactivated_session_is_not_touched_again(asp) -> None:
     assert asp.session_of(session)["isActive"] is False
 
 
-async def test_r_sync_4_a_session_an_admin_removed_for_good_is_not_recreated(
+async def test_a_session_an_admin_removed_for_good_is_not_recreated_r_sync_4(
     asp,
 ) -> None:
     await asp.connected()
@@ -284,7 +284,7 @@ async def test_r_sync_4_a_session_an_admin_removed_for_good_is_not_recreated(
     assert str(session.id) not in ours
 
 
-async def test_r_sync_7_a_5xx_after_the_write_creates_no_duplicate(asp) -> None:
+async def test_a_5xx_after_the_write_creates_no_duplicate_r_sync_7(asp) -> None:
     await asp.connected()
     asp.sim.faults.fail_after_next(2, status=502, match="POST /seminars/{seminar}/sessions")
     asp.sim.faults.fail_after_next(status=500, match="POST /speakers")
@@ -296,7 +296,7 @@ async def test_r_sync_7_a_5xx_after_the_write_creates_no_duplicate(asp) -> None:
     asp.assert_all_on_asp_once()
 
 
-async def test_r_sync_7_a_lost_answer_creates_no_duplicate(asp) -> None:
+async def test_a_lost_answer_creates_no_duplicate_r_sync_7(asp) -> None:
     await asp.connected()
     asp.sim.faults.lose_next(match="POST /seminars/{seminar}/sessions")
 
@@ -306,7 +306,7 @@ async def test_r_sync_7_a_lost_answer_creates_no_duplicate(asp) -> None:
     asp.assert_all_on_asp_once()
 
 
-async def test_r_int_6_a_speaker_already_on_the_site_is_updated_not_duplicated(
+async def test_a_speaker_already_on_the_site_is_updated_not_duplicated_r_int_6(
     asp,
 ) -> None:
     asp.add_event()
@@ -326,7 +326,7 @@ async def test_r_int_6_a_speaker_already_on_the_site_is_updated_not_duplicated(
     assert emails.count(str(speaker.email).lower()) == 1
 
 
-async def test_r_sync_5_expired_token_is_refreshed_once(asp) -> None:
+async def test_expired_token_is_refreshed_once_r_sync_5(asp) -> None:
     await asp.connected()
     asp.state.knobs.token_ttl_s = 3600
     asp.state.expire_tokens()  # no token survives: the first call gets a 401, then a new one
@@ -335,7 +335,7 @@ async def test_r_sync_5_expired_token_is_refreshed_once(asp) -> None:
     asp.assert_all_on_asp_once()
 
 
-async def test_r_sync_8_429_is_waited_out(asp) -> None:
+async def test_429_is_waited_out_r_sync_8(asp) -> None:
     await asp.connected()
     asp.sim.faults.fail_next(2, status=429, match="POST /seminars/{seminar}/sessions")
 
@@ -346,7 +346,7 @@ async def test_r_sync_8_429_is_waited_out(asp) -> None:
     asp.assert_all_on_asp_once()
 
 
-async def test_r_fld_1_a_speaker_pair_fills_a_site_speaker_custom_field(asp) -> None:
+async def test_a_speaker_pair_fills_a_site_speaker_custom_field_r_fld_1(asp) -> None:
     asp.state.add_speaker_custom_field(asp.site, "speaker-tags", "Tags")
     await asp.connected(sessions=30)
     assert asp.mapping is not None
@@ -363,7 +363,7 @@ async def test_r_fld_1_a_speaker_pair_fills_a_site_speaker_custom_field(asp) -> 
         assert custom.get("speaker-tags", "") == ", ".join(t.name for t in speaker.tags)
 
 
-async def test_r_fld_1_a_removed_pair_leaves_that_attribute_alone_on_asp(asp) -> None:
+async def test_a_removed_pair_leaves_that_attribute_alone_on_asp_r_fld_1(asp) -> None:
     await asp.connected()
     await asp.sync()
     session = next(s for s in asp.eligible()[0] if asp.session_of(s)["Speakers"])
@@ -383,7 +383,7 @@ async def test_r_fld_1_a_removed_pair_leaves_that_attribute_alone_on_asp(asp) ->
     assert row["Speakers"] == speakers_before
 
 
-async def test_r_tx_4_a_stream_deleted_on_asp_is_created_again_when_its_colour_changes(
+async def test_a_stream_deleted_on_asp_is_created_again_when_its_colour_changes_r_tx_4(
     asp,
 ) -> None:
     await asp.connected()
@@ -404,7 +404,7 @@ async def test_r_tx_4_a_stream_deleted_on_asp_is_created_again_when_its_colour_c
     assert "was deleted on ASP Events; created again" in notes(run)
 
 
-async def test_r_tx_6_levels_are_sent_as_option_values_and_unknown_ones_noted(asp) -> None:
+async def test_levels_are_sent_as_option_values_and_unknown_ones_noted_r_tx_6(asp) -> None:
     options = [("lvl-1", "Beginner"), ("advanced", "Expert")]
     asp.state.add_custom_field(asp.seminar, "levels-checkbox", "Levels", "checkbox", options)
     await asp.connected(sessions=30)
@@ -421,7 +421,7 @@ async def test_r_tx_6_levels_are_sent_as_option_values_and_unknown_ones_noted(as
     assert notes(run).count(lacking) == len(middle) > 0
 
 
-async def test_r_sync_9_a_dry_run_writes_nothing(asp) -> None:
+async def test_a_dry_run_writes_nothing_r_sync_9(asp) -> None:
     await asp.connected()
 
     run = await asp.sync(dry_run=True)
@@ -431,7 +431,7 @@ async def test_r_sync_9_a_dry_run_writes_nothing(asp) -> None:
     assert run.report["counts"]["sessions"]["created"] == len(asp.eligible()[0])
 
 
-async def test_r_sync_2_one_session_with_its_speakers_and_taxonomy(asp) -> None:
+async def test_one_session_with_its_speakers_and_taxonomy_r_sync_2(asp) -> None:
     await asp.connected()
     session = next(s for s in asp.eligible()[0] if s.people and s.tags)
 

@@ -103,7 +103,7 @@ def test_lists_are_sent_with_brackets_and_an_empty_list_clears() -> None:
     ]
 
 
-async def test_r_int_2_a_wrong_key_is_auth_failed(wire: Wire) -> None:
+async def test_a_wrong_key_is_auth_failed_r_int_2(wire: Wire) -> None:
     with pytest.raises(AuthFailed, match="ExpoPlatform refused the API key"):
         await wire.connector("wrong").event()
 
@@ -122,13 +122,13 @@ async def test_non_fatal_setter_errors_become_notes(wire: Wire) -> None:
     assert resolved.notes == ("ExpoPlatform: Unknown parameter: nickname",)
 
 
-async def test_r_spk_1_a_contact_with_another_external_id_clashes(wire: Wire) -> None:
+async def test_a_contact_with_another_external_id_clashes_r_spk_1(wire: Wire) -> None:
     wire.sim.state.add_contact(wire.event, "ada@example.com", "Ada", "Other", external_id="x")
     with pytest.raises(Clash, match="another record's id"):
         await wire.connector().create(_speaker())
 
 
-async def test_r_sync_7_our_own_contact_is_updated_not_created_again(wire: Wire) -> None:
+async def test_our_own_contact_is_updated_not_created_again_r_sync_7(wire: Wire) -> None:
     connector = wire.connector()
     item = _speaker()
     first = await connector.create(item)
@@ -142,7 +142,7 @@ async def test_find_by_email_only_returns_a_contact_of_ours(wire: Wire) -> None:
     assert await wire.connector().find(_speaker()) is None
 
 
-async def test_r_sync_4_update_of_an_unknown_id_is_remote_not_found(wire: Wire) -> None:
+async def test_update_of_an_unknown_id_is_remote_not_found_r_sync_4(wire: Wire) -> None:
     entry = LedgerEntry("speakers", uuid.uuid4(), LedgerState.SYNCED, partner_id="999999")
     with pytest.raises(RemoteNotFound):
         await wire.connector().update(_speaker(), entry)

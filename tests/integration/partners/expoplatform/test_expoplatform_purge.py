@@ -14,7 +14,7 @@ from agendasync.sync.retry import RetryPolicy
 from conftest import ExpoWorld
 
 
-async def test_r_map_6_removing_the_mapping_deletes_what_it_created_and_keeps_what_it_adopted(
+async def test_removing_the_mapping_deletes_what_it_created_and_keeps_what_it_adopted_r_map_6(
     expo: ExpoWorld,
 ) -> None:
     await expo.connected()
@@ -48,7 +48,7 @@ async def test_r_map_6_removing_the_mapping_deletes_what_it_created_and_keeps_wh
     assert [e.partner_id for e in left.values()] == [str(kept["id"])]
 
 
-async def test_r_map_6_a_partner_outage_keeps_the_mapping_so_removing_can_be_tried_again(
+async def test_a_partner_outage_keeps_the_mapping_so_removing_can_be_tried_again_r_map_6(
     expo: ExpoWorld,
 ) -> None:
     await expo.connected()

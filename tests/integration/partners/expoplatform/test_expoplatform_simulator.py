@@ -150,7 +150,7 @@ async def test_setter_looks_up_by_external_id_then_email_and_creates_on_a_miss(a
     assert len(sim.state.records(event, "accounts")) == 2
 
 
-async def test_r_spk_1_duplicate_email_is_refused_case_insensitively(api: Api) -> None:
+async def test_duplicate_email_is_refused_case_insensitively_r_spk_1(api: Api) -> None:
     http, sim, event = api
     sim.state.add_contact(event, "Ann@x.example", "Ann", "UI")
     answer = await http.post(

@@ -37,19 +37,19 @@ def _by_external_id(expo: ExpoWorld, table: str) -> dict[str, dict[str, object]]
 # --- connecting (R-INT-2, R-INT-3) ------------------------------------------------------------
 
 
-async def test_r_int_2_connect_names_a_refused_key(expo: ExpoWorld) -> None:
+async def test_connect_names_a_refused_key_r_int_2(expo: ExpoWorld) -> None:
     expo.add_event()
     with pytest.raises(IntegrationError, match="ExpoPlatform refused the credentials"):
         await expo.connect(key="not-the-key")
 
 
-async def test_r_int_2_connect_names_an_unreachable_host(expo: ExpoWorld) -> None:
+async def test_connect_names_an_unreachable_host_r_int_2(expo: ExpoWorld) -> None:
     expo.add_event()
     with pytest.raises(IntegrationError, match=r"could not be reached at http://127\.0\.0\.1:"):
         await expo.connect(base_url=f"http://127.0.0.1:{free_port()}")
 
 
-async def test_r_int_2_connect_says_when_the_url_is_not_an_expoplatform_api(
+async def test_connect_says_when_the_url_is_not_an_expoplatform_api_r_int_2(
     expo: ExpoWorld, not_expoplatform: str
 ) -> None:
     expo.add_event()
@@ -57,7 +57,7 @@ async def test_r_int_2_connect_says_when_the_url_is_not_an_expoplatform_api(
         await expo.connect(base_url=not_expoplatform)
 
 
-async def test_r_int_3_base_url_is_normalised_and_events_listed(expo: ExpoWorld) -> None:
+async def test_base_url_is_normalised_and_events_listed_r_int_3(expo: ExpoWorld) -> None:
     expo.add_event()
     connected = await expo.connect(base_url=f"  {expo.url}/ .")
     assert connected.integration.base_url == expo.url
@@ -109,7 +109,7 @@ async def test_multi_track_session_sends_the_first_track_and_says_so(expo: ExpoW
     assert noted == {str(s.id) for s in several}
 
 
-async def test_r_sync_3_resync_without_changes_writes_nothing(expo: ExpoWorld) -> None:
+async def test_resync_without_changes_writes_nothing_r_sync_3(expo: ExpoWorld) -> None:
     await expo.connected()
     await expo.sync()
     before = dict(expo.state.stats.calls)
@@ -121,7 +121,7 @@ async def test_r_sync_3_resync_without_changes_writes_nothing(expo: ExpoWorld) -
     assert run.report["counts"]["sessions"]["updated"] == 0
 
 
-async def test_r_sync_3_one_edit_makes_one_write(expo: ExpoWorld) -> None:
+async def test_one_edit_makes_one_write_r_sync_3(expo: ExpoWorld) -> None:
     await expo.connected()
     await expo.sync()
     sessions, _ = expo.eligible()
@@ -138,7 +138,7 @@ async def test_r_sync_3_one_edit_makes_one_write(expo: ExpoWorld) -> None:
     assert _by_external_id(expo, "sessions")[str(edited.id)]["name"] == "Edited in the hub"
 
 
-async def test_r_tx_7_renamed_track_is_renamed_on_expoplatform(expo: ExpoWorld) -> None:
+async def test_renamed_track_is_renamed_on_expoplatform_r_tx_7(expo: ExpoWorld) -> None:
     await expo.connected()
     await expo.sync()
     content = expo.content()
@@ -162,7 +162,7 @@ async def test_r_tx_7_renamed_track_is_renamed_on_expoplatform(expo: ExpoWorld) 
 # --- rules of ExpoPlatform ------------------------------------------------------------------
 
 
-async def test_r_spk_1_contact_made_in_expoplatform_clashes_and_is_skipped(
+async def test_contact_made_in_expoplatform_clashes_and_is_skipped_r_spk_1(
     expo: ExpoWorld,
 ) -> None:
     await expo.connected()
@@ -186,7 +186,7 @@ async def test_r_spk_1_contact_made_in_expoplatform_clashes_and_is_skipped(
     assert run.report["counts"]["speakers"]["failed"] == 0
 
 
-async def test_r_spk_1_clash_is_tried_again_once_the_contact_is_gone(expo: ExpoWorld) -> None:
+async def test_clash_is_tried_again_once_the_contact_is_gone_r_spk_1(expo: ExpoWorld) -> None:
     await expo.connected()
     _, speakers = expo.eligible()
     taken = speakers[0]
@@ -201,7 +201,7 @@ async def test_r_spk_1_clash_is_tried_again_once_the_contact_is_gone(expo: ExpoW
     assert str(taken.id) in _by_external_id(expo, "accounts")
 
 
-async def test_r_tx_2_missing_language_is_sent_as_english_and_noted(expo: ExpoWorld) -> None:
+async def test_missing_language_is_sent_as_english_and_noted_r_tx_2(expo: ExpoWorld) -> None:
     expo.state.set_languages(["German"])
     await expo.connected()
     sessions, _ = expo.eligible()
@@ -218,7 +218,7 @@ async def test_r_tx_2_missing_language_is_sent_as_english_and_noted(expo: ExpoWo
     assert "language French is not on ExpoPlatform; sent in English" in notes
 
 
-async def test_r_elig_2_a_session_that_started_is_not_sent(expo: ExpoWorld) -> None:
+async def test_a_session_that_started_is_not_sent_r_elig_2(expo: ExpoWorld) -> None:
     await expo.connected()
     sessions, _ = expo.eligible()
     content = expo.content()
@@ -235,7 +235,7 @@ async def test_r_elig_2_a_session_that_started_is_not_sent(expo: ExpoWorld) -> N
 
 
 @pytest.mark.parametrize("endpoint", ["POST /session/set", "POST /account/set"])
-async def test_r_sync_7_a_500_after_the_write_creates_nothing_twice(
+async def test_a_500_after_the_write_creates_nothing_twice_r_sync_7(
     expo: ExpoWorld, endpoint: str
 ) -> None:
     await expo.connected()
@@ -250,7 +250,7 @@ async def test_r_sync_7_a_500_after_the_write_creates_nothing_twice(
     assert run.status == "succeeded"
 
 
-async def test_r_sync_7_a_lost_answer_creates_nothing_twice(expo: ExpoWorld) -> None:
+async def test_a_lost_answer_creates_nothing_twice_r_sync_7(expo: ExpoWorld) -> None:
     await expo.connected()
     expo.sim.faults.lose_next(match="POST /session/set")
 
@@ -261,7 +261,7 @@ async def test_r_sync_7_a_lost_answer_creates_nothing_twice(expo: ExpoWorld) -> 
 
 
 @pytest.mark.parametrize("inside_200", [False, True])
-async def test_r_sync_4_a_session_deleted_on_expoplatform_is_not_created_again(
+async def test_a_session_deleted_on_expoplatform_is_not_created_again_r_sync_4(
     expo: ExpoWorld, inside_200: bool
 ) -> None:
     await expo.connected()
@@ -283,7 +283,7 @@ async def test_r_sync_4_a_session_deleted_on_expoplatform_is_not_created_again(
     assert again.report["counts"]["sessions"]["created"] == 0
 
 
-async def test_r_int_6_reconnect_and_remap_updates_without_duplicates(expo: ExpoWorld) -> None:
+async def test_reconnect_and_remap_updates_without_duplicates_r_int_6(expo: ExpoWorld) -> None:
     await expo.connected()
     await expo.sync()
     disconnect(expo.store, org="Acme", partner_name="expoplatform")
@@ -299,7 +299,7 @@ async def test_r_int_6_reconnect_and_remap_updates_without_duplicates(expo: Expo
     assert len(expo.rows("accounts")) == len(speakers)
 
 
-async def test_r_int_6_contacts_with_our_external_id_are_adopted_never_clashed(
+async def test_contacts_with_our_external_id_are_adopted_never_clashed_r_int_6(
     expo: ExpoWorld,
 ) -> None:
     """Even with no memory of the earlier sync at all, our contacts are known by their
@@ -329,7 +329,7 @@ async def test_r_int_6_contacts_with_our_external_id_are_adopted_never_clashed(
         assert set(origins) == {"adopted"}
 
 
-async def test_r_sync_8_a_429_is_waited_out_as_retry_after_says(expo: ExpoWorld) -> None:
+async def test_a_429_is_waited_out_as_retry_after_says_r_sync_8(expo: ExpoWorld) -> None:
     await expo.connected(sessions=6)
     expo.sim.knobs.update(rate_limit=25, window_s=1.0)
 
@@ -342,7 +342,7 @@ async def test_r_sync_8_a_429_is_waited_out_as_retry_after_says(expo: ExpoWorld)
     assert sorted(_by_external_id(expo, "accounts")) == sorted(str(p.id) for p in speakers)
 
 
-async def test_r_map_8_a_partner_event_in_another_zone_stops_the_sync(expo: ExpoWorld) -> None:
+async def test_a_partner_event_in_another_zone_stops_the_sync_r_map_8(expo: ExpoWorld) -> None:
     expo.partner_event = expo.state.add_event(
         "Expo New York", timezone="America/New_York", start_date="2030-05-01"
     )

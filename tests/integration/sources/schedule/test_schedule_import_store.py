@@ -119,7 +119,7 @@ def test_round_trip_export_then_import_into_an_empty_event_gives_the_same_sessio
     assert all(s.status == "accepted" for s in imported.sessions)
 
 
-def test_r_sz_5_importing_the_same_file_again_creates_nothing_twice(
+def test_importing_the_same_file_again_creates_nothing_twice_r_sz_5(
     store: Store, org: Organisation
 ) -> None:
     target = _event(store, org, "pyconde", start=date(2026, 9, 1), days=2)
@@ -138,7 +138,7 @@ def test_r_sz_5_importing_the_same_file_again_creates_nothing_twice(
     assert _counts(store) == before
 
 
-def test_r_sz_5_sessions_gone_from_the_file_are_withdrawn_and_come_back(
+def test_sessions_gone_from_the_file_are_withdrawn_and_come_back_r_sz_5(
     store: Store, org: Organisation
 ) -> None:
     target = _event(store, org, "pyconde", start=date(2026, 9, 1), days=2)

@@ -554,7 +554,7 @@ async def test_times_are_placed_in_the_event_zone_r_sz_7(
     }
 
 
-async def test_r_sz_5_a_utc_session_running_past_midnight_of_the_last_day_is_in_r_sz_7(
+async def test_a_utc_session_running_past_midnight_of_the_last_day_is_in_r_sz_7_r_sz_5(
     store: Store, sim: SessionizeState, base_url: str
 ) -> None:
     event = make_event(store, start=date(2027, 5, 12), end=date(2027, 5, 12))

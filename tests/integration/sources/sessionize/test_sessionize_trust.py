@@ -48,7 +48,7 @@ OTHER = "othr2023"
 # --- R-SZ-9: another endpoint ----------------------------------------------------------------
 
 
-async def test_r_sz_9_another_endpoint_is_refused_naming_what_it_withdraws(
+async def test_another_endpoint_is_refused_naming_what_it_withdraws_r_sz_9(
     store: Store, sim: SessionizeState, base_url: str, event: Event
 ) -> None:
     sim.load(ENDPOINT, fixture("all_2024.json"))
@@ -79,7 +79,7 @@ async def test_r_sz_9_another_endpoint_is_refused_naming_what_it_withdraws(
     assert state_of(store, event)["sessions"] == before["sessions"]
 
 
-async def test_r_sz_9_replacing_withdraws_what_the_new_feed_lacks_and_says_so(
+async def test_replacing_withdraws_what_the_new_feed_lacks_and_says_so_r_sz_9(
     store: Store, sim: SessionizeState, base_url: str, event: Event
 ) -> None:
     sim.load(ENDPOINT, fixture("all_2024.json"))
@@ -142,7 +142,7 @@ def _renamed_asne(feed: dict[str, Any]) -> dict[str, Any]:
     return changed
 
 
-async def test_r_sz_10_a_changed_speaker_id_keeps_the_record_its_email_and_history(
+async def test_a_changed_speaker_id_keeps_the_record_its_email_and_history_r_sz_10(
     store: Store, sim: SessionizeState, base_url: str, event: Event
 ) -> None:
     feed = fixture_json("all_2024.json")
@@ -176,7 +176,7 @@ async def test_r_sz_10_a_changed_speaker_id_keeps_the_record_its_email_and_histo
     ) in report.warnings
 
 
-async def test_r_sz_10_a_speaker_already_in_the_hub_with_that_email_is_linked(
+async def test_a_speaker_already_in_the_hub_with_that_email_is_linked_r_sz_10(
     store: Store, sim: SessionizeState, base_url: str, event: Event
 ) -> None:
     hub = Speaker(first_name="Åse", last_name="Hub", email="ASNE@fjordtech.no", company="Fjord")
@@ -208,7 +208,7 @@ async def test_r_sz_10_a_speaker_already_in_the_hub_with_that_email_is_linked(
 # --- R-SZ-5: still in the feed, never withdrawn ----------------------------------------------
 
 
-async def test_r_sz_5_an_unscheduled_session_stays_flagged_with_its_speakers(
+async def test_an_unscheduled_session_stays_flagged_with_its_speakers_r_sz_5(
     store: Store, sim: SessionizeState, base_url: str, event: Event
 ) -> None:
     feed = fixture_json("all_2024.json")
@@ -254,7 +254,7 @@ async def test_r_sz_5_an_unscheduled_session_stays_flagged_with_its_speakers(
 # --- R-SZ-3: every room, every category item -------------------------------------------------
 
 
-async def test_r_sz_3_every_room_of_the_feed_is_imported_used_or_not(
+async def test_every_room_of_the_feed_is_imported_used_or_not_r_sz_3(
     store: Store, sim: SessionizeState, base_url: str, event: Event
 ) -> None:
     feed = fixture_json("all_2024.json")
@@ -276,7 +276,7 @@ async def test_r_sz_3_every_room_of_the_feed_is_imported_used_or_not(
     ]
 
 
-async def test_r_sz_3_a_second_format_or_language_becomes_a_tag_named_by_its_category(
+async def test_a_second_format_or_language_becomes_a_tag_named_by_its_category_r_sz_3(
     store: Store, sim: SessionizeState, base_url: str, event: Event
 ) -> None:
     feed = fixture_json("all_2024.json")
@@ -311,7 +311,7 @@ async def test_r_sz_3_a_second_format_or_language_becomes_a_tag_named_by_its_cat
 # --- R-SZ-2: speaker questions ---------------------------------------------------------------
 
 
-async def test_r_sz_2_speaker_questions_fill_company_role_phone_and_links(
+async def test_speaker_questions_fill_company_role_phone_and_links_r_sz_2(
     store: Store, sim: SessionizeState, base_url: str, event: Event
 ) -> None:
     feed = fixture_json("all_2024.json")
@@ -356,7 +356,7 @@ async def test_r_sz_2_speaker_questions_fill_company_role_phone_and_links(
 # --- R-SZ-11: placeholders -------------------------------------------------------------------
 
 
-async def test_r_sz_11_placeholders_are_flagged_never_synced_and_listed(
+async def test_placeholders_are_flagged_never_synced_and_listed_r_sz_11(
     store: Store, sim: SessionizeState, base_url: str, event: Event
 ) -> None:
     feed = fixture_json("all_2024.json")
@@ -439,7 +439,7 @@ async def test_r_sz_11_placeholders_are_flagged_never_synced_and_listed(
         ),
     ],
 )
-async def test_r_sz_4_empty_null_and_unreadable_answers_have_their_own_errors(
+async def test_empty_null_and_unreadable_answers_have_their_own_errors_r_sz_4(
     store: Store, sim: SessionizeState, base_url: str, event: Event, body: bytes, message: str
 ) -> None:
     sim.load(ENDPOINT, body)
@@ -450,7 +450,7 @@ async def test_r_sz_4_empty_null_and_unreadable_answers_have_their_own_errors(
     assert load(store, event).sessions == []
 
 
-async def test_r_sz_4_an_emails_view_not_found_says_the_main_feed_works(
+async def test_an_emails_view_not_found_says_the_main_feed_works_r_sz_4(
     store: Store, sim: SessionizeState, base_url: str, event: Event
 ) -> None:
     sim.load(ENDPOINT, fixture("all_2024.json"), emails_key="k3y")
@@ -468,7 +468,7 @@ async def test_r_sz_4_an_emails_view_not_found_says_the_main_feed_works(
 # --- hub edits of imported fields ------------------------------------------------------------
 
 
-async def test_r_sz_5_the_report_names_each_field_an_import_overwrote(
+async def test_the_report_names_each_field_an_import_overwrote_r_sz_5(
     store: Store, sim: SessionizeState, base_url: str, event: Event
 ) -> None:
     sim.load(ENDPOINT, fixture("all_2024.json"))

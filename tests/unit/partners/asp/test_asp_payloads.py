@@ -75,7 +75,7 @@ def _speaker(first: str = "Ada", **fields: Any) -> Speaker:
 # --- R-TX-1 ------------------------------------------------------------------------------------
 
 
-def test_r_tx_1_times_carry_the_zones_own_offset() -> None:
+def test_times_carry_the_zones_own_offset_r_tx_1() -> None:
     start, end, note = one_day_times(_at(10, 9, 30), _at(10, 10, 15), LONDON)
     assert (start, end, note) == ("2027-06-10T09:30:00+01:00", "2027-06-10T10:15:00+01:00", None)
     winter = one_day_times(
@@ -84,20 +84,20 @@ def test_r_tx_1_times_carry_the_zones_own_offset() -> None:
     assert winter[:2] == ("2027-12-01T09:00:00+00:00", "2027-12-01T10:00:00+00:00")
 
 
-def test_r_tx_1_instants_in_another_zone_are_sent_as_local_time() -> None:
+def test_instants_in_another_zone_are_sent_as_local_time_r_tx_1() -> None:
     start, end, _ = one_day_times(
         datetime(2027, 6, 10, 8, 30, tzinfo=UTC), datetime(2027, 6, 10, 9, tzinfo=UTC), LONDON
     )
     assert (start, end) == ("2027-06-10T09:30:00+01:00", "2027-06-10T10:00:00+01:00")
 
 
-def test_r_tx_1_several_days_keep_the_ends_clock_on_the_start_day() -> None:
+def test_several_days_keep_the_ends_clock_on_the_start_day_r_tx_1() -> None:
     start, end, note = one_day_times(_at(10, 9), _at(12, 17), LONDON)
     assert (start, end) == ("2027-06-10T09:00:00+01:00", "2027-06-10T17:00:00+01:00")
     assert note == "spans several days; sent as 2027-06-10 09:00-17:00"
 
 
-def test_r_tx_1_an_end_not_after_the_start_becomes_23_59() -> None:
+def test_an_end_not_after_the_start_becomes_23_59_r_tx_1() -> None:
     _, end, note = one_day_times(_at(10, 22), _at(11, 1), LONDON)
     assert end == "2027-06-10T23:59:00+01:00"
     assert note == "spans several days; sent as 2027-06-10 22:00-23:59"
@@ -106,7 +106,7 @@ def test_r_tx_1_an_end_not_after_the_start_becomes_23_59() -> None:
 # --- sessions ----------------------------------------------------------------------------------
 
 
-def test_r_tx_6_session_payload_holds_the_default_slugs() -> None:
+def test_session_payload_holds_the_default_slugs_r_tx_6() -> None:
     mod, chair, talker = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     session = _session(
         levels=[_item(TaxonomyKind.LEVEL, "Beginner")],
@@ -130,7 +130,7 @@ def test_r_tx_6_session_payload_holds_the_default_slugs() -> None:
     assert payload["ClientSessionId"] == "S1"
 
 
-def test_r_tx_3_the_format_name_is_sent_as_the_session_type_else_session() -> None:
+def test_the_format_name_is_sent_as_the_session_type_else_session_r_tx_3() -> None:
     keynote = _session(format=_item(TaxonomyKind.FORMAT, "Keynote"))
     assert session_item(keynote, LONDON, set()).payload["SessionTypeUuid"] == "Keynote"
     assert session_item(_session(), LONDON, set()).payload["SessionTypeUuid"] == "Session"
@@ -153,7 +153,7 @@ def test_only_eligible_speakers_are_referenced_in_order() -> None:
     ]
 
 
-def test_r_tx_4_streams_carry_their_colours() -> None:
+def test_streams_carry_their_colours_r_tx_4() -> None:
     item = stream_item(_item(TaxonomyKind.TAG, "AI", "#7c3aed"))
     assert item.payload == {"Name": "AI", "Colour": "#7C3AED"}
     assert item.lookup == (("name", "ai"),)
@@ -172,7 +172,7 @@ def test_speaker_payload_uses_asp_attribute_names() -> None:
 # --- eligibility and the whole transform -------------------------------------------------------
 
 
-def test_r_elig_4_a_session_without_client_session_id_is_skipped() -> None:
+def test_a_session_without_client_session_id_is_skipped_r_elig_4() -> None:
     session = _session(client_session_id=None)
     content = EventContent(event=EVENT, sessions=[session])
     selection = select(content, SPEC.eligibility, now=_at(1, 0))
@@ -195,7 +195,7 @@ def test_content_items_in_kind_order_with_streams_and_first_rooms() -> None:
     ]
 
 
-def test_r_fld_1_added_people_pairs_become_speaker_refs_and_removed_pairs_go() -> None:
+def test_added_people_pairs_become_speaker_refs_and_removed_pairs_go_r_fld_1() -> None:
     moderator = _speaker("Mo")
     session = _session(people=[SessionPerson(moderator.id, Role.MODERATOR)])
     content = EventContent(event=EVENT, sessions=[session], speakers=[moderator])

@@ -76,19 +76,19 @@ def _taxonomy(kind: TaxonomyKind, name: str) -> TaxonomyItem:
 # --- R-TX-1: one day, local HH:MM ------------------------------------------------------------
 
 
-def test_r_tx_1_one_day_sends_local_date_and_clock_times() -> None:
+def test_one_day_sends_local_date_and_clock_times_r_tx_1() -> None:
     assert one_day_clock(_at(12, 9), _at(12, 10, 30), BERLIN) == ("2027-05-12", "09:00", "10:30")
 
 
-def test_r_tx_1_session_across_midnight_ends_at_23_59() -> None:
+def test_session_across_midnight_ends_at_23_59_r_tx_1() -> None:
     assert one_day_clock(_at(12, 22), _at(13, 1), BERLIN) == ("2027-05-12", "22:00", "23:59")
 
 
-def test_r_tx_1_multi_day_session_keeps_the_end_clock_on_the_start_day() -> None:
+def test_multi_day_session_keeps_the_end_clock_on_the_start_day_r_tx_1() -> None:
     assert one_day_clock(_at(12, 10), _at(14, 12), BERLIN) == ("2027-05-12", "10:00", "12:00")
 
 
-def test_r_tx_1_session_times_are_in_the_event_zone_and_noted_when_several_days() -> None:
+def test_session_times_are_in_the_event_zone_and_noted_when_several_days_r_tx_1() -> None:
     session = _session(starts_at=datetime(2027, 5, 12, 7, tzinfo=UTC), ends_at=_at(13, 11))
     item = session_item(session, CONTENT, set())
     assert (item.payload["date"], item.payload["startTime"], item.payload["endTime"]) == (
@@ -102,16 +102,16 @@ def test_r_tx_1_session_times_are_in_the_event_zone_and_noted_when_several_days(
 # --- R-TX-2: languages travel as English names ----------------------------------------------
 
 
-def test_r_tx_2_language_code_becomes_its_english_name() -> None:
+def test_language_code_becomes_its_english_name_r_tx_2() -> None:
     assert language_name("de") == "German"
     assert language_name("FR") == "French"
 
 
-def test_r_tx_2_unknown_code_is_kept_for_the_connector_to_report() -> None:
+def test_unknown_code_is_kept_for_the_connector_to_report_r_tx_2() -> None:
     assert language_name("xx") == "XX"
 
 
-def test_r_tx_2_session_without_language_is_sent_in_english_and_noted() -> None:
+def test_session_without_language_is_sent_in_english_and_noted_r_tx_2() -> None:
     item = session_item(_session(language=None), CONTENT, set())
     assert item.payload["language"] == "English"
     assert item.notes == ("has no language; sent in English",)
@@ -244,7 +244,7 @@ def test_field_map_without_description_leaves_it_out() -> None:
 # --- R-ELIG-2 and the required format --------------------------------------------------------
 
 
-def test_r_elig_2_only_sessions_starting_in_the_future_are_eligible() -> None:
+def test_only_sessions_starting_in_the_future_are_eligible_r_elig_2() -> None:
     started = _session("Started", starts_at=_at(12, 9), ends_at=_at(12, 11))
     later = _session("Later", starts_at=_at(12, 11), ends_at=_at(12, 12))
     content = EventContent(event=EVENT, sessions=[started, later])
@@ -253,7 +253,7 @@ def test_r_elig_2_only_sessions_starting_in_the_future_are_eligible() -> None:
     assert [skip.reason for skip in selection.skipped] == ["already started (2027-05-12 09:00)"]
 
 
-def test_r_elig_3_session_without_format_is_left_out_naming_the_field() -> None:
+def test_session_without_format_is_left_out_naming_the_field_r_elig_3() -> None:
     content = EventContent(event=EVENT, sessions=[_session(format=None)])
     selection = select(content, SPEC.eligibility, now=_at(1, 0))
     assert [skip.reason for skip in selection.skipped] == ["missing required field: format"]

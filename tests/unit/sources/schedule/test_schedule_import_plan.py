@@ -120,7 +120,7 @@ def test_a_pretalx_schedule_json_becomes_sessions_in_the_event_zone_with_speaker
     )
 
 
-def test_r_sz_3_sessions_outside_the_event_dates_are_left_out_with_their_place() -> None:
+def test_sessions_outside_the_event_dates_are_left_out_with_their_place_r_sz_3() -> None:
     content = build_content()
     schedule = parse_schedule(_fixture("pretalx-schedule.json"), timezone="Europe/Berlin")
 
@@ -236,7 +236,7 @@ def _stored_after(content: EventContent, changes: EventContent) -> EventContent:
     )
 
 
-def test_r_sz_5_importing_the_same_file_again_changes_nothing() -> None:
+def test_importing_the_same_file_again_changes_nothing_r_sz_5() -> None:
     empty = _empty_like(build_content())
     schedule = parse_schedule(_fixture("pretalx-schedule.json"), timezone="Europe/Berlin")
     first = plan_schedule_import(empty, schedule, previous=Brought(), now=NOW)
@@ -251,7 +251,7 @@ def test_r_sz_5_importing_the_same_file_again_changes_nothing() -> None:
     assert again.brought == first.brought
 
 
-def test_r_sz_5_a_session_gone_from_the_file_is_withdrawn_and_restored_when_back() -> None:
+def test_a_session_gone_from_the_file_is_withdrawn_and_restored_when_back_r_sz_5() -> None:
     empty = _empty_like(build_content())
     full = parse_schedule(_fixture("pretalx-schedule.json"), timezone="Europe/Berlin")
     document = json.loads(_fixture("pretalx-schedule.json"))
@@ -393,7 +393,7 @@ def test_property_round_trip_keeps_sessions_times_rooms_tracks_and_speakers(
 
 
 @pytest.mark.parametrize("write", [schedule_json_text, schedule_xml])
-def test_r_sz_5_importing_the_events_own_export_into_it_changes_nothing(write: Any) -> None:
+def test_importing_the_events_own_export_into_it_changes_nothing_r_sz_5(write: Any) -> None:
     content = build_content()
     schedule = parse_schedule(write(content, url=URL).encode(), timezone="Europe/Berlin")
 

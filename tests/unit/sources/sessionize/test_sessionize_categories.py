@@ -201,7 +201,7 @@ def test_language_names_become_iso_codes_r_sz_2(name: str, code: str | None) -> 
     assert language_code(name) == code
 
 
-def test_r_sz_3_a_bilingual_session_keeps_its_second_language_as_a_tag() -> None:
+def test_a_bilingual_session_keeps_its_second_language_as_a_tag_r_sz_3() -> None:
     parsed = feed("all_2024.json")
     sessions = {s.id: s for s in parsed.sessions}
     english, deutsch = (
@@ -231,7 +231,7 @@ def test_r_sz_3_a_bilingual_session_keeps_its_second_language_as_a_tag() -> None
         ("Attending dinner?", None),
     ],
 )
-def test_r_sz_2_speaker_questions_name_the_field_they_fill(
+def test_speaker_questions_name_the_field_they_fill_r_sz_2(
     question: str, field: str | None
 ) -> None:
     assert question_field(question) == field
@@ -246,11 +246,11 @@ def test_r_sz_2_speaker_questions_name_the_field_they_fill(
         ("Which track does your session best fit into?", Dimension.TRACKS),
     ],
 )
-def test_r_sz_2_multi_choice_titles_default_to_tags(title: str, dimension: Dimension) -> None:
+def test_multi_choice_titles_default_to_tags_r_sz_2(title: str, dimension: Dimension) -> None:
     assert default_dimension(title) is dimension
 
 
-def test_r_sz_2_map_settings_read_title_equals_dimension() -> None:
+def test_map_settings_read_title_equals_dimension_r_sz_2() -> None:
     assert parse_map_setting("Session  format = format") == ("Session format", Dimension.FORMAT)
     assert parse_map_setting("A=B=ignore") == ("A=B", Dimension.IGNORE)
     assert parse_map_setting("Level=default") == ("Level", None)
@@ -260,7 +260,7 @@ def test_r_sz_2_map_settings_read_title_equals_dimension() -> None:
         parse_map_setting("Level")
 
 
-def test_r_sz_2_an_ignored_category_leaves_its_items_out() -> None:
+def test_an_ignored_category_leaves_its_items_out_r_sz_2() -> None:
     parsed = feed("all_2024.json")
     mapping = default_category_map(parsed.categories, overrides={"Level": "ignore"})
     talk = classify_session(next(s for s in parsed.sessions if s.id == "880001"), mapping)
