@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
+from functools import partial
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -86,26 +87,27 @@ def simulate(
         simulation.add_event(name, zone, today + timedelta(days=30), today + timedelta(days=32))
         for name, zone in (("DevConf Berlin", "Europe/Berlin"), ("DevConf London", "Europe/London"))
     ]
+    # Plain text, never wrapped: the commands it prints are copied as they are.
+    say = partial(console.print, markup=False, soft_wrap=True)
     with serve_in_thread(simulation.app, port=port) as url:
         base_url = simulation.base_url(url)
-        console.print(f"{spec.title} simulator at {base_url}", markup=False)
-        console.print(f"credentials: {credentials}", markup=False)
-        console.print(f"events: {', '.join(events)} (Ctrl-C stops it)", markup=False)
+        say(f"{spec.title} simulator at {base_url}")
+        say(f"credentials: {credentials}")
+        say(f"events: {', '.join(events)} (Ctrl-C stops it)")
         options = " ".join(f"--{name} {value}" for name, value in credentials.items())
-        console.print(
+        say(
             f"try: agendasync integrations connect {partner} --org ORG {options}"
             f" --base-url {base_url}",
-            markup=False,
         )
         params = simulation.mapping_params(events[0])
         if params:
             hint = " ".join(f"--param {k}={v}" for k, v in params.items())
-            console.print(f"and map with: {hint}", markup=False)
+            say(f"and map with: {hint}")
         try:
             while True:
                 time.sleep(3600)
         except KeyboardInterrupt:
-            console.print("stopped")
+            say("stopped")
 
 
 # --- integrations ------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ from agendasync.sync.select import Eligibility, Selection
 SPEC = PartnerSpec(
     name="expoplatform",
     title=TITLE,
-    credential_fields=(CredentialField("api_key", "API key"),),
+    credential_fields=(CredentialField("key", "API key"),),
     default_base_url=None,
     base_url_required=True,  # every customer has its own host
     actions=(
@@ -75,7 +75,7 @@ class ExpoPlatform:
     async def verify(
         self, http: httpx.AsyncClient, credentials: Mapping[str, str], base_url: str
     ) -> Sequence[PartnerEvent]:
-        client = ExpoClient(http, api_key=credentials["api_key"], base_url=base_url)
+        client = ExpoClient(http, api_key=credentials["key"], base_url=base_url)
         try:
             rows = await client.get("/event/getList")
         except RemoteNotFound as exc:
@@ -93,7 +93,7 @@ class ExpoPlatform:
         *,
         budget: Any,
     ) -> ExpoConnector:
-        client = ExpoClient(http, api_key=credentials["api_key"], base_url=base_url, budget=budget)
+        client = ExpoClient(http, api_key=credentials["key"], base_url=base_url, budget=budget)
         return ExpoConnector(client, target.partner_event_id)
 
 

@@ -298,7 +298,7 @@ class ExpoPlatformSimulation:
 
     def credentials(self) -> dict[str, str]:
         self.simulator.state.add_key(self.KEY)
-        return {"api_key": self.KEY}
+        return {"key": self.KEY}
 
     def base_url(self, server: str) -> str:
         return server  # the customer's host; paths add /api/v2

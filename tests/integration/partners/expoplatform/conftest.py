@@ -80,7 +80,7 @@ class ExpoWorld:
                 self.box,
                 org="Acme",
                 partner_name="expoplatform",
-                credentials={"api_key": key},
+                credentials={"key": key},
                 base_url=base_url or self.url,
                 http=http,
                 allow_private=True,  # the simulator is on loopback

@@ -43,7 +43,7 @@ class Wire:
 
     def connector(self, key: str = KEY) -> ExpoConnector:
         return ExpoPlatform().connector(
-            self.http, {"api_key": key}, self.url, Target(str(self.event)), budget=None
+            self.http, {"key": key}, self.url, Target(str(self.event)), budget=None
         )
 
 
