@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -51,12 +51,14 @@ class SlidingWindowBudget:
         margin_s: float = 0.02,
         max_wait_s: float | None = None,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.limit = limit
         self.window_s = window_s
         self.margin_s = margin_s
         self.max_wait_s = max_wait_s
         self.clock = clock
+        self.sleep = sleep
         self.spent = 0  # credits spent since this budget was made
         self._window: deque[Spend] = deque()
         self._used = 0
@@ -83,7 +85,7 @@ class SlidingWindowBudget:
                     return spend
                 wait = self._window[0].at + self.window_s - now + self.margin_s
                 waited = _wait_allowed(waited, wait, self.max_wait_s)
-                await asyncio.sleep(wait)
+                await self.sleep(wait)
 
     def settle(self, spend: Spend) -> None:
         """The call answered: its credits count from now (the partner counted them earlier)."""

@@ -1,6 +1,7 @@
 """R-SYNC-8: a partner's rate budget is spent without ever being refused for it.
 
-Time is a fake clock; `asyncio.sleep` as the budget module sees it advances that clock.
+Time is a fake clock, and the budget's sleep advances it (injected: a patched `asyncio.sleep`
+would be advanced by every other event loop of the process too, such as a server's thread).
 """
 
 from __future__ import annotations
@@ -29,14 +30,14 @@ class FakeTime:
 
 
 @pytest.fixture
-def fake_time(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
-    fake = FakeTime()
-    monkeypatch.setattr("agendasync.sync.budget.asyncio.sleep", fake.sleep)
-    return fake
+def fake_time() -> FakeTime:
+    return FakeTime()
 
 
 def _budget(fake_time: FakeTime, limit: int = 3) -> SlidingWindowBudget:
-    return SlidingWindowBudget(limit, WINDOW_S, margin_s=MARGIN_S, clock=fake_time.clock)
+    return SlidingWindowBudget(
+        limit, WINDOW_S, margin_s=MARGIN_S, clock=fake_time.clock, sleep=fake_time.sleep
+    )
 
 
 async def test_spends_up_to_the_limit_without_waiting_r_sync_8(fake_time: FakeTime) -> None:
