@@ -152,7 +152,8 @@ def export_event(event: str, app: App, principal: Caller) -> EventDocument:
 @router.get(
     "/events/{event}/mappings",
     tags=["mappings"],
-    summary="The partners this event is mapped to (a sync needs one)",  # R-MAP-3
+    # R-MAP-3
+    summary="The partners this event is mapped to (a sync needs one)",
 )
 def event_mappings(event: str, app: App, principal: Caller) -> list[MappingOut]:
     with app.store.transaction() as connection:

@@ -81,7 +81,8 @@ class _SyncAction:
 
 
 def _sync_actions(connection: Connection, event: Event, action: str) -> list[_SyncAction]:
-    """One per partner this event is mapped to and that syncs `action`."""  # R-MAP-3
+    """One per partner this event is mapped to and that syncs `action`."""
+    # R-MAP-3
     integrations = {i.id: i.partner for i in repo.list_integrations(connection, event.org_id)}
     actions = []
     for mapping in repo.list_mappings(connection, event_id=event.id):
@@ -231,7 +232,8 @@ async def preview(
     partner: str,
     action: str = "content",
 ) -> Response:
-    """A dry run: what a sync would create, update and skip, and why."""  # R-SYNC-9
+    """A dry run: what a sync would create, update and skip, and why."""
+    # R-SYNC-9
     with app.store.transaction() as connection:
         found, context = _event_context(connection, principal, event, "runs")
         try:
@@ -366,7 +368,8 @@ def save_category_map(
     principal: User,
     category_map: Annotated[str, Form()] = "",
 ) -> Response:
-    """The Sessionize category map, one `TITLE=DIMENSION` a line (R-SZ-2)."""
+    """The Sessionize category map, one `TITLE=DIMENSION` a line."""
+    # R-SZ-2
     page = f"/events/{event}/settings/sessionize"
     try:
         settings = [parse_map_setting(line) for line in category_map.splitlines() if line.strip()]
@@ -393,8 +396,9 @@ async def sync_sessionize(
     """Sync Sessionize: import the feed now (a large one takes seconds) and show its report.
 
     Another endpoint than the one the event was imported from is refused; the page then asks
-    to confirm, naming how many records replacing withdraws, and posts `replace` (R-SZ-9).
+    to confirm, naming how many records replacing withdraws, and posts `replace`.
     """
+    # R-SZ-9
     with app.store.transaction() as connection:
         found = access.event(connection, principal, event, Access.WRITE)
     try:
