@@ -383,7 +383,8 @@ def get_taxonomy_item(event: str, item_id: uuid.UUID, app: App, principal: Calle
 @router.patch(
     "/events/{event}/taxonomy/{item_id}",
     tags=["taxonomy"],
-    summary="Rename or recolour (a renamed item is renamed on partners too)",  # R-TX-7
+    # R-TX-7
+    summary="Rename or recolour (a renamed item is renamed on partners too)",
 )
 def patch_taxonomy_item(
     event: str, item_id: uuid.UUID, body: TaxonomyPatch, app: App, principal: Caller

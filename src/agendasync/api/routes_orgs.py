@@ -285,7 +285,8 @@ async def partner_events(
 @router.delete(
     "/orgs/{org}/integrations/{partner}",
     tags=["integrations"],
-    summary="Disconnect: removes every mapping of it; data on the partner stays",  # R-INT-5
+    # R-INT-5
+    summary="Disconnect: removes every mapping of it; data on the partner stays",
 )
 def disconnect(org: str, partner: str, app: App, principal: Caller) -> DisconnectedOut:
     with app.store.transaction() as connection:
@@ -319,7 +320,8 @@ def mappings_out(
     "/orgs/{org}/mappings",
     tags=["mappings"],
     status_code=status.HTTP_201_CREATED,
-    summary="Map a partner event to one of our events",  # R-MAP-1, R-MAP-2
+    # R-MAP-1, R-MAP-2
+    summary="Map a partner event to one of our events",
 )
 async def add_mapping(org: str, body: MappingIn, app: App, principal: Caller) -> MappingOut:
     with app.store.transaction() as connection:
@@ -357,7 +359,8 @@ def _org_mapping(connection: Connection, org_id: uuid.UUID, mapping_id: uuid.UUI
 @router.patch(
     "/orgs/{org}/mappings/{mapping_id}",
     tags=["mappings"],
-    summary="Switch continuous sync on or off",  # R-MAP-4
+    # R-MAP-4
+    summary="Switch continuous sync on or off",
 )
 def patch_mapping(
     org: str, mapping_id: uuid.UUID, body: MappingPatch, app: App, principal: Caller
@@ -374,7 +377,8 @@ def patch_mapping(
     "/orgs/{org}/mappings/{mapping_id}",
     tags=["mappings"],
     status_code=status.HTTP_204_NO_CONTENT,
-    summary="Remove a mapping; the integration and other mappings stay",  # R-MAP-5
+    # R-MAP-5
+    summary="Remove a mapping; the integration and other mappings stay",
 )
 async def remove_mapping(org: str, mapping_id: uuid.UUID, app: App, principal: Caller) -> Response:
     with app.store.transaction() as connection:
