@@ -1,160 +1,26 @@
-"""The admin pages in a real browser: Debian's Chromium driven by Playwright, the app and a
-Swoogo simulator (and a Sessionize one) served on loopback.
-
-The flow is the seeds' (002: Swoogo, 003: the portal, 004: Sessionize): sign in, connect
-Swoogo (a wrong secret first), map an event, sync to Swoogo and see the flash messages and the
-report, preview a sync, sync sponsors, open a speaker's portal, import from Sessionize, remove
-the mapping, disconnect. A screenshot of every page is saved under the test's output folder
-(`AGENDASYNC_SCREENSHOTS` chooses another, to look at them).
-
-Skipped when /usr/bin/chromium is missing, except under CI (`CI` set), where that fails.
+"""The admin pages in a real browser, following the seeds' flow (002: Swoogo, 003: the portal,
+004: Sessionize): sign in, connect Swoogo (a wrong secret first), map an event, sync to Swoogo
+and see the flash messages and the report, preview a sync, sync sponsors, open a speaker's
+portal, import from Sessionize, remove the mapping, disconnect; then the same pages on a phone.
 """
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date, timedelta
-from pathlib import Path
 
-import pytest
-from argon2 import PasswordHasher
-from cryptography.fernet import Fernet
-
-from agendasync.domain.accounts import Role
-from agendasync.domain.models import Event
-from agendasync.partners.swoogo.simulator import SwoogoSimulator
-from agendasync.server import create_app
-from agendasync.services.accounts import Accounts
-from agendasync.services.context import WebSettings
-from agendasync.simulators import pictures as image_host
-from agendasync.simulators.server import serve_in_thread
-from agendasync.sources.demo_data import demo_event
-from agendasync.sources.eventfile import import_document
-from agendasync.sources.sessionize.simulator import SessionizeState
-from agendasync.sources.sessionize.simulator import create_app as sessionize_app
-from agendasync.store import Store
-from agendasync.store.events import create_organisation, save_event
-from agendasync.store.secrets import SecretBox
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-if not CHROMIUM.exists():
-    if os.environ.get("CI"):
-        pytest.fail(f"{CHROMIUM} is required under CI (make browser installs it)")
-    pytest.skip(f"{CHROMIUM} is not installed (make browser)", allow_module_level=True)
-
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
-
-EMAIL, PASSWORD = "admin@example.com", "correct horse battery"
-SESSIONIZE_ID = "jl4ktls0"
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "sessionize"
-
-
-@dataclass
-class Site:
-    url: str
-    swoogo: SwoogoSimulator
-    swoogo_url: str
-    partner_event: int
-
-
-@pytest.fixture
-def site(tmp_path: Path) -> Iterator[Site]:
-    store = Store(f"sqlite:///{tmp_path / 'pages.db'}")
-    box = SecretBox([Fernet.generate_key().decode()])
-    swoogo = SwoogoSimulator()
-    swoogo.state.add_credentials("demo-key", "demo-secret")
-    in_a_month = date.today() + timedelta(days=30)
-    partner_event = swoogo.state.add_event(
-        "DevConf on Swoogo", timezone="Europe/Berlin", start_date=str(in_a_month)
-    )
-    sessionize = SessionizeState()
-    sessionize.load(SESSIONIZE_ID, (FIXTURES / "all_2024.json").read_bytes())
-    # A cheap hash: the test is about the pages, not about argon2's cost.
-    accounts = Accounts(store, hasher=PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-    with (
-        serve_in_thread(image_host.create_app()) as pictures,
-        serve_in_thread(swoogo) as swoogo_url,
-        serve_in_thread(sessionize_app(sessionize)) as sessionize_url,
-    ):
-        with store.transaction() as connection:
-            org = create_organisation(connection, "Acme Events")
-            document = demo_event(slug="devconf", sessions=14, today=in_a_month, pictures=pictures)
-            import_document(connection, document, org=org)
-            # Sessionize's sample schedule is in May 2027: a meetup on those days imports it.
-            save_event(
-                connection,
-                Event(
-                    org_id=org.id,
-                    slug="meetup-2027",
-                    name="Meetup May 2027",
-                    timezone="Europe/Berlin",
-                    start_date=date(2027, 5, 11),
-                    end_date=date(2027, 5, 13),
-                ),
-            )
-        accounts.create_user(EMAIL, PASSWORD, org="acme-events", role=Role.ADMIN)
-        # The simulators run on loopback: the operator's allowance, given explicitly.
-        settings = WebSettings(sessionize_base_url=sessionize_url, allow_private_partner_urls=True)
-        app = create_app(store, box, settings=settings, accounts=accounts)
-        with serve_in_thread(app) as url:
-            yield Site(url, swoogo, swoogo_url, partner_event)
-    store.close()
-
-
-def _browser_page(width: int, height: int) -> Iterator[Page]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        context = browser.new_context(viewport={"width": width, "height": height})
-        context.set_default_timeout(10_000)
-        yield context.new_page()
-        browser.close()
-
-
-@pytest.fixture
-def page() -> Iterator[Page]:
-    yield from _browser_page(1280, 860)
-
-
-PHONE = (390, 844)
-
-
-@pytest.fixture
-def phone() -> Iterator[Page]:
-    yield from _browser_page(*PHONE)
-
-
-class Screenshots:
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.count = 0
-
-    def __call__(self, page: Page, name: str, *, full_page: bool = True) -> None:
-        """`full_page=False` for what floats on the screen (menus, questions)."""
-        self.count += 1
-        page.screenshot(path=self.folder / f"{self.count:02d}-{name}.png", full_page=full_page)
-
-
-@pytest.fixture
-def shot(tmp_path: Path) -> Screenshots:
-    return Screenshots(Path(os.environ.get("AGENDASYNC_SCREENSHOTS", tmp_path / "screenshots")))
-
-
-def flash(page: Page, text: str | re.Pattern[str]) -> None:
-    expect(page.locator(".flashes")).to_contain_text(text)
+from browser import (
+    EMAIL,
+    PASSWORD,
+    SESSIONIZE_ID,
+    Screenshots,
+    Site,
+    fits_the_screen,
+    flash,
+    inside_the_viewport,
+    menu_to,
+    open_menu,
+)
+from playwright.sync_api import Page, expect
 
 
 def test_admin_pages_connect_map_sync_report_remove_disconnect(
@@ -323,45 +189,6 @@ def test_session_cookie_is_http_only_and_lax(site: Site, page: Page) -> None:
     assert cookie["httpOnly"] is True
     assert cookie["sameSite"] == "Lax"
     assert cookie["secure"] is False  # served over http here; --secure-cookies behind https
-
-
-# --- a phone (390x844) ---------------------------------------------------------------------
-
-
-def fits_the_screen(page: Page) -> None:
-    """Nothing wider than the phone's screen: the page, and each table, menu or question."""
-    width = PHONE[0]
-    wide = page.evaluate(
-        "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > "
-        f"{width} + 0.5).map(e => e.tagName + '.' + e.className + ' ' + e.textContent.slice(0, 40))"
-    )
-    assert page.evaluate("document.documentElement.scrollWidth") <= width, (page.url, wide)
-    for table in page.locator("table").all():
-        box = table.bounding_box()
-        assert box is not None
-        assert box["x"] >= 0, page.url
-        assert box["x"] + box["width"] <= width, page.url
-
-
-def inside_the_viewport(page: Page, selector: str) -> None:
-    boxes = [box for box in (e.bounding_box() for e in page.locator(selector).all()) if box]
-    assert boxes, selector
-    for box in boxes:
-        assert box["x"] >= 0, (selector, box)
-        assert box["x"] + box["width"] <= PHONE[0], (selector, box)
-        assert box["y"] >= 0, (selector, box)
-        assert box["y"] + box["height"] <= PHONE[1], (selector, box)
-
-
-def open_menu(page: Page) -> None:
-    page.locator("summary", has_text="Menu").click()
-
-
-def menu_to(page: Page, section: str) -> None:
-    """The Menu button, then a section: the only way to the sections on a phone."""
-    open_menu(page)
-    inside_the_viewport(page, ".nav-menu-panel")
-    page.locator(".nav-menu-panel").get_by_role("link", name=section, exact=True).click()
 
 
 def test_every_section_is_reachable_on_a_phone_and_nothing_is_wider_than_it(
