@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any
 
@@ -115,6 +116,20 @@ def find_event(connection: Connection, slug: str, *, org_id: uuid.UUID | None = 
 def get_event(connection: Connection, event_id: uuid.UUID) -> Event | None:
     row = connection.execute(select(t.events).where(t.events.c.id == event_id)).first()
     return event_from_row(row._asdict()) if row else None
+
+
+def event_by_ref(connection: Connection, ref: str | uuid.UUID) -> Event:
+    """The event by id (a UUID or its text) or by slug; `NotFound` if there is none."""
+    if isinstance(ref, uuid.UUID):
+        found = get_event(connection, ref)
+        if found is None:
+            raise NotFound(f"no event with id {ref}")
+        return found
+    with suppress(ValueError):
+        found = get_event(connection, uuid.UUID(ref))
+        if found is not None:
+            return found
+    return find_event(connection, ref)
 
 
 def list_events(connection: Connection, *, org_id: uuid.UUID | None = None) -> list[Event]:

@@ -19,25 +19,24 @@ import hashlib
 import json
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
 import httpx
-from sqlalchemy import Connection, RowMapping, insert, select
+from sqlalchemy import Connection
 
 from agendasync.domain.models import Event
 from agendasync.sources.schedule.parse import Schedule, parse_schedule
 from agendasync.sources.schedule.plan import Brought, LeftOut, plan_schedule_import
 from agendasync.sources.schedule.table import parse_table
-from agendasync.sources.sessionize.report import ImportStatus, RecordCounts
-from agendasync.store import tables as t
+from agendasync.sources.sessionize.report import SUCCEEDED, ImportStatus, RecordCounts
 from agendasync.store.content import load_event_content, save_event_content
 from agendasync.store.db import Store
-from agendasync.store.events import find_event, get_event
-from agendasync.store.exceptions import NotFound
+from agendasync.store.events import event_by_ref
+from agendasync.store.imports import import_reports, latest_import_run, record_import_run
 
 SOURCE: Final = "schedule"
 TABLE_SOURCE: Final = "table"  # spreadsheets: their own runs, so neither withdraws the other's
@@ -123,64 +122,24 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _find_event(connection: Connection, ref: str | uuid.UUID) -> Event:
-    if isinstance(ref, uuid.UUID):
-        found = get_event(connection, ref)
-        if found is None:
-            raise NotFound(f"no event with id {ref}")
-        return found
-    with suppress(ValueError):
-        found = get_event(connection, uuid.UUID(ref))
-        if found is not None:
-            return found
-    return find_event(connection, ref)
-
-
-def _last_success(connection: Connection, event_id: uuid.UUID, kind: str) -> RowMapping | None:
-    runs = t.import_runs.c
-    row = connection.execute(
-        select(runs.content_hash, runs.finished_at, runs.status, runs.report)
-        .where(
-            runs.event_id == event_id,
-            runs.source == kind,
-            runs.status.in_([ImportStatus.IMPORTED.value, ImportStatus.UNCHANGED.value]),
-        )
-        .order_by(runs.finished_at.desc())
-        .limit(1)
-    ).first()
-    return row._mapping if row else None
-
-
 def _brought_before(connection: Connection, event_id: uuid.UUID, kind: str) -> Brought:
-    runs = t.import_runs.c
-    report = connection.execute(
-        select(runs.report)
-        .where(
-            runs.event_id == event_id,
-            runs.source == kind,
-            runs.status == ImportStatus.IMPORTED.value,
-        )
-        .order_by(runs.finished_at.desc())
-        .limit(1)
-    ).scalar()
-    return Brought.from_json(report.get("brought") if report else None)
+    last = latest_import_run(connection, event_id, kind, statuses=[ImportStatus.IMPORTED.value])
+    return Brought.from_json(last["report"].get("brought") if last and last["report"] else None)
 
 
 def _record(connection: Connection, report: ScheduleImportReport, brought: Brought | None) -> None:
     stored = report.to_json()
     if brought is not None:
         stored["brought"] = brought.to_json()
-    connection.execute(
-        insert(t.import_runs).values(
-            id=uuid.uuid4(),
-            event_id=report.event_id,
-            source=report.kind,
-            status=report.status.value,
-            content_hash=report.content_hash,
-            started_at=report.started_at,
-            finished_at=report.finished_at,
-            report=stored,
-        )
+    record_import_run(
+        connection,
+        event_id=report.event_id,
+        source=report.kind,
+        status=report.status.value,
+        content_hash=report.content_hash,
+        started_at=report.started_at,
+        finished_at=report.finished_at,
+        report=stored,
     )
 
 
@@ -188,7 +147,7 @@ def _begin(
     store: Store, event: str | uuid.UUID, source: str, *, dry_run: bool, kind: str = SOURCE
 ) -> tuple[Event, ScheduleImportReport]:
     with store.transaction() as connection:
-        found = _find_event(connection, event)
+        found = event_by_ref(connection, event)
     started = _now()
     report = ScheduleImportReport(
         event_id=found.id,
@@ -259,7 +218,7 @@ def _import(
     report.content_hash = fingerprint(body, event, settings)
     if not force:
         with store.transaction() as connection:
-            last = _last_success(connection, event.id, report.kind)
+            last = latest_import_run(connection, event.id, report.kind, statuses=SUCCEEDED)
             if last is not None and last["content_hash"] == report.content_hash:
                 report.status = ImportStatus.UNCHANGED
                 report.unchanged_since = last["finished_at"]
@@ -307,7 +266,7 @@ def import_table_body(
     found, report = _begin(store, event, source, dry_run=dry_run, kind=TABLE_SOURCE)
     if mapping is None:
         with store.transaction() as connection:
-            last = _last_success(connection, found.id, TABLE_SOURCE)
+            last = latest_import_run(connection, found.id, TABLE_SOURCE, statuses=SUCCEEDED)
         mapping = dict((last["report"] or {}).get("mapping") or {}) if last else {}
     chosen = report.mapping = dict(mapping)
 
@@ -323,13 +282,8 @@ def last_report(
     connection: Connection, event_id: uuid.UUID, kind: str = SOURCE
 ) -> dict[str, Any] | None:
     """The report (as `to_json` gives it) of the event's latest import of this kind."""
-    runs = t.import_runs.c
-    report = connection.execute(
-        select(runs.report)
-        .where(runs.event_id == event_id, runs.source == kind)
-        .order_by(runs.finished_at.desc())
-        .limit(1)
-    ).scalar()
+    reports = import_reports(connection, event_id, kind, limit=1)
+    report = reports[0] if reports else None
     if report is None:
         return None
     shown: dict[str, Any] = {k: v for k, v in report.items() if k != "brought"}

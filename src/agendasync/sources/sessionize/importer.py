@@ -34,12 +34,12 @@ import functools
 import ssl
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager, suppress
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from typing import Final
 
 import httpx
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection
 
 from agendasync.domain.models import Event, EventContent
 from agendasync.domain.models import Session as StoredSession
@@ -57,12 +57,11 @@ from agendasync.sources.sessionize.feed import (
     parse_endpoint_id,
 )
 from agendasync.sources.sessionize.plan import import_fingerprint, plan_import
-from agendasync.sources.sessionize.report import ImportReport, ImportStatus
-from agendasync.store import tables as t
+from agendasync.sources.sessionize.report import SUCCEEDED, ImportReport, ImportStatus
 from agendasync.store.content import load_event_content, save_event_content
 from agendasync.store.db import Store
-from agendasync.store.events import find_event, get_event, save_event
-from agendasync.store.exceptions import NotFound
+from agendasync.store.events import event_by_ref, save_event
+from agendasync.store.imports import import_reports, latest_import_run, record_import_run
 
 SOURCE: Final = "sessionize"
 # Seconds before the first retry of a failed fetch (doubling after); read at call time.
@@ -76,20 +75,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _find_event(connection: Connection, ref: str | uuid.UUID) -> Event:
-    """The event by id (a UUID or its text) or by slug."""
-    if isinstance(ref, uuid.UUID):
-        event = get_event(connection, ref)
-        if event is None:
-            raise NotFound(f"no event with id {ref}")
-        return event
-    with suppress(ValueError):
-        event = get_event(connection, uuid.UUID(ref))
-        if event is not None:
-            return event
-    return find_event(connection, ref)
-
-
 def _endpoint_for(event: Event, endpoint_id: str | None) -> str:
     if endpoint_id is not None:
         return parse_endpoint_id(endpoint_id)
@@ -98,37 +83,10 @@ def _endpoint_for(event: Event, endpoint_id: str | None) -> str:
     raise EndpointIdMissing(event.slug)
 
 
-def _last_success(
-    connection: Connection, event_id: uuid.UUID
-) -> tuple[str | None, datetime] | None:
-    runs = t.import_runs.c
-    row = connection.execute(
-        select(runs.content_hash, runs.finished_at)
-        .where(
-            runs.event_id == event_id,
-            runs.source == SOURCE,
-            runs.status.in_([ImportStatus.IMPORTED.value, ImportStatus.UNCHANGED.value]),
-        )
-        .order_by(runs.finished_at.desc())
-        .limit(1)
-    ).first()
-    return (row.content_hash, row.finished_at) if row else None
-
-
 def _imported_from(connection: Connection, event_id: uuid.UUID) -> str | None:
     """R-SZ-9: the endpoint of the event's last successful import (None if it named none)."""
-    runs = t.import_runs.c
-    report = connection.execute(
-        select(runs.report)
-        .where(
-            runs.event_id == event_id,
-            runs.source == SOURCE,
-            runs.status.in_([ImportStatus.IMPORTED.value, ImportStatus.UNCHANGED.value]),
-        )
-        .order_by(runs.finished_at.desc())
-        .limit(1)
-    ).scalar()
-    endpoint = report.get("endpoint_id") if isinstance(report, dict) else None
+    last = latest_import_run(connection, event_id, SOURCE, statuses=SUCCEEDED)
+    endpoint = last["report"].get("endpoint_id") if last and last["report"] else None
     return endpoint if isinstance(endpoint, str) else None
 
 
@@ -139,17 +97,15 @@ def _holds_imported(content: EventContent) -> bool:
 
 
 def _record(connection: Connection, report: ImportReport) -> None:
-    connection.execute(
-        insert(t.import_runs).values(
-            id=uuid.uuid4(),
-            event_id=report.event_id,
-            source=SOURCE,
-            status=report.status.value,
-            content_hash=report.content_hash,
-            started_at=report.started_at,
-            finished_at=report.finished_at,
-            report=report.to_json(),
-        )
+    record_import_run(
+        connection,
+        event_id=report.event_id,
+        source=SOURCE,
+        status=report.status.value,
+        content_hash=report.content_hash,
+        started_at=report.started_at,
+        finished_at=report.finished_at,
+        report=report.to_json(),
     )
 
 
@@ -162,7 +118,7 @@ def _remember_endpoint(connection: Connection, event: Event, endpoint_id: str | 
 def _begin(store: Store, event: str | uuid.UUID, *, dry_run: bool) -> tuple[Event, ImportReport]:
     """The event (or `NotFound`: nothing is recorded then) and the report to fill in."""
     with store.transaction() as connection:
-        found = _find_event(connection, event)
+        found = event_by_ref(connection, event)
     started = _now()
     report = ImportReport(
         event_id=found.id,
@@ -232,10 +188,10 @@ def _import_body(
     report.content_hash = import_fingerprint(body, emails_body, event)
     if not force:
         with store.transaction() as connection:
-            last = _last_success(connection, event.id)
-            if last is not None and last[0] == report.content_hash:
+            last = latest_import_run(connection, event.id, SOURCE, statuses=SUCCEEDED)
+            if last is not None and last["content_hash"] == report.content_hash:
                 report.status = ImportStatus.UNCHANGED
-                report.unchanged_since = last[1]
+                report.unchanged_since = last["finished_at"]
                 report.finished_at = _now()
                 if not report.dry_run:
                     _remember_endpoint(connection, event, report.endpoint_id)
@@ -337,14 +293,8 @@ def import_history(
     connection: Connection, event_id: uuid.UUID, *, limit: int = 20
 ) -> list[ImportReport]:
     """The event's Sessionize imports, newest first (dry runs are not recorded)."""
-    runs = t.import_runs.c
-    rows = connection.execute(
-        select(runs.report)
-        .where(runs.event_id == event_id, runs.source == SOURCE)
-        .order_by(runs.finished_at.desc())
-        .limit(limit)
-    )
-    return [ImportReport.from_json(report) for (report,) in rows]
+    reports = import_reports(connection, event_id, SOURCE, limit=limit)
+    return [ImportReport.from_json(report) for report in reports]
 
 
 def last_import_report(connection: Connection, event_id: uuid.UUID) -> ImportReport | None:

@@ -37,6 +37,10 @@ class ImportStatus(StrEnum):
     FAILED = "failed"
 
 
+# The statuses of an import that leaves the event as its source gave it.
+SUCCEEDED: Final = (ImportStatus.IMPORTED.value, ImportStatus.UNCHANGED.value)
+
+
 class LeftOutReason(StrEnum):
     UNSCHEDULED = "unscheduled"
     OUTSIDE_DATES = "outside_dates"
