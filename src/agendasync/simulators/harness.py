@@ -8,9 +8,9 @@ every one of them with no partner-specific test code.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from agendasync.simulators.faults import FaultPlan
 
@@ -54,3 +54,37 @@ class Simulation(Protocol):
     def delete(self, event_id: str, kind: str, partner_id: str) -> None:
         """Delete a record as the partner's admin would in its UI."""
         ...
+
+
+class ServedSimulator(Protocol):
+    """A partner simulator: an ASGI app with the shared fault kit's plan."""
+
+    faults: FaultPlan
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None: ...
+
+    def reset(self) -> object: ...
+
+
+SimulatorT = TypeVar("SimulatorT", bound=ServedSimulator)
+
+
+class SimulationBase(Generic[SimulatorT]):
+    """What every partner's `Simulation` shares: the simulator it drives is the app served, its
+    faults are the simulator's, and a mapping needs no parameters unless the partner says so."""
+
+    simulator: SimulatorT
+
+    @property
+    def app(self) -> SimulatorT:
+        return self.simulator
+
+    @property
+    def faults(self) -> FaultPlan:
+        return self.simulator.faults
+
+    def reset(self) -> None:
+        self.simulator.reset()
+
+    def mapping_params(self, event_id: str) -> dict[str, str]:
+        return {}

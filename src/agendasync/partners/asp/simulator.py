@@ -37,6 +37,7 @@ from agendasync.partners.asp.simulator_state import (
     bad_request,
 )
 from agendasync.simulators.faults import FaultKit, FaultPlan
+from agendasync.simulators.harness import SimulationBase
 
 PREFIX = "/public"
 LIST_PARAMS = frozenset({"O", "L", "S", "Q", "IncludeInactive"})
@@ -388,7 +389,7 @@ def _listing(request: Request, rows: list[Row], extra: set[str]) -> Response:
 # --- for the behaviour suite and `agendasync simulate asp` ----------------------------------
 
 
-class AspSimulation:
+class AspSimulation(SimulationBase[AspSimulator]):
     """The ASP simulator as the harness drives it: each event is a site with one seminar that
     has the five seed slugs and a "Session" type."""
 
@@ -400,19 +401,11 @@ class AspSimulation:
         self.seminar_of: dict[str, str] = {}
 
     @property
-    def app(self) -> AspSimulator:
-        return self.simulator
-
-    @property
-    def faults(self) -> FaultPlan:
-        return self.simulator.faults
-
-    @property
     def state(self) -> AspState:
         return self.simulator.state
 
     def reset(self) -> None:
-        self.simulator.reset()
+        super().reset()
         self.seminar_of.clear()
 
     def credentials(self) -> dict[str, str]:

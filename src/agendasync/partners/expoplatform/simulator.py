@@ -53,7 +53,8 @@ from agendasync.partners.expoplatform.simulator_state import (
     form_from_pairs,
     problem,
 )
-from agendasync.simulators.faults import FaultKit, FaultPlan, FaultRule
+from agendasync.simulators.faults import FaultKit, FaultRule
+from agendasync.simulators.harness import SimulationBase
 
 API_PREFIX = "/api/v2"
 ADMIN_PREFIX = "/_sim"
@@ -276,7 +277,7 @@ def create_app(
     return ExpoPlatformSimulator(state, seed=seed, **knobs)
 
 
-class ExpoPlatformSimulation:
+class ExpoPlatformSimulation(SimulationBase[ExpoPlatformSimulator]):
     """The ExpoPlatform simulator for the behaviour suite and `agendasync simulate`."""
 
     partner = "expoplatform"
@@ -284,17 +285,6 @@ class ExpoPlatformSimulation:
 
     def __init__(self) -> None:
         self.simulator = ExpoPlatformSimulator()
-
-    @property
-    def app(self) -> ExpoPlatformSimulator:
-        return self.simulator
-
-    @property
-    def faults(self) -> FaultPlan:
-        return self.simulator.faults
-
-    def reset(self) -> None:
-        self.simulator.reset()
 
     def credentials(self) -> dict[str, str]:
         self.simulator.state.add_key(self.KEY)
@@ -308,9 +298,6 @@ class ExpoPlatformSimulation:
             name, timezone=timezone, start_date=start.isoformat(), end_date=end.isoformat()
         )
         return str(event_id)
-
-    def mapping_params(self, event_id: str) -> dict[str, str]:
-        return {}
 
     def records(self, event_id: str, kind: str) -> list[dict[str, Any]]:
         return self.simulator.state.records(int(event_id), kind)

@@ -51,7 +51,8 @@ from agendasync.partners.gleanin.simulator_state import (
     not_allowed,
     stamp,
 )
-from agendasync.simulators.faults import FaultKit, FaultPlan, FaultRule
+from agendasync.simulators.faults import FaultKit, FaultRule
+from agendasync.simulators.harness import SimulationBase
 
 API_PREFIX = "/api/clients/v1"
 ADMIN_PREFIX = "/_sim"
@@ -502,7 +503,7 @@ def create_app(state: GleaninState | None = None, *, seed: int = 0) -> GleaninSi
     return GleaninSimulator(state, seed=seed)
 
 
-class GleaninSimulation:
+class GleaninSimulation(SimulationBase[GleaninSimulator]):
     """The Gleanin simulator for the behaviour suite and `agendasync simulate gleanin`."""
 
     partner = "gleanin"
@@ -510,17 +511,6 @@ class GleaninSimulation:
 
     def __init__(self) -> None:
         self.simulator = GleaninSimulator()
-
-    @property
-    def app(self) -> GleaninSimulator:
-        return self.simulator
-
-    @property
-    def faults(self) -> FaultPlan:
-        return self.simulator.faults
-
-    def reset(self) -> None:
-        self.simulator.reset()
 
     def credentials(self) -> dict[str, str]:
         if self.TOKEN not in self.simulator.state.tokens:
@@ -532,9 +522,6 @@ class GleaninSimulation:
 
     def add_event(self, name: str, timezone: str, start: date, end: date) -> str:
         return str(self.simulator.state.add_event(name, time_zone=timezone))
-
-    def mapping_params(self, event_id: str) -> dict[str, str]:
-        return {}
 
     def records(self, event_id: str, kind: str) -> list[dict[str, Any]]:
         state = self.simulator.state

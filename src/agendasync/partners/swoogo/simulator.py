@@ -131,7 +131,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import Message, Receive, Scope, Send
 
-from agendasync.simulators.faults import FaultKind, FaultKit, FaultPlan, FaultRule
+from agendasync.simulators.faults import FaultKind, FaultKit, FaultRule
+from agendasync.simulators.harness import SimulationBase
 
 __all__ = [
     "API_PREFIX",
@@ -2282,7 +2283,7 @@ def create_app(state: SwoogoState | None = None, *, seed: int = 0, **knobs: Any)
     return SwoogoSimulator(state, seed=seed, **knobs)
 
 
-class SwoogoSimulation:
+class SwoogoSimulation(SimulationBase[SwoogoSimulator]):
     """The Swoogo simulator for the behaviour suite and `agendasync simulate swoogo`."""
 
     partner = "swoogo"
@@ -2290,17 +2291,6 @@ class SwoogoSimulation:
 
     def __init__(self) -> None:
         self.simulator = SwoogoSimulator()
-
-    @property
-    def app(self) -> SwoogoSimulator:
-        return self.simulator
-
-    @property
-    def faults(self) -> FaultPlan:
-        return self.simulator.faults
-
-    def reset(self) -> None:
-        self.simulator.reset()
 
     def credentials(self) -> dict[str, str]:
         if not self.simulator.state.has_credentials(self.KEY):
@@ -2315,9 +2305,6 @@ class SwoogoSimulation:
             name, timezone=timezone, start_date=start.isoformat(), end_date=end.isoformat()
         )
         return str(event_id)
-
-    def mapping_params(self, event_id: str) -> dict[str, str]:
-        return {}
 
     def records(self, event_id: str, kind: str) -> list[dict[str, Any]]:
         table = self.simulator.state.table(kind)
