@@ -95,7 +95,7 @@ def _problems(pages: RecordPages, exc: InvalidContent | FieldConflict) -> list[t
     label = label_of(pages.form, exc.field)
     if label is None:
         return [("(record)", str(exc))]
-    return [(exc.field, f"another {pages.kind.what} of this event already has this {label}")]
+    return [(exc.field, f"another {pages.kind.what} of this event already has this {label}.")]
 
 
 def add_record_pages(router: APIRouter, pages: RecordPages) -> None:
