@@ -67,5 +67,11 @@ def exhibitor_page(
     with app.store.transaction() as connection:
         found, context = event_context(connection, principal, event, "exhibitors")
         exhibitor = rows.one(load_exhibitors, connection, found.id, exhibitor_id, "exhibitor")
-    context |= {"exhibitor": exhibitor, "name": exhibitor.name}
+    team = len(exhibitor.team)
+    members = f" and its {team} team member{'' if team == 1 else 's'}" if team else ""
+    context |= {
+        "exhibitor": exhibitor,
+        "name": exhibitor.name,
+        "delete_question": f"Delete {exhibitor.name}{members}? This cannot be undone.",
+    }
     return render(request, "exhibitor.html", context, principal=principal)

@@ -74,14 +74,14 @@ def search_fields(search: SpeakerSearch, tracks: list[str]) -> list[FormField]:
         ),
         FormField(
             name="track",
-            label="Track of their sessions",
+            label="Track",
             kind="select",
             value=search.track,
             options=[("", "Any track"), *((name, name) for name in tracks)],
         ),
         FormField(
             name="sessions",
-            label="Their sessions",
+            label="Sessions",
             kind="select",
             value=search.sessions,
             options=[
