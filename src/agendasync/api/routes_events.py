@@ -188,7 +188,7 @@ def session_filter(
 
 def speaker_filter(
     status: SpeakerStatus | None = None,
-    q: Annotated[str | None, Query(description="In the names or the email.")] = None,
+    q: Annotated[str | None, Query(description="In the names, the email or the company.")] = None,
     email: str | None = None,
     tag: str | None = None,
 ) -> SpeakerFilter:

@@ -166,6 +166,12 @@ EXHIBITORS: RecordKind[ExhibitorEntry, Any] = RecordKind(
 )
 
 
+def entry_of(kind: RecordKind[E, R], values: Mapping[str, Any]) -> E:
+    """A new record's values, validated as the API validates its body (the pages send form
+    values, not JSON)."""
+    return _validated(kind.entry, values)
+
+
 def get_record(
     connection: Connection, event: Event, kind: RecordKind[E, R], record_id: uuid.UUID
 ) -> E:

@@ -178,9 +178,30 @@ def page_sessions(
 @dataclass(frozen=True)
 class SpeakerFilter:
     status: str | None = None
-    q: str | None = None  # in the first name, last name or email
+    q: str | None = None  # in the first name, last name, email or company
     email: str | None = None
     tag: str | None = None
+    # By their sessions: on a session of this track and/or status, or (`without_sessions`) on
+    # none such (on no session at all when neither is given).
+    track: str | None = None
+    session_status: str | None = None
+    without_sessions: bool = False
+
+
+def _on_sessions(where: SpeakerFilter) -> ColumnElement[bool] | None:
+    """Whether a speaker is on a session that matches the filter's session conditions."""
+    if not (where.track or where.session_status or where.without_sessions):
+        return None
+    people, sessions = t.session_people, t.sessions
+    query = select(people.c.session_id).where(people.c.speaker_id == t.speakers.c.id)
+    if where.session_status or where.track:
+        query = query.join(sessions, sessions.c.id == people.c.session_id)
+    if where.session_status:
+        query = query.where(sessions.c.status == where.session_status)
+    if where.track:
+        query = query.where(_classified_as(TaxonomyKind.TRACK, where.track))
+    found = exists(query)
+    return ~found if where.without_sessions else found
 
 
 def page_speakers(
@@ -196,6 +217,7 @@ def page_speakers(
                 _contains(speakers.c.first_name, where.q),
                 _contains(speakers.c.last_name, where.q),
                 _contains(speakers.c.email, where.q),
+                _contains(speakers.c.company, where.q),
             )
         )
     if where.email:
@@ -209,6 +231,9 @@ def page_speakers(
                 .where(links.c.speaker_id == speakers.c.id, _same_text(items.c.name, where.tag))
             )
         )
+    on_sessions = _on_sessions(where)
+    if on_sessions is not None:
+        query = query.where(on_sessions)
     order = [speakers.c.last_name, speakers.c.first_name, speakers.c.id]
     return _paged(
         connection, query, order, page, lambda ids: load_speakers(connection, event_id, ids)

@@ -14,7 +14,7 @@ from typing import Literal
 from agendasync.domain.models import Event
 from agendasync.sync.partner import PartnerEvent, PartnerSpec
 
-FieldKind = Literal["text", "password", "email", "select", "checkbox", "hidden", "textarea"]
+FieldKind = Literal["text", "password", "email", "url", "select", "checkbox", "hidden", "textarea"]
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ class FormField:
     placeholder: str = ""
     help: str = ""
     autocomplete: str = "off"
+    error: str = ""  # why the value typed was refused: shown at the field
 
 
 def credential_fields(spec: PartnerSpec, given: dict[str, str] | None = None) -> list[FormField]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import Connection
 
@@ -50,11 +50,17 @@ from agendasync.web.render import (
     signed_in,
     sync_states,
 )
+from agendasync.web.speaker_search import (
+    SpeakerSearch,
+    search_fields,
+    speaker_search,
+    track_names,
+)
 
 router = APIRouter()
 
 
-def _event_context(
+def event_context(
     connection: Connection,
     principal: Principal,
     slug: str,
@@ -80,7 +86,7 @@ class _SyncAction:
     action: str
 
 
-def _sync_actions(connection: Connection, event: Event, action: str) -> list[_SyncAction]:
+def sync_actions(connection: Connection, event: Event, action: str) -> list[_SyncAction]:
     """One per partner this event is mapped to and that syncs `action`."""
     # R-MAP-3
     integrations = {i.id: i.partner for i in repo.list_integrations(connection, event.org_id)}
@@ -107,7 +113,7 @@ def agenda(
     offset: int = 0,
 ) -> Response:
     with app.store.transaction() as connection:
-        found, context = _event_context(connection, principal, event, "agenda")
+        found, context = event_context(connection, principal, event, "agenda")
         page = rows.page_sessions(
             connection,
             found.id,
@@ -116,7 +122,7 @@ def agenda(
         )
         speaker_ids = list({p.speaker_id for s in page.items for p in s.people})
         speakers = load_speakers(connection, found.id, speaker_ids)
-        syncs = _sync_actions(connection, found, "content")
+        syncs = sync_actions(connection, found, "content")
     context |= {
         "page": page,
         "status": status.value if status else None,
@@ -128,21 +134,31 @@ def agenda(
 
 
 @router.get("/events/{event}/speakers", response_class=HTMLResponse)
-def speakers(request: Request, event: str, app: App, principal: User, offset: int = 0) -> Response:
+def speakers(
+    request: Request,
+    event: str,
+    app: App,
+    principal: User,
+    search: Annotated[SpeakerSearch, Depends(speaker_search)],
+    offset: int = 0,
+) -> Response:
     with app.store.transaction() as connection:
-        found, context = _event_context(connection, principal, event, "speakers")
+        found, context = event_context(connection, principal, event, "speakers")
         page = rows.page_speakers(
             connection,
             found.id,
             rows.PageRequest(app.settings.page_size, offset),
-            rows.SpeakerFilter(),
+            search.filter,
         )
         versions = portal_link_versions(connection, [s.id for s in page.items])
+        tracks = track_names(connection, found.id)
     context |= {
         "page": page,
         "portal_links": {
             s.id: f"/portal/speakers/{app.portal.token(s.id, versions[s.id])}" for s in page.items
         },
+        "search": search,
+        "search_fields": search_fields(search, tracks),
     }
     return render(request, "speakers.html", context, principal=principal)
 
@@ -150,14 +166,14 @@ def speakers(request: Request, event: str, app: App, principal: User, offset: in
 @router.get("/events/{event}/sponsors", response_class=HTMLResponse)
 def sponsors(request: Request, event: str, app: App, principal: User, offset: int = 0) -> Response:
     with app.store.transaction() as connection:
-        found, context = _event_context(connection, principal, event, "sponsors")
+        found, context = event_context(connection, principal, event, "sponsors")
         page = rows.page_sponsors(
             connection,
             found.id,
             rows.PageRequest(app.settings.page_size, offset),
             rows.SponsorFilter(),
         )
-        syncs = _sync_actions(connection, found, "sponsors")
+        syncs = sync_actions(connection, found, "sponsors")
     context |= {"page": page, "syncs": syncs}
     return render(request, "sponsors.html", context, principal=principal)
 
@@ -235,7 +251,7 @@ async def preview(
     """A dry run: what a sync would create, update and skip, and why."""
     # R-SYNC-9
     with app.store.transaction() as connection:
-        found, context = _event_context(connection, principal, event, "runs")
+        found, context = event_context(connection, principal, event, "runs")
         try:
             chosen, mapping = sync_target(connection, found, partner, action)
         except SyncRefused as exc:
@@ -301,7 +317,7 @@ def _run_row(run: SyncRun) -> _RunRow:
 @router.get("/events/{event}/runs", response_class=HTMLResponse)
 def runs(request: Request, event: str, app: App, principal: User, offset: int = 0) -> Response:
     with app.store.transaction() as connection:
-        found, context = _event_context(connection, principal, event, "runs")
+        found, context = event_context(connection, principal, event, "runs")
         page = rows.page_runs(
             connection, found.id, rows.PageRequest(app.settings.page_size, offset)
         )
@@ -314,7 +330,7 @@ def run_report(
     request: Request, event: str, run_id: uuid.UUID, app: App, principal: User
 ) -> Response:
     with app.store.transaction() as connection:
-        found, context = _event_context(connection, principal, event, "runs")
+        found, context = event_context(connection, principal, event, "runs")
         run = rows.get_run(connection, found.id, run_id)
     spec = _spec(run.partner)
     context |= _run_context(run, spec, action_title(spec.title, run.action))
@@ -327,7 +343,7 @@ def run_report(
 @router.get("/events/{event}/settings/sessionize", response_class=HTMLResponse)
 def sessionize_page(request: Request, event: str, app: App, principal: User) -> Response:
     with app.store.transaction() as connection:
-        found, context = _event_context(connection, principal, event, "sessionize")
+        found, context = event_context(connection, principal, event, "sessionize")
         report = last_import_report(connection, found.id)
     context |= {
         "fields": sessionize_fields(found.sessionize_endpoint_id),

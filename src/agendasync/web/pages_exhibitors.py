@@ -1,0 +1,77 @@
+"""The Exhibitors tab: the list (with a search), one exhibitor's page with its primary contact
+and team, and adding, editing and deleting them (`record_pages`), team rows included."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from agendasync.services.records import EXHIBITORS
+from agendasync.store import records as rows
+from agendasync.store.content import load_exhibitors
+from agendasync.web.pages_event import event_context, sync_actions
+from agendasync.web.record_forms import Group, Input, RecordForm, Rows
+from agendasync.web.record_pages import RecordPages, add_record_pages
+from agendasync.web.render import App, User, render
+
+router = APIRouter()
+
+_PERSON = (
+    Input("first_name", "First name", required=True),
+    Input("last_name", "Last name", required=True),
+    Input("email", "Email", kind="email"),
+)
+
+EXHIBITOR_FORM = RecordForm(
+    groups=(
+        Group(
+            "Exhibitor",
+            (
+                Input("name", "Name", required=True),
+                Input("website", "Website", kind="url"),
+                Input("description", "Description", kind="textarea"),
+            ),
+        ),
+        Group("Primary contact (optional)", _PERSON, nested="primary_contact"),
+    ),
+    rows=Rows("team", "Team member", _PERSON, "Add a team member"),
+)
+
+EXHIBITOR_PAGES = RecordPages(EXHIBITORS, EXHIBITOR_FORM, "Exhibitor", lambda e: e.name)
+add_record_pages(router, EXHIBITOR_PAGES)
+
+
+@router.get("/events/{event}/exhibitors", response_class=HTMLResponse)
+def exhibitors(
+    request: Request, event: str, app: App, principal: User, q: str = "", offset: int = 0
+) -> Response:
+    with app.store.transaction() as connection:
+        found, context = event_context(connection, principal, event, "exhibitors")
+        page = rows.page_exhibitors(
+            connection,
+            found.id,
+            rows.PageRequest(app.settings.page_size, offset),
+            rows.ExhibitorFilter(q=q.strip() or None),
+        )
+        syncs = sync_actions(connection, found, "exhibitors")
+    context |= {"page": page, "syncs": syncs, "q": q, "params": {"q": q} if q else {}}
+    return render(request, "exhibitors.html", context, principal=principal)
+
+
+@router.get("/events/{event}/exhibitors/{exhibitor_id:uuid}", response_class=HTMLResponse)
+def exhibitor_page(
+    request: Request, event: str, exhibitor_id: uuid.UUID, app: App, principal: User
+) -> Response:
+    with app.store.transaction() as connection:
+        found, context = event_context(connection, principal, event, "exhibitors")
+        exhibitor = rows.one(load_exhibitors, connection, found.id, exhibitor_id, "exhibitor")
+    team = len(exhibitor.team)
+    members = f" and its {team} team member{'' if team == 1 else 's'}" if team else ""
+    context |= {
+        "exhibitor": exhibitor,
+        "name": exhibitor.name,
+        "delete_question": f"Delete {exhibitor.name}{members}? This cannot be undone.",
+    }
+    return render(request, "exhibitor.html", context, principal=principal)
