@@ -15,6 +15,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 EMAIL, PASSWORD = "admin@example.com", "correct horse battery"
 SESSIONIZE_ID = "jl4ktls0"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "sessionize"
+DESKTOP = (1366, 900)
 PHONE = (390, 844)
 
 
@@ -66,13 +67,16 @@ def fits_the_screen(page: Page) -> None:
 
 
 def inside_the_viewport(page: Page, selector: str) -> None:
+    """Each element matching `selector` lies wholly inside the window (menus, questions)."""
+    size = page.viewport_size
+    assert size is not None
     boxes = [box for box in (e.bounding_box() for e in page.locator(selector).all()) if box]
     assert boxes, selector
     for box in boxes:
         assert box["x"] >= 0, (selector, box)
-        assert box["x"] + box["width"] <= PHONE[0], (selector, box)
+        assert box["x"] + box["width"] <= size["width"], (selector, box)
         assert box["y"] >= 0, (selector, box)
-        assert box["y"] + box["height"] <= PHONE[1], (selector, box)
+        assert box["y"] + box["height"] <= size["height"], (selector, box)
 
 
 def open_menu(page: Page) -> None:

@@ -15,7 +15,17 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
-from browser import CHROMIUM, EMAIL, FIXTURES, PASSWORD, PHONE, SESSIONIZE_ID, Screenshots, Site
+from browser import (
+    CHROMIUM,
+    DESKTOP,
+    EMAIL,
+    FIXTURES,
+    PASSWORD,
+    PHONE,
+    SESSIONIZE_ID,
+    Screenshots,
+    Site,
+)
 from cryptography.fernet import Fernet
 from playwright.sync_api import Page, sync_playwright
 
@@ -110,7 +120,7 @@ def _browser_page(width: int, height: int) -> Iterator[Page]:
 
 @pytest.fixture
 def page() -> Iterator[Page]:
-    yield from _browser_page(1280, 860)
+    yield from _browser_page(*DESKTOP)
 
 
 @pytest.fixture
