@@ -22,6 +22,7 @@ from agendasync.web import (
     pages_fields,
     pages_org,
     pages_schedule,
+    pages_users,
     portal,
     public_feeds,
 )
@@ -70,6 +71,7 @@ def add_pages(app: FastAPI) -> None:
     pages = (
         pages_account,
         pages_org,
+        pages_users,
         pages_fields,
         pages_event,
         pages_schedule,
