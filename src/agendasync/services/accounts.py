@@ -351,7 +351,7 @@ class Accounts:
     def revoke_token(self, org_id: uuid.UUID, which: str) -> ApiToken:
         """Revoke the organisation's token with this id, or the one whose shown prefix starts
         with `which` (`AmbiguousToken` when several do)."""
-        wanted = which.strip()
+        wanted = which.strip().rstrip(".…")  # as copied from a list that ends it with dots
         with self.store.transaction() as connection:
             tokens = repo.list_tokens(connection, org_id)
             found = [t for t in tokens if str(t.id) == wanted.lower()] or [

@@ -154,19 +154,19 @@ def delete_membership(connection: Connection, user_id: uuid.UUID, org_id: uuid.U
 
 def memberships_by_email(
     connection: Connection, org_id: uuid.UUID | None = None
-) -> list[tuple[str, str, Role]]:
-    """(email, organisation slug, role) of every membership (of one organisation, with
-    `org_id`), by email then organisation."""
+) -> list[tuple[str, str | None, Role | None]]:
+    """(email, organisation slug, role) of every membership by email then organisation, and
+    people of no organisation with None; with `org_id`, that organisation's only."""
     query = (
         select(t.users.c.email, t.organisations.c.slug, t.memberships.c.role)
-        .join(t.memberships, t.memberships.c.user_id == t.users.c.id)
-        .join(t.organisations, t.organisations.c.id == t.memberships.c.org_id)
+        .outerjoin(t.memberships, t.memberships.c.user_id == t.users.c.id)
+        .outerjoin(t.organisations, t.organisations.c.id == t.memberships.c.org_id)
         .order_by(t.users.c.email, t.organisations.c.slug)
     )
     if org_id is not None:
         query = query.where(t.memberships.c.org_id == org_id)
     rows = connection.execute(query)
-    return [(row.email, row.slug, Role(row.role)) for row in rows]
+    return [(row.email, row.slug, Role(row.role) if row.role else None) for row in rows]
 
 
 # --- API tokens ----------------------------------------------------------------------------

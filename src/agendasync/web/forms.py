@@ -28,7 +28,7 @@ class FormField:
     placeholder: str = ""
     help: str = ""
     autocomplete: str = "off"
-    error: str = ""  # shown next to the field, which is marked invalid
+    error: str = ""  # why the value typed was refused: shown at the field
 
 
 def refilled(
