@@ -195,7 +195,7 @@ class Accounts:
             existing = repo.find_user(connection, user.email)
             if existing is not None and repo.role_in(connection, existing.id, org_id):
                 raise InvalidContent(
-                    [("email", f"{existing.email} is a member already; change their role below")]
+                    [("email", "already a member here; change their role in the list instead")]
                 )
             if existing is None:
                 _check_password(password)
