@@ -142,8 +142,8 @@ MEMBER_FIELDS = [
         label="Initial password",
         kind="password",
         autocomplete="new-password",
-        help="Needed for someone new (at least 8 characters; tell it to them, they can change "
-        "it under Account). Someone with an account already keeps their password.",
+        help="For someone new: at least 8 characters; tell it to them, they can change it "
+        "under Account. Someone who has an account already keeps their password.",
     ),
 ]
 
