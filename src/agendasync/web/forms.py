@@ -31,28 +31,6 @@ class FormField:
     error: str = ""  # why the value typed was refused: shown at the field
 
 
-def refilled(
-    fields: Iterable[FormField], values: Mapping[str, str], errors: Mapping[str, str]
-) -> list[FormField]:
-    """The fields again after a refusal: what was typed (never a password) and each field's
-    error beside it."""
-    return [
-        replace(
-            f,
-            value=f.value if f.kind == "password" else values.get(f.name, f.value),
-            error=_sentence(errors.get(f.name, "")),
-        )
-        for f in fields
-    ]
-
-
-def _sentence(text: str) -> str:
-    text = text.strip()
-    if not text:
-        return ""
-    return text[0].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
-
-
 def credential_fields(spec: PartnerSpec, given: dict[str, str] | None = None) -> list[FormField]:
     """The Connect form: the partner's credentials, and its API address.
 
@@ -218,3 +196,25 @@ EMAILS_KEY_FIELD = FormField(
     help="From Sessionize support; fills in speakers' emails. It is not kept.",
     autocomplete="new-password",
 )
+
+
+def refilled(
+    fields: Iterable[FormField], values: Mapping[str, str], errors: Mapping[str, str]
+) -> list[FormField]:
+    """The fields again after a refusal: what was typed (never a password) and each field's
+    error beside it."""
+    return [
+        replace(
+            f,
+            value=f.value if f.kind == "password" else values.get(f.name, f.value),
+            error=_sentence(errors.get(f.name, "")),
+        )
+        for f in fields
+    ]
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    if not text:
+        return ""
+    return text[0].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
