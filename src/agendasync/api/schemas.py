@@ -93,6 +93,9 @@ class TokenOut(BaseModel):
     id: uuid.UUID
     name: str
     scopes: list[Scope]
+    prefix: str | None = Field(
+        description="The token's first characters, to tell tokens apart (none for older tokens)."
+    )
     created_at: datetime | None
     last_used_at: datetime | None
 

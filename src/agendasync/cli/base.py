@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Annotated, Any, NoReturn
@@ -77,10 +77,14 @@ def print_json(value: Any) -> None:
     typer.echo(json.dumps(value, indent=2, default=str, ensure_ascii=False))
 
 
-def table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
+def table(
+    title: str, columns: list[str], rows: list[list[Any]], *, whole: Sequence[int] = (0,)
+) -> None:
+    """Columns numbered in `whole` are never wrapped nor cut (ids, times); the others wrap to
+    fit the terminal."""
     out = Table(title=Text(title), title_justify="left")
     for index, column in enumerate(columns):
-        out.add_column(column, no_wrap=index == 0)
+        out.add_column(column, no_wrap=index in whole)
     for row in rows:
         # Cells hold user text: shown as written, never read as markup.
         out.add_row(*(Text("" if value is None else str(value)) for value in row))

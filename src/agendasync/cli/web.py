@@ -1,31 +1,39 @@
-"""`agendasync serve` (the pages and the API), `agendasync user create|set-password|sign-out`,
-`agendasync token create`."""
+"""`agendasync serve` (the pages and the API), `agendasync user
+create|list|set-password|sign-out`, `agendasync token create|list|revoke`."""
 
 from __future__ import annotations
 
 import logging
 import sys
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 
 from agendasync.cli.base import (
+    JsonFlag,
     OrgOption,
     console,
     fail,
+    print_json,
     private_urls_allowed,
     secret_box,
     store,
     sync_settings,
+    table,
+    transaction,
 )
 from agendasync.domain.accounts import Role, Scope
 from agendasync.domain.exceptions import InvalidContent
-from agendasync.services.accounts import Accounts
+from agendasync.services.accounts import Accounts, AmbiguousToken
+from agendasync.store import accounts as accounts_repo
 from agendasync.store.events import find_organisation
 from agendasync.store.exceptions import StoreError
 
-user_app = typer.Typer(help="People who sign in to the pages.")
-token_app = typer.Typer(help="API tokens of an organisation.")
+user_app = typer.Typer(help="People who sign in to the pages.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens of an organisation.", no_args_is_help=True)
+
+OrgArgument = Annotated[str, typer.Argument(metavar="ORG", help="The organisation's name or slug.")]
 
 
 def serve(
@@ -137,6 +145,33 @@ def user_create(
     console.print(f"{user.email} is {role.value} of {org}")
 
 
+@user_app.command("list")
+def user_list(
+    org: Annotated[
+        str | None, typer.Argument(metavar="ORG", help="Only this organisation (name or slug).")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """List the people who sign in, with their organisation and role there.
+
+    A person of several organisations has a line for each."""
+    with transaction() as connection:
+        org_id = find_organisation(connection, org).id if org else None
+        rows = accounts_repo.memberships_by_email(connection, org_id)
+    listed = [
+        {"email": email, "organisation": slug, "role": role.value if role else None}
+        for email, slug, role in rows
+    ]
+    if as_json:
+        print_json(listed)
+        return
+    table(
+        f"People of {org}" if org else "People",
+        ["email", "organisation", "role"],
+        [[r["email"], r["organisation"] or "(none)", r["role"] or ""] for r in listed],
+    )
+
+
 @user_app.command("set-password")
 def user_set_password(
     email: EmailArgument, password: PasswordOption = None, password_stdin: PasswordStdin = False
@@ -179,3 +214,70 @@ def token_create(
         return
     console.print(f"token [bold]{name}[/] ({', '.join(s.value for s in scopes)}), shown once:")
     typer.echo(issued.secret)
+
+
+def _utc(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if value else None
+
+
+@token_app.command("list")
+def token_list(org: OrgArgument, as_json: JsonFlag = False) -> None:
+    """List an organisation's API tokens (never the tokens themselves).
+
+    How each starts tells tokens of one name apart (older tokens show -).
+
+    Times are in UTC. With --json, each token's id and scopes too."""
+    with transaction() as connection:
+        owner = find_organisation(connection, org)
+        tokens = accounts_repo.list_tokens(connection, owner.id)
+    if as_json:
+        print_json(
+            [
+                {
+                    "id": str(token.id),
+                    "name": token.name,
+                    "prefix": token.prefix,
+                    "scopes": [scope.value for scope in token.scopes],
+                    "created_at": token.created_at.isoformat() if token.created_at else None,
+                    "last_used_at": token.last_used_at.isoformat() if token.last_used_at else None,
+                }
+                for token in tokens
+            ]
+        )
+        return
+    table(
+        f"API tokens of {owner.name} ({len(tokens)})",
+        ["name", "starts with", "created (UTC)", "last used (UTC)"],
+        [
+            [
+                token.name,
+                token.prefix or "-",
+                _utc(token.created_at),
+                _utc(token.last_used_at) or "never",
+            ]
+            for token in tokens
+        ],
+        whole=(1, 2, 3),
+    )
+
+
+@token_app.command("revoke")
+def token_revoke(
+    org: OrgArgument,
+    which: Annotated[
+        str,
+        typer.Argument(
+            metavar="PREFIX_OR_ID",
+            help="How the token starts, as token list shows it, or its id (from --json).",
+        ),
+    ],
+) -> None:
+    """Revoke an API token: tools using it stop working at once."""
+    try:
+        with store().transaction() as connection:
+            owner = find_organisation(connection, org)
+        revoked = _accounts().revoke_token(owner.id, which)
+    except (StoreError, AmbiguousToken) as exc:
+        fail(str(exc))
+    shown = f" ({revoked.prefix})" if revoked.prefix else ""
+    console.print(f"revoked token {revoked.name}{shown} of {owner.name}", markup=False)

@@ -67,6 +67,7 @@ class User(BaseModel):
     id: uuid.UUID = Field(default_factory=uuid.uuid4)
     email: UserEmail
     created_at: datetime | None = None
+    last_signed_in_at: datetime | None = None
 
 
 class Membership(BaseModel):
@@ -74,6 +75,14 @@ class Membership(BaseModel):
 
     user_id: uuid.UUID
     org_id: uuid.UUID
+    role: Role
+
+
+@dataclass(frozen=True)
+class Member:
+    """A person of an organisation with their role there, as its Users page lists them."""
+
+    user: User
     role: Role
 
 
@@ -90,6 +99,9 @@ class ApiToken(BaseModel):
     org_id: uuid.UUID
     name: TokenName
     scopes: list[Scope] = Field(min_length=1)
+    # The secret's first characters, shown to tell tokens apart; None for tokens issued before
+    # prefixes were kept.
+    prefix: str | None = None
     created_at: datetime | None = None
     last_used_at: datetime | None = None
 

@@ -14,6 +14,9 @@ call).
   ends it, a password change ends all of that person's sessions, and so can an admin.
 * An API token is shown once, when issued, and stored as its sha256 (a token is 256 random
   bits, so a fast hash is as safe as a slow one and lets every request look it up by hash).
+  Its first characters are kept to tell tokens apart in lists (they reveal 36 of its bits);
+  when it was last used is written at most once a minute, not at every request.
+* An organisation keeps at least one admin: the last one can be neither demoted nor removed.
 """
 
 from __future__ import annotations
@@ -29,9 +32,11 @@ from datetime import UTC, datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import ValidationError
+from sqlalchemy import Connection
 
 from agendasync.domain.accounts import (
     ApiToken,
+    Member,
     Membership,
     Principal,
     Role,
@@ -47,10 +52,19 @@ from agendasync.store.exceptions import NotFound
 MIN_PASSWORD_LENGTH = 8
 TOKEN_PREFIX = "agst_"  # makes a leaked token recognisable to secret scanners and people
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)  # `last_used_at` is written at most this often
+TOKEN_SHOWN_LENGTH = len(TOKEN_PREFIX) + 6  # "agst_" and six of its random characters
 
 
 class LoginRefused(Exception):
     """Wrong email or password (deliberately not saying which)."""
+
+
+class LastAdmin(Exception):
+    """The change would leave an organisation without an admin."""
+
+
+class AmbiguousToken(Exception):
+    """Several tokens start with what was given."""
 
 
 class LoginThrottled(Exception):
@@ -136,6 +150,7 @@ class Accounts:
     store: Store
     hasher: PasswordHasher = field(default_factory=PasswordHasher)
     throttle: LoginThrottle | None = None  # default: five per email and address in 15 min
+    clock: Callable[[], datetime] = _now
     # Verified against for unknown emails, so that they take as long as known ones.
     _decoy_hash: str | None = None
 
@@ -168,6 +183,61 @@ class Accounts:
             )
         return existing
 
+    def add_member(self, org_id: uuid.UUID, email: str, role: Role, password: str) -> bool:
+        """Give a person `role` in the organisation: a new account with `password`, or one
+        that exists already (it keeps its own password). Answers whether the account is new.
+        Someone who is a member already is refused (their role is changed in the list)."""
+        try:
+            user = User(email=email)
+        except ValidationError as exc:
+            raise InvalidContent([("email", _email_problem(exc))]) from exc
+        with self.store.transaction() as connection:
+            existing = repo.find_user(connection, user.email)
+            if existing is not None and repo.role_in(connection, existing.id, org_id):
+                raise InvalidContent(
+                    [("email", "already a member here; change their role in the list instead")]
+                )
+            if existing is None:
+                _check_password(password)
+                existing = repo.create_user(connection, user, self.hasher.hash(password))
+            repo.set_membership(
+                connection, Membership(user_id=existing.id, org_id=org_id, role=role)
+            )
+        return existing.id == user.id
+
+    def change_role(self, org_id: uuid.UUID, user_id: uuid.UUID, role: Role) -> Member:
+        """Give a member another role; the last admin stays admin (`LastAdmin`)."""
+        with self.store.transaction() as connection:
+            member = self._member(connection, org_id, user_id)
+            if role is not Role.ADMIN:
+                self._keep_an_admin(connection, org_id, member)
+            repo.set_membership(connection, Membership(user_id=user_id, org_id=org_id, role=role))
+        return Member(member.user, role)
+
+    def remove_member(self, org_id: uuid.UUID, user_id: uuid.UUID) -> Member:
+        """Take a person out of the organisation (their account stays, for their other
+        organisations); never the last admin (`LastAdmin`)."""
+        with self.store.transaction() as connection:
+            member = self._member(connection, org_id, user_id)
+            self._keep_an_admin(connection, org_id, member)
+            repo.delete_membership(connection, user_id, org_id)
+        return member
+
+    @staticmethod
+    def _member(connection: Connection, org_id: uuid.UUID, user_id: uuid.UUID) -> Member:
+        user = repo.get_user(connection, user_id)
+        role = repo.role_in(connection, user_id, org_id) if user else None
+        if user is None or role is None:
+            raise NotFound(f"no member with id {user_id}")
+        return Member(user, role)
+
+    @staticmethod
+    def _keep_an_admin(connection: Connection, org_id: uuid.UUID, member: Member) -> None:
+        if member.role is Role.ADMIN and repo.lock_admins(connection, org_id) == [member.user.id]:
+            raise LastAdmin(
+                f"{member.user.email} is the only admin here; make someone else admin first."
+            )
+
     def set_password(self, email: str, password: str) -> int:
         """Give the person a new password; every session of theirs ends (answers how many)."""
         _check_password(password)
@@ -178,14 +248,14 @@ class Accounts:
             repo.set_password_hash(connection, user.id, self.hasher.hash(password))
             return repo.end_browser_sessions_of(connection, user.id)
 
-    def change_password(self, user: User, current: str, new: str) -> None:
+    def change_password(self, user: User, current: str, new: str) -> int:
         """A signed-in person changing their own password (the current one proves it is them);
-        every session of theirs ends."""
+        every session of theirs ends (answers how many, the caller's own among them)."""
         with self.store.transaction() as connection:
             stored = repo.password_hash(connection, user.id)
         if stored is None or not self._verify(stored, current):
             raise LoginRefused("The current password is wrong.")
-        self.set_password(user.email, new)
+        return self.set_password(user.email, new)
 
     def authenticate(self, email: str, password: str, address: str = "") -> User:
         """The user, if the password is theirs; raises `LoginThrottled` or `LoginRefused`.
@@ -200,8 +270,9 @@ class Accounts:
             self.logins.failed(email, address)
             raise LoginRefused("Wrong email or password.")
         self.logins.succeeded(email, address)
-        if self.hasher.check_needs_rehash(stored):
-            with self.store.transaction() as connection:
+        with self.store.transaction() as connection:
+            repo.record_sign_in(connection, user.id, self.clock())
+            if self.hasher.check_needs_rehash(stored):
                 repo.set_password_hash(connection, user.id, self.hasher.hash(password))
         return user
 
@@ -261,6 +332,7 @@ class Accounts:
         except ValidationError as exc:
             raise InvalidContent.from_validation(exc) from exc
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        token = token.model_copy(update={"prefix": secret[:TOKEN_SHOWN_LENGTH]})
         with self.store.transaction() as connection:
             token = repo.create_token(connection, token, token_hash(secret))
         return IssuedToken(token, secret)
@@ -271,10 +343,34 @@ class Accounts:
             token = repo.find_token(connection, token_hash(secret.strip()))
             if token is None:
                 return None
-            now = datetime.now(UTC)
+            now = self.clock()
             if token.last_used_at is None or now - token.last_used_at > TOKEN_TOUCH_INTERVAL:
                 repo.touch_token(connection, token.id, now)
         return Principal.for_token(token)
+
+    def revoke_token(self, org_id: uuid.UUID, which: str) -> ApiToken:
+        """Revoke the organisation's token with this id, or the one whose shown prefix starts
+        with `which` (`AmbiguousToken` when several do)."""
+        wanted = which.strip().rstrip(".…")  # as copied from a list that ends it with dots
+        with self.store.transaction() as connection:
+            tokens = repo.list_tokens(connection, org_id)
+            found = [t for t in tokens if str(t.id) == wanted.lower()] or [
+                t for t in tokens if t.prefix and wanted and t.prefix.startswith(wanted)
+            ]
+            if not found:
+                raise NotFound(f"no API token with the prefix or id {wanted!r}")
+            if len(found) > 1:
+                raise AmbiguousToken(
+                    f"{len(found)} tokens start with {wanted!r}; give more of the prefix, or the id"
+                )
+            repo.delete_token(connection, org_id, found[0].id)
+        return found[0]
+
+
+def _email_problem(error: ValidationError) -> str:
+    return "; ".join(
+        str(item["msg"]).removeprefix("Value error, ") for item in error.errors(include_url=False)
+    )
 
 
 def _check_password(password: str) -> None:

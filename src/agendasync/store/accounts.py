@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, delete, func, insert, select, update
 
-from agendasync.domain.accounts import ApiToken, Membership, Role, Scope, User
+from agendasync.domain.accounts import ApiToken, Member, Membership, Role, Scope, User
 from agendasync.store import tables as t
 from agendasync.store.exceptions import Conflict, NotFound
 
@@ -18,7 +18,12 @@ def _now() -> datetime:
 
 
 def _user(row: Row[Any]) -> User:
-    return User.model_construct(id=row.id, email=row.email, created_at=row.created_at)
+    return User.model_construct(
+        id=row.id,
+        email=row.email,
+        created_at=row.created_at,
+        last_signed_in_at=row.last_signed_in_at,
+    )
 
 
 def _token(row: Row[Any]) -> ApiToken:
@@ -27,6 +32,7 @@ def _token(row: Row[Any]) -> ApiToken:
         org_id=row.org_id,
         name=row.name,
         scopes=[Scope(scope) for scope in row.scopes],
+        prefix=row.prefix,
         created_at=row.created_at,
         last_used_at=row.last_used_at,
     )
@@ -79,6 +85,12 @@ def set_password_hash(connection: Connection, user_id: uuid.UUID, value: str) ->
     )
 
 
+def record_sign_in(connection: Connection, user_id: uuid.UUID, when: datetime) -> None:
+    connection.execute(
+        update(t.users).where(t.users.c.id == user_id).values(last_signed_in_at=when)
+    )
+
+
 # --- memberships ---------------------------------------------------------------------------
 
 
@@ -101,6 +113,62 @@ def memberships_of(connection: Connection, user_id: uuid.UUID) -> list[Membershi
     ]
 
 
+def role_in(connection: Connection, user_id: uuid.UUID, org_id: uuid.UUID) -> Role | None:
+    value = connection.execute(
+        select(t.memberships.c.role).where(
+            t.memberships.c.user_id == user_id, t.memberships.c.org_id == org_id
+        )
+    ).scalar()
+    return Role(value) if value else None
+
+
+def list_members(connection: Connection, org_id: uuid.UUID) -> list[Member]:
+    """The organisation's people and their roles, by email (one query)."""
+    rows = connection.execute(
+        select(t.users, t.memberships.c.role)
+        .join(t.memberships, t.memberships.c.user_id == t.users.c.id)
+        .where(t.memberships.c.org_id == org_id)
+        .order_by(t.users.c.email)
+    )
+    return [Member(_user(row), Role(row.role)) for row in rows]
+
+
+def lock_admins(connection: Connection, org_id: uuid.UUID) -> list[uuid.UUID]:
+    """The organisation's admins, their rows locked until the transaction ends (PostgreSQL):
+    two admins demoting each other at once cannot both pass the last-admin check."""
+    rows = connection.execute(
+        select(t.memberships.c.user_id)
+        .where(t.memberships.c.org_id == org_id, t.memberships.c.role == Role.ADMIN.value)
+        .with_for_update()
+    )
+    return [row.user_id for row in rows]
+
+
+def delete_membership(connection: Connection, user_id: uuid.UUID, org_id: uuid.UUID) -> None:
+    connection.execute(
+        delete(t.memberships).where(
+            t.memberships.c.user_id == user_id, t.memberships.c.org_id == org_id
+        )
+    )
+
+
+def memberships_by_email(
+    connection: Connection, org_id: uuid.UUID | None = None
+) -> list[tuple[str, str | None, Role | None]]:
+    """(email, organisation slug, role) of every membership by email then organisation, and
+    people of no organisation with None; with `org_id`, that organisation's only."""
+    query = (
+        select(t.users.c.email, t.organisations.c.slug, t.memberships.c.role)
+        .outerjoin(t.memberships, t.memberships.c.user_id == t.users.c.id)
+        .outerjoin(t.organisations, t.organisations.c.id == t.memberships.c.org_id)
+        .order_by(t.users.c.email, t.organisations.c.slug)
+    )
+    if org_id is not None:
+        query = query.where(t.memberships.c.org_id == org_id)
+    rows = connection.execute(query)
+    return [(row.email, row.slug, Role(row.role) if row.role else None) for row in rows]
+
+
 # --- API tokens ----------------------------------------------------------------------------
 
 
@@ -112,6 +180,7 @@ def create_token(connection: Connection, token: ApiToken, token_hash: str) -> Ap
             org_id=token.org_id,
             name=token.name,
             token_hash=token_hash,
+            prefix=token.prefix,
             scopes=[scope.value for scope in token.scopes],
             created_at=token.created_at,
         )

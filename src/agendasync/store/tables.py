@@ -409,6 +409,7 @@ users = Table(
     Column("email", String(320), nullable=False, unique=True),
     Column("password_hash", String(200), nullable=False),
     *_timestamps(),
+    Column("last_signed_in_at", UTCDateTime()),
 )
 
 # Who may do what in which organisation: admin, editor or viewer.
@@ -429,6 +430,8 @@ api_tokens = Table(
     Column("org_id", Id(), ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
     Column("name", String(200), nullable=False),
     Column("token_hash", String(64), nullable=False, unique=True),
+    # The token's first characters, shown to tell tokens apart (none for older tokens).
+    Column("prefix", String(16)),
     Column("scopes", JSON(), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("last_used_at", UTCDateTime()),

@@ -24,6 +24,7 @@ from agendasync.web import (
     pages_org,
     pages_people,
     pages_schedule,
+    pages_users,
     portal,
     public_feeds,
 )
@@ -72,6 +73,7 @@ def add_pages(app: FastAPI) -> None:
     pages = (
         pages_account,
         pages_org,
+        pages_users,
         pages_fields,
         pages_event,
         pages_people,

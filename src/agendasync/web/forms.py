@@ -8,7 +8,7 @@ without a page change.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from agendasync.domain.models import Event
@@ -106,6 +106,50 @@ LOGIN_FIELDS = [
     ),
 ]
 
+ROLE_OPTIONS = [
+    ("viewer", "viewer: looks only"),
+    ("editor", "editor: changes content and syncs"),
+    ("admin", "admin: also integrations, tokens and people"),
+]
+
+MEMBER_FIELDS = [
+    FormField(name="email", label="Email", kind="email", required=True, autocomplete="off"),
+    FormField(name="role", label="Role", kind="select", value="editor", options=ROLE_OPTIONS),
+    FormField(
+        name="password",
+        label="Initial password",
+        kind="password",
+        autocomplete="new-password",
+        help="For someone new: at least 8 characters; tell it to them, they can change it "
+        "under Account. Someone who has an account already keeps their password.",
+    ),
+]
+
+PASSWORD_FIELDS = [
+    FormField(
+        name="current_password",
+        label="Current password",
+        kind="password",
+        required=True,
+        autocomplete="current-password",
+    ),
+    FormField(
+        name="new_password",
+        label="New password",
+        kind="password",
+        required=True,
+        autocomplete="new-password",
+        help="At least 8 characters.",
+    ),
+    FormField(
+        name="new_password_again",
+        label="New password again",
+        kind="password",
+        required=True,
+        autocomplete="new-password",
+    ),
+]
+
 TOKEN_FIELDS = [
     FormField(name="name", label="Name", required=True, placeholder="e.g. website build"),
     FormField(
@@ -152,3 +196,25 @@ EMAILS_KEY_FIELD = FormField(
     help="From Sessionize support; fills in speakers' emails. It is not kept.",
     autocomplete="new-password",
 )
+
+
+def refilled(
+    fields: Iterable[FormField], values: Mapping[str, str], errors: Mapping[str, str]
+) -> list[FormField]:
+    """The fields again after a refusal: what was typed (never a password) and each field's
+    error beside it."""
+    return [
+        replace(
+            f,
+            value=f.value if f.kind == "password" else values.get(f.name, f.value),
+            error=_sentence(errors.get(f.name, "")),
+        )
+        for f in fields
+    ]
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    if not text:
+        return ""
+    return text[0].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")

@@ -1,4 +1,5 @@
-"""Signing in and out, and the start page (the organisations one belongs to)."""
+"""Signing in and out, the start page (the organisations one belongs to), and one's own
+account (changing one's password)."""
 
 from __future__ import annotations
 
@@ -7,16 +8,19 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from agendasync.domain.accounts import Access
+from agendasync.domain.accounts import Access, Principal
+from agendasync.domain.exceptions import InvalidContent
 from agendasync.services.accounts import LoginRefused, LoginThrottled
 from agendasync.services.browser_session import (
+    Flash,
     client_address,
+    flash,
     log_in,
     log_out,
     session_key_of,
 )
 from agendasync.store.events import list_organisations
-from agendasync.web.forms import LOGIN_FIELDS, FormField
+from agendasync.web.forms import LOGIN_FIELDS, PASSWORD_FIELDS, FormField, refilled
 from agendasync.web.render import App, User, redirect, render, safe_back
 
 router = APIRouter()
@@ -86,3 +90,56 @@ def home(request: Request, app: App, principal: User) -> Response:
         return redirect(f"/orgs/{orgs[0].slug}")
     roles = {org.id: _ROLE_NAMES[principal.grants[org.id]] for org in orgs}
     return render(request, "home.html", {"orgs": orgs, "roles": roles}, principal=principal)
+
+
+# --- one's own account -------------------------------------------------------------------------
+
+
+def _account_page(
+    request: Request,
+    app: App,
+    principal: Principal,
+    errors: dict[str, str] | None = None,
+) -> HTMLResponse:
+    with app.store.transaction() as connection:
+        orgs = [org for org in list_organisations(connection) if principal.sees(org.id)]
+    context = {
+        "orgs": orgs,
+        "roles": {org.id: _ROLE_NAMES[principal.grants[org.id]] for org in orgs},
+        "fields": refilled(PASSWORD_FIELDS, {}, errors or {}),
+    }
+    status = 422 if errors else 200
+    return render(request, "account.html", context, principal=principal, status_code=status)
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account_page(request: Request, app: App, principal: User) -> Response:
+    return _account_page(request, app, principal)
+
+
+@router.post("/account/password", response_class=HTMLResponse)
+def change_password(
+    request: Request,
+    app: App,
+    principal: User,
+    current_password: Annotated[str, Form()] = "",
+    new_password: Annotated[str, Form()] = "",
+    new_password_again: Annotated[str, Form()] = "",
+) -> Response:
+    user = principal.user
+    assert user is not None  # pages are for people; tokens never reach them
+    if new_password != new_password_again:
+        errors = {"new_password_again": "this is not the same as the new password above"}
+        return _account_page(request, app, principal, errors)
+    try:
+        ended = app.accounts.change_password(user, current_password, new_password)
+    except LoginRefused as exc:
+        return _account_page(request, app, principal, {"current_password": str(exc)})
+    except InvalidContent as exc:
+        return _account_page(request, app, principal, {"new_password": str(exc.problems[0][1])})
+    # Every session of theirs ended; this browser goes on with a new one.
+    log_in(request, app.accounts.start_session(user.id, app.settings.session_max_age_s))
+    others = ended - 1
+    elsewhere = f"; {others} other browser(s) signed out" if others else ""
+    flash(request, Flash("success", f"Password changed{elsewhere}."))
+    return redirect("/account")

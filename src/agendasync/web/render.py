@@ -42,6 +42,11 @@ def _local_time(value: datetime | None, event: Event, pattern: str = "%a %d %b %
     return value.astimezone(event.tz).strftime(pattern) if value else ""
 
 
+def _when(value: datetime | None, never: str = "never") -> str:
+    """A moment of the organisation's own (a sign-in, a token's use): in UTC, saying so."""
+    return value.astimezone(UTC).strftime("%d %b %Y %H:%M UTC") if value else never
+
+
 def _inline_markdown(text: str) -> Markup:
     """`code`, **strong** and *emphasis* in text written for the OpenAPI document (Swagger UI
     reads them as Markdown), escaped first so that only these three become markup."""
@@ -75,6 +80,7 @@ def _label_cells(cells: str, columns: list[str]) -> Markup:
 
 
 TEMPLATES.env.filters["local_time"] = _local_time
+TEMPLATES.env.filters["when"] = _when
 TEMPLATES.env.filters["web_href"] = _web_href
 TEMPLATES.env.filters["kind_name"] = kind_name
 TEMPLATES.env.filters["label_cells"] = _label_cells
