@@ -21,7 +21,7 @@ from agendasync.domain.exceptions import InvalidContent
 from agendasync.services.syncing import SyncSettings, budget_overrides
 from agendasync.store import Store
 from agendasync.store.exceptions import StoreError
-from agendasync.store.secrets import SecretBox, SecretsError, load_box
+from agendasync.store.secrets import KEY_SUFFIX, SecretBox, SecretsError, load_box
 
 console = Console()
 errors = Console(stderr=True, soft_wrap=True)  # an error stays one line, whatever the width
@@ -61,11 +61,16 @@ def transaction() -> Iterator[Connection]:
 
 
 def secret_box() -> SecretBox:
-    """The keys that seal credentials; a missing or unusable key file is one clear line."""
+    """The keys that seal credentials (the key file beside the database unless the
+    environment names them); a missing or unusable key file is one clear line."""
     try:
-        return load_box()
+        box = load_box(store().beside(KEY_SUFFIX))
     except SecretsError as exc:
         fail(str(exc))
+    notice = box.source.notice()
+    if notice:
+        errors.print(f"note: {notice}", markup=False, highlight=False)
+    return box
 
 
 def fail(message: str) -> NoReturn:
