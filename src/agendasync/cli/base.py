@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 from collections.abc import Iterator
@@ -85,7 +86,9 @@ def print_json(value: Any) -> None:
 def table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
     out = Table(title=Text(title), title_justify="left")
     for index, column in enumerate(columns):
-        out.add_column(column, no_wrap=index == 0)
+        # At 80 columns a long value (an email, an address) is folded onto the next line,
+        # never cut; headers wrap at their spaces.
+        out.add_column(column, no_wrap=index == 0, overflow="fold")
     for row in rows:
         # Cells hold user text: shown as written, never read as markup.
         out.add_row(*(Text("" if value is None else str(value)) for value in row))
@@ -133,3 +136,28 @@ def sync_settings(*, allow_private_urls: bool = True) -> SyncSettings:
             )
         ),
     )
+
+
+def _one_line_paragraphs(text: str) -> str:
+    """A docstring's paragraphs each on one line, for rich to wrap at the terminal's width
+    (Typer keeps the source's line breaks after the first paragraph, which splits sentences
+    at 80 columns); lists and indented lines are kept as written."""
+
+    def unwrapped(paragraph: str) -> str:
+        lines = paragraph.splitlines()
+        if any(line[:1].isspace() or line.startswith(("-", "*", "\b")) for line in lines):
+            return paragraph
+        return " ".join(line.strip() for line in lines)
+
+    return "\n\n".join(unwrapped(p) for p in inspect.cleandoc(text).split("\n\n"))
+
+
+def unwrap_help(app: typer.Typer) -> None:
+    """Every command's help (its docstring) in one-line paragraphs: see `_one_line_paragraphs`."""
+    for command in app.registered_commands:
+        text = command.help or (command.callback.__doc__ if command.callback else None)
+        if text:
+            command.help = _one_line_paragraphs(text)
+    for group in app.registered_groups:
+        if group.typer_instance is not None:
+            unwrap_help(group.typer_instance)
