@@ -8,6 +8,7 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import date, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -177,7 +178,7 @@ def _broken_sentences(help_text: str) -> list[str]:
     prose = [line.rstrip() for line in help_text.splitlines()]
     return [
         line
-        for line, after in zip(prose, prose[1:], strict=False)
+        for line, after in pairwise(prose)
         if line.strip()
         and after.strip()
         and not line.lstrip().startswith(("│", "╭", "╰"))
