@@ -58,6 +58,10 @@ RECORD_SUFFIX = ".demo.json"  # demo.db.demo.json beside demo.db
 SAVE_AFTER_S = 1.0  # Swoogo's data is written this long after a change (and at the end)
 
 
+class DemoUnavailable(Exception):
+    pass
+
+
 @dataclass
 class DemoPartners:
     """The demo's stand-ins: the picture host its event's pictures point to, and the Swoogo
@@ -93,10 +97,6 @@ class DemoPartners:
         with os.fdopen(descriptor, "w") as handle:
             json.dump(kept, handle)
         new.replace(path)
-
-
-class DemoUnavailable(Exception):
-    pass
 
 
 class _Saving:
