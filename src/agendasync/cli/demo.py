@@ -177,13 +177,10 @@ def demo() -> None:
         earlier = DemoPartners.read(path) if path else None
     except DemoUnavailable:
         earlier = None  # a damaged record: start afresh
-    # Each demo starts Swoogo afresh, on the earlier demo's addresses: an earlier demo
-    # event's pictures point to that picture host.
-    swoogo = SwoogoState()
-    swoogo.add_credentials("demo-key", "demo-secret")
-    partner_event = swoogo.add_event(
-        "DevConf (Swoogo)", timezone="Europe/Berlin", start_date=str(date.today())
-    )
+    # An earlier demo's Swoogo goes on, on the same addresses: the ledger of the earlier
+    # demo's syncs holds its ids, and that demo event's pictures point to that picture host.
+    swoogo = earlier.swoogo if earlier else SwoogoState()
+    partner_event = _partner_event(swoogo, f"DevConf {date.today()} (Swoogo)")
     partners = DemoPartners(
         earlier.pictures_port if earlier else free_port(),
         earlier.swoogo_port if earlier else free_port(),
@@ -198,6 +195,16 @@ def demo() -> None:
     _print_next_steps(slug)
 
 
+def _partner_event(swoogo: SwoogoState, name: str) -> int:
+    """The Swoogo event of today's demo (made on the first demo of the day), and the demo's
+    credentials."""
+    if not swoogo.has_credentials("demo-key"):
+        swoogo.add_credentials("demo-key", "demo-secret")
+    for event in swoogo.find("events", name=name):
+        return int(event["id"])
+    return swoogo.add_event(name, timezone="Europe/Berlin", start_date=str(date.today()))
+
+
 def _fill(slug: str, pictures: str) -> None:
     with transaction() as connection:
         owner = find_or_create_org(connection, ORG)
@@ -207,7 +214,7 @@ def _fill(slug: str, pictures: str) -> None:
             document = demo_data.demo_event(slug=slug, sessions=60, pictures=pictures)
             event_id = import_document(connection, document, org=owner).event.id
         print_event_summary(connection, event_id)
-        # Swoogo starts afresh: an earlier demo's connection points at data gone now.
+        # Connected again below, as a new user would (the ledger stays with Swoogo's event).
         earlier = repo.find_integration(connection, owner.id, "swoogo")
         if earlier:
             repo.delete_integration(connection, earlier.id)

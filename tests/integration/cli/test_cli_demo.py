@@ -5,6 +5,7 @@ database's (the key file is found beside the database)."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -114,7 +115,7 @@ def test_serve_after_the_demo_brings_back_its_partners_and_syncs_without_failure
     with _serving(world) as (client, _):
         events = client.get("/orgs/demo-organisation/integrations/swoogo/events", headers=auth)
         assert events.status_code == 200, events.text
-        assert [e["name"] for e in events.json()] == ["DevConf (Swoogo)"]
+        assert [e["name"] for e in events.json()] == [f"DevConf {date.today()} (Swoogo)"]
         content = _sync(client, token, "content")
         sponsors = _sync(client, token, "sponsors")
     assert "the demo's Swoogo simulator runs at http://127.0.0.1:" in world["serve_out"]
@@ -132,6 +133,14 @@ def test_serve_after_the_demo_brings_back_its_partners_and_syncs_without_failure
     assert _failed(again) == 0
     assert again["report"]["counts"]["sponsors"]["created"] == 0
     assert again["report"]["counts"]["sponsors"]["unchanged"] == DEMO_SPONSORS
+
+    rerun = _cli(world, "demo")  # the same Swoogo again: what the ledger holds is there
+    assert rerun.returncode == 0, rerun.stderr
+    runs = json.loads(_cli(world, "runs", "list", SLUG, "--json").stdout)
+    edited = runs[0]["report"]
+    assert edited["counts"]["sessions"]["updated"] == 1
+    assert _failed(runs[0]) == 0
+    assert [s for s in edited["skipped"] if "deleted on Swoogo" in s["reason"]] == []
 
 
 @pytest.fixture
