@@ -36,4 +36,4 @@ test: lint browser
 	$(BIN)/pytest -q
 
 clean:
-	rm -rf $(VENV) demo.db
+	rm -rf $(VENV) demo.db demo.db.key demo.db.demo.json demo.db.locks

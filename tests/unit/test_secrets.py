@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from agendasync.store.secrets import SecretBox, SecretsError, load_box, mask
+from agendasync.store.secrets import KeySource, SecretBox, SecretsError, load_box, mask
 
 CREDENTIALS = {"key": "consumer-key-1234", "secret": "s3cr3t-swoogo-3f9a"}
 WRONG_KEY_MESSAGE = (
-    "stored credentials cannot be decrypted with the configured keys; "
-    "was AGENDASYNC_SECRET_KEY changed without keeping the old key?"
+    "stored credentials cannot be decrypted with the keys in AGENDASYNC_SECRET_KEY: the key "
+    "that encrypted them is missing or different; use that key (its file, "
+    "AGENDASYNC_SECRET_KEY_FILE or AGENDASYNC_SECRET_KEY), or connect the partner again"
 )
 INVALID_KEY_MESSAGE = "a secret key is not a valid Fernet key (32 url-safe base64-encoded bytes)"
 
@@ -123,15 +124,92 @@ def test_key_file_made_with_mode_0600_and_reused_r_int_4(
     assert key_file.read_text() == written
 
 
-def test_key_file_defaults_to_the_working_directory_r_int_4(
+def test_key_file_defaults_to_the_working_directory_without_a_database_file_r_int_4(
     no_env_key: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     no_env_key.chdir(tmp_path)
 
-    load_box()
+    box = load_box(None)  # PostgreSQL: no file to keep the key beside
 
     assert [p.name for p in tmp_path.iterdir()] == ["agendasync.key"]
     assert stat.S_IMODE((tmp_path / "agendasync.key").stat().st_mode) == 0o600
+    assert box.source == KeySource(tmp_path / "agendasync.key", made_now=True)
+
+
+def test_key_file_lives_beside_the_database_whatever_the_folder_r_int_4(
+    no_env_key: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    beside = tmp_path / "data" / "demo.db.key"
+    no_env_key.chdir(tmp_path / "data")
+    sealed = load_box(beside).seal(CREDENTIALS)
+    no_env_key.chdir(tmp_path / "elsewhere")
+
+    box = load_box(beside)
+
+    assert box.open(sealed) == CREDENTIALS
+    assert box.source == KeySource(beside)
+    assert list((tmp_path / "elsewhere").iterdir()) == []
+    assert stat.S_IMODE(beside.stat().st_mode) == 0o600
+
+
+def test_an_older_key_in_the_working_directory_is_used_and_said_r_int_4(
+    no_env_key: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    older = tmp_path / "agendasync.key"
+    older.write_text(_key() + "\n")
+    sealed = SecretBox([older.read_text().strip()]).seal(CREDENTIALS)
+    beside = tmp_path / "db" / "demo.db.key"
+    no_env_key.chdir(tmp_path)
+
+    box = load_box(beside)
+
+    assert box.open(sealed) == CREDENTIALS
+    assert not beside.exists()
+    assert box.source.notice() == (
+        f"using the key file {older} of an older version; move it beside the database "
+        "(or set AGENDASYNC_SECRET_KEY_FILE) to keep them together"
+    )
+
+
+def test_the_key_beside_the_database_wins_over_an_older_one_r_int_4(
+    no_env_key: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "agendasync.key").write_text(_key() + "\n")
+    beside = tmp_path / "demo.db.key"
+    beside.write_text(_key() + "\n")
+    no_env_key.chdir(tmp_path)
+
+    box = load_box(beside)
+
+    assert box.source == KeySource(beside)
+    assert box.source.notice() is None
+
+
+def test_undecryptable_credentials_name_the_key_file_r_int_4(
+    no_env_key: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    sealed = SecretBox([_key()]).seal(CREDENTIALS)
+    beside = tmp_path / "demo.db.key"
+    no_env_key.chdir(tmp_path)
+
+    with pytest.raises(SecretsError) as missing:
+        load_box(beside).open(sealed)
+    with pytest.raises(SecretsError) as different:
+        load_box(beside).open(sealed)
+
+    remedy = (
+        ": the key that encrypted them is missing or different; use that key (its file, "
+        "AGENDASYNC_SECRET_KEY_FILE or AGENDASYNC_SECRET_KEY), or connect the partner again"
+    )
+    assert str(missing.value) == (
+        f"stored credentials cannot be decrypted with the key file {beside} (made just now)"
+        + remedy
+    )
+    assert str(different.value) == (
+        f"stored credentials cannot be decrypted with the key file {beside}" + remedy
+    )
 
 
 def test_key_file_with_several_keys_rotates_r_int_4(

@@ -18,7 +18,7 @@ from agendasync.cli import (
     syncing,
     web,
 )
-from agendasync.cli.base import state
+from agendasync.cli.base import state, unwrap_help
 
 app = typer.Typer(help="agendasync: keep event content in one place, sync it everywhere.")
 app.add_typer(content.org_app, name="org")
@@ -63,5 +63,7 @@ def main(
 ) -> None:
     state.db_url = db
 
+
+unwrap_help(app)  # after every command is registered
 
 __all__ = ["app"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 from collections.abc import Iterator, Sequence
@@ -21,7 +22,7 @@ from agendasync.domain.exceptions import InvalidContent
 from agendasync.services.syncing import SyncSettings, budget_overrides
 from agendasync.store import Store
 from agendasync.store.exceptions import StoreError
-from agendasync.store.secrets import SecretBox, SecretsError, load_box
+from agendasync.store.secrets import KEY_SUFFIX, SecretBox, SecretsError, load_box
 
 console = Console()
 errors = Console(stderr=True, soft_wrap=True)  # an error stays one line, whatever the width
@@ -61,11 +62,16 @@ def transaction() -> Iterator[Connection]:
 
 
 def secret_box() -> SecretBox:
-    """The keys that seal credentials; a missing or unusable key file is one clear line."""
+    """The keys that seal credentials (the key file beside the database unless the
+    environment names them); a missing or unusable key file is one clear line."""
     try:
-        return load_box()
+        box = load_box(store().beside(KEY_SUFFIX))
     except SecretsError as exc:
         fail(str(exc))
+    notice = box.source.notice()
+    if notice:
+        errors.print(f"note: {notice}", markup=False, highlight=False)
+    return box
 
 
 def fail(message: str) -> NoReturn:
@@ -84,7 +90,9 @@ def table(
     fit the terminal."""
     out = Table(title=Text(title), title_justify="left")
     for index, column in enumerate(columns):
-        out.add_column(column, no_wrap=index in whole)
+        # At 80 columns a long value (an email, an address) is folded onto the next line,
+        # never cut; headers wrap at their spaces.
+        out.add_column(column, no_wrap=index in whole, overflow="fold")
     for row in rows:
         # Cells hold user text: shown as written, never read as markup.
         out.add_row(*(Text("" if value is None else str(value)) for value in row))
@@ -132,3 +140,28 @@ def sync_settings(*, allow_private_urls: bool = True) -> SyncSettings:
             )
         ),
     )
+
+
+def _one_line_paragraphs(text: str) -> str:
+    """A docstring's paragraphs each on one line, for rich to wrap at the terminal's width
+    (Typer keeps the source's line breaks after the first paragraph, which splits sentences
+    at 80 columns); lists and indented lines are kept as written."""
+
+    def unwrapped(paragraph: str) -> str:
+        lines = paragraph.splitlines()
+        if any(line[:1].isspace() or line.startswith(("-", "*", "\b")) for line in lines):
+            return paragraph
+        return " ".join(line.strip() for line in lines)
+
+    return "\n\n".join(unwrapped(p) for p in inspect.cleandoc(text).split("\n\n"))
+
+
+def unwrap_help(app: typer.Typer) -> None:
+    """Every command's help (its docstring) in one-line paragraphs: see `_one_line_paragraphs`."""
+    for command in app.registered_commands:
+        text = command.help or (command.callback.__doc__ if command.callback else None)
+        if text:
+            command.help = _one_line_paragraphs(text)
+    for group in app.registered_groups:
+        if group.typer_instance is not None:
+            unwrap_help(group.typer_instance)

@@ -7,13 +7,13 @@ from typing import Annotated
 
 import typer
 
-from agendasync.cli.base import JsonFlag, console, fail, print_json, store, table
+from agendasync.cli.base import JsonFlag, console, fail, print_json, secret_box, store, table
 from agendasync.domain.integrations import FieldSpec
 from agendasync.domain.integrations import Mapping as EventMapping
 from agendasync.services import mappings
 from agendasync.services.integrations import IntegrationError, mapping_for
 from agendasync.store.exceptions import StoreError
-from agendasync.store.secrets import SecretsError, load_box
+from agendasync.store.secrets import SecretsError
 from agendasync.sync.fields import FieldMapError
 
 fields_app = typer.Typer(help="Field maps: which of our fields fills which partner field.")
@@ -74,7 +74,7 @@ def fields_add(
         maps = asyncio.run(
             mappings.add_field(
                 store(),
-                load_box(),
+                secret_box(),
                 mapping,
                 kind=kind,
                 hub=hub_field,

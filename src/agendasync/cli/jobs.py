@@ -109,7 +109,7 @@ def jobs(as_json: JsonFlag = False) -> None:
 
     table(
         "Syncs",
-        ["event", "partner", "continuous", "next run", "queued/running", "last run"],
+        ["event", "partner", "continuous", "next run", "queued or running", "last run"],
         [
             [
                 r["slug"],

@@ -157,7 +157,6 @@ def sessionize_map_command(
         "language); multi-choice titles and all others become tags.",
         highlight=False,
         markup=False,
-        soft_wrap=True,
     )
 
 

@@ -23,6 +23,7 @@ from agendasync.cli.base import (
     table,
     transaction,
 )
+from agendasync.cli.demo import brought_back
 from agendasync.domain.accounts import Role, Scope
 from agendasync.domain.exceptions import InvalidContent
 from agendasync.services.accounts import Accounts, AmbiguousToken
@@ -52,7 +53,10 @@ def serve(
 
     Partner base URLs given in the pages or the API, and pictures a sync downloads, must be
     https at public addresses; set AGENDASYNC_ALLOW_PRIVATE_PARTNER_URLS=1 to allow private
-    ones (simulators, self-hosted partners)."""
+    ones (simulators, self-hosted partners).
+
+    On a database filled by `agendasync demo`, the demo's Swoogo simulator and picture host
+    run again too, with the data the demo left."""
     import uvicorn
 
     from agendasync.jobs.embedded import EmbeddedDispatcher
@@ -91,7 +95,27 @@ def serve(
     console.print(f"agendasync at [bold]http://{host}:{port}/[/] (API docs: /api/docs); {schedule}")
     logging.basicConfig(level=logging.INFO)
     quiet_http_client()
-    uvicorn.run(app, host=host, port=port, log_config=uvicorn_log_config(), proxy_headers=True)
+    with brought_back() as partners:
+        if partners:
+            _say_demo_partners(*partners, allow_private=allow_private)
+        uvicorn.run(app, host=host, port=port, log_config=uvicorn_log_config(), proxy_headers=True)
+
+
+def _say_demo_partners(pictures: str, swoogo: str, *, allow_private: bool) -> None:
+    console.print(
+        f"the demo's Swoogo simulator runs at {swoogo}, its picture host at {pictures}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,  # addresses stay whole
+    )
+    if not allow_private:
+        console.print(
+            "they are at private addresses: to sync to them, start serve with\n"
+            "    AGENDASYNC_ALLOW_PRIVATE_PARTNER_URLS=1",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def _accounts() -> Accounts:

@@ -36,7 +36,7 @@ from agendasync.services.syncing import (
 from agendasync.store import Store
 from agendasync.store.budgets import SharedBudgets
 from agendasync.store.scheduling import claim_due
-from agendasync.store.secrets import load_box
+from agendasync.store.secrets import KEY_SUFFIX, load_box
 
 logger = logging.getLogger(__name__)
 
@@ -163,7 +163,7 @@ async def run_worker(
     budgets = SharedBudgets(store, max_wait_s=MAX_BUDGET_WAIT_S)
     settings = replace(settings or SyncSettings(), budgets=budgets)
     http = http_client(allow_private=settings.allow_private_urls)
-    run = mapping_runner(store, load_box(), http=http, settings=settings)
+    run = mapping_runner(store, load_box(store.beside(KEY_SUFFIX)), http=http, settings=settings)
     app = procrastinate_app(url)
     async with app.open_async():
         maintenance = asyncio.create_task(

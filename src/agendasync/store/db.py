@@ -105,6 +105,16 @@ class Store:
             where = parsed.render_as_string(hide_password=True)
             raise StoreUnavailable(f"cannot open the database {where}: {reason}") from None
 
+    def beside(self, suffix: str) -> Path | None:
+        """A file next to the SQLite database file (`demo.db` + `.key`: `demo.db.key`), as an
+        absolute path; None for a database that is not a file (PostgreSQL, in memory)."""
+        name = self.engine.url.database
+        if self.engine.dialect.name != "sqlite" or not name or name == ":memory:":
+            return None
+        if name.startswith("file:"):
+            return None
+        return Path(f"{name}{suffix}").absolute()
+
     def is_current(self) -> bool:
         head = ScriptDirectory.from_config(alembic_config(self.url)).get_current_head()
         with self.engine.connect() as connection:

@@ -30,11 +30,11 @@ async def mapping_lock(store: Store, mapping_id: uuid.UUID) -> AsyncIterator[Non
             yield
         return
     async with _LOCAL.setdefault(mapping_id, asyncio.Lock()):
-        database = store.engine.url.database
-        if not database or database == ":memory:":  # one process can reach it
+        folder = store.beside(".locks")
+        if folder is None:  # in memory: one process can reach it
             yield
             return
-        async with _file_lock(Path(f"{database}.locks") / f"{mapping_id}.lock"):
+        async with _file_lock(folder / f"{mapping_id}.lock"):
             yield
 
 

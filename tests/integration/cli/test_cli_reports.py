@@ -8,6 +8,7 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import date, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -171,15 +172,50 @@ def _helps(command: Any, path: list[str]) -> Iterator[list[str]]:
 RULE_ID = re.compile(r"R-[A-Z]+-\d|SPEC §|SPEC\b")
 
 
-def test_no_help_and_no_api_text_names_a_rule_id(run) -> None:
+def _broken_sentences(help_text: str) -> list[str]:
+    """Prose lines (outside the option boxes) that end although the next line's first word
+    would have fitted: a line break from the source, not from the width."""
+    prose = [line.rstrip() for line in help_text.splitlines()]
+    return [
+        line
+        for line, after in pairwise(prose)
+        if line.strip()
+        and after.strip()
+        and not line.lstrip().startswith(("│", "╭", "╰"))
+        and not after.lstrip().startswith(("│", "╭", "╰"))
+        and len(line) + 1 + len(after.split()[0]) <= 79
+    ]
+
+
+def test_every_help_fits_80_columns_in_whole_sentences_and_names_no_rule_id(run) -> None:
     root = typer.main.get_command(app)
     checked = 0
     for path in _helps(root, []):
         code, out, _ = run(*path, "--help")
         assert code == 0, path
         assert not RULE_ID.search(out), (path, out)
+        assert [line for line in out.splitlines() if len(line) > 80] == [], (path, out)
+        assert _broken_sentences(out) == [], (path, out)
         checked += 1
     assert checked > 40
+
+
+def test_lists_fit_80_columns_and_cut_nothing(run) -> None:
+    _mapped(run)
+    for command in (
+        ("session", "list", "conf"),
+        ("speaker", "list", "conf"),
+        ("exhibitor", "list", "conf"),
+        ("sponsor", "list", "conf"),
+        ("integrations", "list", "--org", "acme"),
+        ("mappings", "list", "--org", "acme"),
+        ("jobs",),
+    ):
+        code, out, err = run(*command)
+        assert code == 0, err
+        assert [line for line in out.splitlines() if len(line) > 80] == [], out
+        assert "…" not in out, out
+        assert "┃" in out, out  # a table, with its headers: none of them cut
 
 
 async def test_the_api_documents_name_no_rule_id(tmp_path: Path) -> None:

@@ -1179,6 +1179,38 @@ class SwoogoState:
             "stats": self.stats.as_dict(),
         }
 
+    def snapshot(self) -> dict[str, Any]:
+        """Everything a later `restore` needs to answer as this state would (the demo keeps
+        its partner in a file between runs); JSON-ready. Stats and the rate window are left
+        out: they describe this process, not the partner's data."""
+        return {
+            "tables": {name: list(rows.values()) for name, rows in self._tables.items()},
+            "counters": self._counters,
+            "credentials": [dataclasses.asdict(c) for c in self._credentials.values()],
+            "tokens": {token: dataclasses.asdict(t) for token, t in self._tokens.items()},
+            "contacts": sorted(self._contacts),
+            "images": [
+                dataclasses.asdict(image) | {"data": base64.b64encode(image.data).decode()}
+                for image in self.images.values()
+            ],
+            "knobs": self.knobs.as_dict(),
+        }
+
+    @classmethod
+    def restore(cls, snapshot: Mapping[str, Any]) -> SwoogoState:
+        """The state a `snapshot()` was taken of."""
+        state = cls(Knobs(**snapshot["knobs"]))
+        for name, rows in snapshot["tables"].items():
+            state._tables[name] = {row["id"]: row for row in rows}
+        state._counters = dict(snapshot["counters"])
+        state._credentials = {c["key"]: _Credential(**c) for c in snapshot["credentials"]}
+        state._tokens = {token: _Token(**t) for token, t in snapshot["tokens"].items()}
+        state._contacts = set(snapshot["contacts"])
+        for image in snapshot["images"]:
+            stored = StoredImage(**(image | {"data": base64.b64decode(image["data"])}))
+            state.images[(stored.type, stored.id, stored.field)] = stored
+        return state
+
     # -- seeding (Python API) ----------------------------------------------------------------
 
     def has_credentials(self, key: str) -> bool:

@@ -7,6 +7,7 @@ expiry and credit windows are exact), two events (Berlin, New York) and one cred
 from __future__ import annotations
 
 import base64
+import json
 import random
 import time
 from collections.abc import Iterator
@@ -1197,3 +1198,23 @@ def test_admin_api_knobs_and_state(world: World, api: httpx.Client, admin: httpx
     assert [t["name"] for t in state["tracks"]] == ["AI"]
     assert state["stats"]["calls"]["POST /tracks/create"] == 1
     assert admin.get("/stats").json()["credits_spent"] == {KEY: 1 + 1 + 1}
+
+
+def test_a_snapshot_restores_the_same_partner_through_json(
+    world: World, api: httpx.Client, speaker: dict[str, Any]
+) -> None:
+    upload(api, f"/image/contact/{speaker['contact_id']}/profile_picture", "a.png", PNG)
+    snapshot = json.loads(json.dumps(world.state.snapshot()))
+
+    restored = SwoogoState.restore(snapshot)
+
+    assert restored.snapshot() == snapshot
+    assert restored.dump()["speakers"] == world.state.dump()["speakers"]
+    assert restored.images == world.state.images
+    assert restored.has_credentials(KEY)
+    world.sim.reset(restored)  # the same token still answers, the next id follows on
+    assert api.get(f"/speakers/{speaker['id']}").status_code == 200
+    assert (
+        create(api, "speakers", event_id=speaker["event_id"], first_name="B", last_name="C")["id"]
+        == speaker["id"] + 1
+    )
