@@ -35,8 +35,8 @@ from agendasync.partners.registry import all_partners, get_partner
 from agendasync.services import access
 from agendasync.services import integrations as service
 from agendasync.services import mappings as mappings_service
-from agendasync.services.accounts import LoginRefused
-from agendasync.services.browser_session import csrf_token, log_in
+from agendasync.services.accounts import LoginRefused, LoginThrottled
+from agendasync.services.browser_session import client_address, csrf_token, log_in
 from agendasync.services.integrations import IntegrationError
 from agendasync.store import accounts as accounts_repo
 from agendasync.store import integrations as repo
@@ -89,7 +89,14 @@ def change_password(
     if principal.user is None:
         raise ApiError(403, "forbidden", "an API token has no password; sign in to change yours")
     try:
-        app.accounts.change_password(principal.user, body.current_password, body.new_password)
+        app.accounts.change_password(
+            principal.user, body.current_password, body.new_password, client_address(request)
+        )
+    except LoginThrottled as exc:
+        retry_after = {"Retry-After": str(int(exc.retry_after_s) + 1)}
+        raise ApiError(
+            429, "throttled", str(exc), field="current_password", headers=retry_after
+        ) from exc
     except LoginRefused as exc:
         raise ApiError(403, "forbidden", str(exc), field="current_password") from exc
     # This browser goes on with a new session; copies of the old cookie no longer work.

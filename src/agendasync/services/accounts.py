@@ -248,13 +248,17 @@ class Accounts:
             repo.set_password_hash(connection, user.id, self.hasher.hash(password))
             return repo.end_browser_sessions_of(connection, user.id)
 
-    def change_password(self, user: User, current: str, new: str) -> int:
+    def change_password(self, user: User, current: str, new: str, address: str = "") -> int:
         """A signed-in person changing their own password (the current one proves it is them);
-        every session of theirs ends (answers how many, the caller's own among them)."""
+        every session of theirs ends (answers how many, the caller's own among them). Wrong
+        current passwords count as failed sign-ins: a stolen session cannot guess at leisure."""
+        self.logins.check(user.email, address)
         with self.store.transaction() as connection:
             stored = repo.password_hash(connection, user.id)
         if stored is None or not self._verify(stored, current):
+            self.logins.failed(user.email, address)
             raise LoginRefused("The current password is wrong.")
+        self.logins.succeeded(user.email, address)
         return self.set_password(user.email, new)
 
     def authenticate(self, email: str, password: str, address: str = "") -> User:

@@ -132,8 +132,10 @@ def change_password(
         errors = {"new_password_again": "this is not the same as the new password above"}
         return _account_page(request, app, principal, errors)
     try:
-        ended = app.accounts.change_password(user, current_password, new_password)
-    except LoginRefused as exc:
+        ended = app.accounts.change_password(
+            user, current_password, new_password, client_address(request)
+        )
+    except (LoginRefused, LoginThrottled) as exc:
         return _account_page(request, app, principal, {"current_password": str(exc)})
     except InvalidContent as exc:
         return _account_page(request, app, principal, {"new_password": str(exc.problems[0][1])})

@@ -123,6 +123,31 @@ async def test_a_password_change_ends_every_other_session(
     assert (await _sign_in(phone, api.acme.admin_email, NEW_PASSWORD)).status_code == 303
 
 
+async def test_wrong_current_passwords_are_throttled_in_the_api_too(
+    api: Api, browsers: list[httpx.AsyncClient]
+) -> None:
+    laptop = browsers[0]
+    csrf = await _signed_in(laptop, api.acme.admin_email)
+
+    async def change(current: str) -> httpx.Response:
+        return await laptop.post(
+            "/api/session/password",
+            json={"current_password": current, "new_password": NEW_PASSWORD},
+            headers={"X-CSRF-Token": csrf},
+        )
+
+    assert [(await change("a guess")).status_code for _ in range(5)] == [403] * 5
+    held = await change(PASSWORD)
+    assert held.status_code == 429
+    assert 890 <= int(held.headers["Retry-After"]) <= 901  # the 15 minutes, less the test's time
+    assert held.json()["problems"] == [
+        {
+            "field": "current_password",
+            "message": "Too many failed sign-ins for this email. Try again in 15 minutes.",
+        }
+    ]
+
+
 async def test_an_admin_signs_a_member_out_everywhere(
     api: Api, browsers: list[httpx.AsyncClient]
 ) -> None:

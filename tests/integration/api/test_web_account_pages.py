@@ -271,6 +271,25 @@ async def test_changing_ones_password_refusals_at_the_field_then_others_signed_o
     )
 
 
+async def test_wrong_current_passwords_are_throttled_like_sign_ins(api: Api) -> None:
+    api.services.accounts.create_user("vi@acme.example", PASSWORD, org="acme", role=Role.VIEWER)
+    await api.login("vi@acme.example")
+    attempt = {"new_password": NEW_PASSWORD, "new_password_again": NEW_PASSWORD}
+    for _ in range(5):  # the sign-in allowance: five per email and address in 15 minutes
+        refused = await _post(api, "/account/password", {**attempt, "current_password": "guess"})
+        assert _at_field(refused, "Current password") == ("", "The current password is wrong.")
+    # Even the right password waits now: a stolen session cannot guess at leisure.
+    held = await _post(api, "/account/password", {**attempt, "current_password": PASSWORD})
+    assert held.status_code == 422
+    assert _at_field(held, "Current password") == (
+        "",
+        "Too many failed sign-ins for this email. Try again in 15 minutes.",
+    )
+    assert api.services.accounts.authenticate("vi@acme.example", PASSWORD, "elsewhere").email == (
+        "vi@acme.example"
+    )  # nothing changed
+
+
 # --- API tokens: prefix and last use -----------------------------------------------------------
 
 
