@@ -43,10 +43,12 @@ def _text(value: str) -> str:
     return str(escape(value))
 
 
+_STATE = re.compile(r'<span class="sync-partner">([^<]+)</span> <span class="badge [^"]+">([^<]+)<')
+
+
 def _badges(page: str) -> list[str]:
-    return [
-        html.unescape(text) for text in re.findall(r'class="badge [^"]+">(Swoogo: [^<]+)<', page)
-    ]
+    """Each record's state on each partner, as "partner: state"."""
+    return [f"{html.unescape(partner)}: {state}" for partner, state in _STATE.findall(page)]
 
 
 async def test_the_agenda_speakers_and_sponsors_show_each_records_state_on_the_partner(
