@@ -16,7 +16,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
-from agendasync.domain.run_summary import by_design
+from agendasync.domain.run_summary import RECORD_KINDS, by_design
 from agendasync.partners.registry import all_partners
 from agendasync.store.sync_state import (
     PICTURE_OWNERS,
@@ -123,7 +123,8 @@ def record_states(rows: SyncStateRows, specs: Mapping[str, PartnerSpec]) -> Reco
     partners_of: dict[str, list[MappedPartner]] = {}
     for partner in rows.partners:
         for synced in specs[partner.partner].all_kinds():
-            partners_of.setdefault(synced.name, []).append(partner)
+            if synced.name in RECORD_KINDS:
+                partners_of.setdefault(synced.name, []).append(partner)
     ledger: dict[Key, LedgerRow] = {(r.mapping_id, r.kind, r.record_id): r for r in rows.ledger}
     outcomes: dict[Key, Outcome] = {(o.mapping_id, o.kind, o.record_id): o for o in rows.outcomes}
 
@@ -139,9 +140,7 @@ def record_states(rows: SyncStateRows, specs: Mapping[str, PartnerSpec]) -> Reco
 
     found: dict[tuple[str, uuid.UUID], tuple[PartnerState, ...]] = {}
     for kind, record_id in {(kind, record_id) for _, kind, record_id in (*ledger, *outcomes)}:
-        if kind in PICTURE_OWNERS:  # a picture shows with its record
-            continue
-        states = []
+        states = []  # a picture shows with its record; other kinds have no partners_of
         for partner in partners_of.get(kind, ()):
             state, sent_at, since, reason = state_of((partner.mapping_id, kind, record_id))
             states.append(
