@@ -5,9 +5,15 @@ the records it created, each linked to its page; at 1366x900 and on a phone."""
 from __future__ import annotations
 
 import re
+import uuid
+from datetime import UTC, datetime
 
 from browser import PHONE, Screenshots, Site, fits_the_screen, sign_in
 from playwright.sync_api import Page, expect
+
+from agendasync.domain.models import Event
+from agendasync.services.sync_state import PartnerState, State
+from agendasync.web.render import TEMPLATES
 
 DESKTOP = {"width": 1366, "height": 900}
 RECORD_PAGE = re.compile(r"^/events/devconf/sessions/[0-9a-f-]{36}$")
@@ -70,3 +76,46 @@ def test_the_agenda_shows_each_sessions_state_and_the_report_links_what_was_crea
     expect(links).to_have_count(on_swoogo)
     fits_the_screen(page)
     shot(page, "report-created-phone")
+
+
+def test_a_record_pages_state_block_fits_a_phone(site: Site, page: Page, shot: Screenshots) -> None:
+    """The macro record pages show (they are built elsewhere): long names and reasons wrap."""
+    event = Event(
+        org_id=uuid.uuid4(),
+        slug="devconf",
+        name="DevConf",
+        timezone="Europe/Berlin",
+        start_date=datetime(2026, 5, 1).date(),
+        end_date=datetime(2026, 5, 2).date(),
+    )
+    when = datetime(2026, 4, 1, 9, 30, tzinfo=UTC)
+    states = (
+        PartnerState("Swoogo", "DevConf on Swoogo", State.SENT, sent_at=when),
+        PartnerState(
+            "ExpoPlatform",
+            "DevConf 2026 main stage and exhibition hall (Europe/Berlin)",
+            State.FAILING,
+            sent_at=when,
+            since=when,
+            reason="ExpoPlatform refused it: description: " + "much too long " * 12,
+            picture_problem=f"could not fetch the image {site.url}/{'x' * 80}.png",
+        ),
+        PartnerState("Gleanin", "DevConf", State.DELETED, since=when),
+    )
+    block = TEMPLATES.env.from_string(
+        '{% import "_sync_state.html" as s %}{{ s.sync_states_block(states, event) }}'
+    ).render(states=states, event=event)
+    page.set_viewport_size({"width": PHONE[0], "height": PHONE[1]})
+    page.goto(f"{site.url}/login")  # the site's address, for its stylesheet
+    page.set_content(
+        f'<link rel="stylesheet" href="{site.url}/static/style.css"><main>{block}</main>'
+    )
+
+    expect(page.locator(".sync-states dd .badge")).to_have_text(
+        ["sent", "failing", "deleted there"]
+    )
+    expect(page.locator(".sync-states dd").nth(2)).to_have_text(
+        "deleted there Deleted on Gleanin (found 01 Apr 2026 11:30); it is not sent there again."
+    )
+    fits_the_screen(page)
+    shot(page, "record-state-block-phone")
