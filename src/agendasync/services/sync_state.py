@@ -140,7 +140,9 @@ def record_states(rows: SyncStateRows, specs: Mapping[str, PartnerSpec]) -> Reco
 
     found: dict[tuple[str, uuid.UUID], tuple[PartnerState, ...]] = {}
     for kind, record_id in {(kind, record_id) for _, kind, record_id in (*ledger, *outcomes)}:
-        states = []  # a picture shows with its record; other kinds have no partners_of
+        if kind not in partners_of:  # a picture shows with its record, rooms nowhere
+            continue
+        states = []
         for partner in partners_of.get(kind, ()):
             state, sent_at, since, reason = state_of((partner.mapping_id, kind, record_id))
             states.append(
