@@ -18,7 +18,12 @@ from typer.core import TyperGroup
 from agendasync.cli.base import JsonFlag, console, errors, fail, print_json, transaction
 from agendasync.domain.integrations import RunStatus, SyncRun
 from agendasync.domain.models import Event
-from agendasync.domain.run_summary import by_design, kind_name, summarise
+from agendasync.domain.run_summary import (
+    SentRecord,
+    by_design,
+    kind_name,
+    summarise,
+)
 from agendasync.partners.registry import get_partner
 from agendasync.services.sync_requests import action_title
 from agendasync.store import integrations as repo
@@ -44,6 +49,7 @@ _COLUMNS = [
     ("skipped", "left out"),
     ("failed", "failed"),
 ]
+_SENT = ("Created", "Updated")
 _WHAT = {"content": "sessions and speakers", "sponsors": "sponsors", "exhibitors": "exhibitors"}
 
 
@@ -95,6 +101,17 @@ def _problems(heading: str, problems: list[dict[str, Any]], limit: int) -> None:
         console.print(f"  ... and {len(problems) - limit} more (see --json)", markup=False)
 
 
+def _sent(heading: str, records: tuple[SentRecord, ...], limit: int) -> None:
+    """The records a run created or updated, by name."""
+    if not records:
+        return
+    console.print(f"{heading} ({len(records)}):", style="bold", markup=False)
+    for record in records[:limit]:
+        _wrapped("  - ", record.title)
+    if len(records) > limit:
+        console.print(f"  ... and {len(records) - limit} more (see --json)", markup=False)
+
+
 def _wrapped(first: str, text: str, *, indent: str | None = None) -> None:
     """Text wrapped at words to the terminal, continuation lines indented under the first."""
     width = max(console.width, 40)
@@ -113,6 +130,9 @@ def print_report(run: SyncRun, *, limit: int = 20) -> None:
     console.print(f"{heading}: {summary.label}", style="bold", markup=False, highlight=False)
     _wrapped("", summary.sentence(title))
     _counts_table(run)
+    created, updated = ("Would be created", "Would be updated") if run.dry_run else _SENT
+    _sent(created, summary.created, limit)
+    _sent(updated, summary.updated, limit)
     skipped = run.report.get("skipped", [])
     _problems("Failed", run.report.get("failed", []), limit)
     _problems("Pictures not sent", run.report.get("pictures", []), limit)

@@ -12,10 +12,14 @@ What a run left out falls in two groups: *left out by design* (declined, withdra
 sessions, already over: nothing to do) and *needs your attention* (a missing email, a record
 the partner refused: a person must fix something). Only the second makes a run one "with
 issues".
+
+A report also names the records a run created and updated (reports stored before it did have
+only their counts: they name none), each with the kind of page it belongs to.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +49,23 @@ BY_DESIGN = (
     "already started",
     "deleted on ",
 )
+
+
+# The kinds of records with a page of their own (/events/EVENT/KIND/ID), and the kinds that
+# belong to one of them (a speaker's headshot and session links, a sponsor's logo).
+RECORD_KINDS = ("sessions", "speakers", "sponsors", "exhibitors")
+OWNER_KINDS: Mapping[str, str] = {
+    "headshots": "speakers",
+    "speaker_sessions": "speakers",
+    "logos": "sponsors",
+}
+# Kinds whose records carry their owner's name alone ("speaker Ada Lovelace" for her links).
+NAMED_BY_OWNER = frozenset({"speaker_sessions"})
+
+
+def page_kind(kind: str) -> str | None:
+    """The kind of record page a record of `kind` shows on, if any (rooms and tracks: none)."""
+    return kind if kind in RECORD_KINDS else OWNER_KINDS.get(kind)
 
 
 def kind_name(kind: str) -> str:
@@ -103,6 +124,42 @@ def _joined(phrases: Iterable[str]) -> str:
 
 
 @dataclass(frozen=True)
+class SentRecord:
+    """A record a run created or updated (or, previewed, would)."""
+
+    kind: str
+    record_id: uuid.UUID | None
+    label: str
+
+    @property
+    def title(self) -> str:
+        """Its name for people, saying what it is when the name is its owner's."""
+        if self.kind in NAMED_BY_OWNER:
+            return f"{self.label} ({kind_name(self.kind)})"
+        return self.label
+
+    @property
+    def page(self) -> str | None:
+        """Its record page under the event's address ("sessions/ID"), if it has one."""
+        found = page_kind(self.kind)
+        return f"{found}/{self.record_id}" if found and self.record_id else None
+
+
+def _record_id(text: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(text))
+    except ValueError:
+        return None
+
+
+def _sent(report: Mapping[str, Any], outcome: str) -> tuple[SentRecord, ...]:
+    return tuple(
+        SentRecord(str(p.get("kind", "")), _record_id(p.get("record_id")), str(p.get("label", "")))
+        for p in report.get(outcome, [])
+    )
+
+
+@dataclass(frozen=True)
 class KindProgress:
     """A running run's progress on one kind of record."""
 
@@ -124,6 +181,8 @@ class RunSummary:
     left_out: int = 0  # skipped by design
     attention: int = 0  # skipped for a reason a person must fix
     progress: tuple[KindProgress, ...] = ()
+    created: tuple[SentRecord, ...] = ()
+    updated: tuple[SentRecord, ...] = ()
 
     @property
     def failed(self) -> int:
@@ -220,4 +279,6 @@ def summarise(run: SyncRun) -> RunSummary:
             KindProgress(kind, int(p.get("done", 0)), int(p.get("total", 0)))
             for kind, p in progress.items()
         ),
+        created=_sent(run.report, "created"),
+        updated=_sent(run.report, "updated"),
     )

@@ -242,9 +242,9 @@ def dry_run_report(ops: list[Op], report: SyncReport) -> SyncReport:
         if op.action is not Action.DELETE:
             counts.attempted += 1
         if op.action is Action.CREATE:
-            counts.created += 1
+            report.created_one(op)
         elif op.action is Action.UPDATE:
-            counts.updated += 1
+            report.updated_one(op)
         elif op.action is Action.UNCHANGED:
             counts.unchanged += 1
         elif op.action is Action.DELETE:

@@ -274,11 +274,19 @@ class LedgerScope:
 
     @classmethod
     def of(cls, integration: Integration, mapping: Mapping) -> LedgerScope:
+        return cls.for_target(
+            integration.org_id, integration.partner, mapping.partner_event_id, mapping.params
+        )
+
+    @classmethod
+    def for_target(
+        cls, org_id: uuid.UUID, partner: str, partner_event_id: str, params: dict[str, Any]
+    ) -> LedgerScope:
         """A mapping's parameters are part of where its records live (ASP: the seminar)."""
-        target = mapping.partner_event_id
-        if mapping.params:
-            target += "".join(f";{k}={v}" for k, v in sorted(mapping.params.items()))
-        return cls(integration.org_id, integration.partner, target)
+        target = partner_event_id
+        if params:
+            target += "".join(f";{k}={v}" for k, v in sorted(params.items()))
+        return cls(org_id, partner, target)
 
 
 def ledger_scope(connection: Connection, mapping_id: uuid.UUID) -> LedgerScope:

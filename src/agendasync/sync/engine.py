@@ -209,7 +209,7 @@ class Engine:
             if adopted is None and recovered is None:
                 resolved = await self._create(item, kind)
                 self._record(op, resolved, partial, Origin.CREATED)
-                self.report.kind(op.kind).created += 1
+                self.report.created_one(op)
                 return
             found = adopted or recovered
             assert found is not None
@@ -228,10 +228,10 @@ class Engine:
             self._save(_write_ahead(op))
             resolved = await self._create(item, self._kinds.get(op.kind, KindSpec(op.kind)))
             self._record(op, resolved, partial, Origin.CREATED)
-            self.report.kind(op.kind).created += 1
+            self.report.created_one(op)
             return
         self._record(op, resolved, partial, current.origin)
-        self.report.kind(op.kind).updated += 1
+        self.report.updated_one(op)
 
     def _adopted(self, item: Item) -> Resolved | None:
         found = self._found.get(item.kind, {})
@@ -317,7 +317,7 @@ class Engine:
             if adopted:
                 self.report.note(target, f"was deleted on {self.partner}; found again by name")
             else:
-                self.report.kind(ref.kind).created += 1
+                self.report.created_one(taxonomy_op)
                 self.report.note(target, f"was deleted on {self.partner}; created again")
             self._healed.add((ref.kind, ref.record_id))
             healed = True

@@ -191,6 +191,15 @@ class Problem:
 
 
 @dataclass
+class Sent:
+    """A record a run created or updated on the partner, by name (the report lists them)."""
+
+    kind: str
+    record_id: str
+    label: str
+
+
+@dataclass
 class SyncReport:
     """R-SYNC-5: what a run did, per kind of record, with every skip and failure explained."""
 
@@ -198,6 +207,8 @@ class SyncReport:
     skipped: list[Problem] = field(default_factory=list)
     failed: list[Problem] = field(default_factory=list)
     notes: list[Problem] = field(default_factory=list)
+    created: list[Sent] = field(default_factory=list)
+    updated: list[Sent] = field(default_factory=list)
     partner_calls: int = 0
     credits_used: int = 0
     # Records sent without all they need yet (share links not made, optional refs left out):
@@ -220,6 +231,14 @@ class SyncReport:
         self.kind(op.kind).failed += 1
         self.failed.append(Problem(op.kind, str(op.record_id), op.label, reason))
 
+    def created_one(self, op: Op) -> None:
+        self.kind(op.kind).created += 1
+        self.created.append(Sent(op.kind, str(op.record_id), op.label))
+
+    def updated_one(self, op: Op) -> None:
+        self.kind(op.kind).updated += 1
+        self.updated.append(Sent(op.kind, str(op.record_id), op.label))
+
     def note(self, item: Item, text: str) -> None:
         self.notes.append(Problem(item.kind, str(item.record_id), item.label, text))
 
@@ -239,6 +258,8 @@ class SyncReport:
             "skipped": [] if summary else [vars(p) for p in self.skipped],
             "failed": [vars(p) for p in self.failed],
             "notes": [vars(p) for p in self.notes],
+            "created": [vars(s) for s in self.created],
+            "updated": [vars(s) for s in self.updated],
             "partner_calls": self.partner_calls,
             "credits_used": self.credits_used,
             "incomplete": self.incomplete,

@@ -21,6 +21,7 @@ from agendasync.services import access
 from agendasync.services.browser_session import Flash, flash
 from agendasync.services.records import update_event
 from agendasync.services.sync_requests import Pending, SyncRefused, action_title, sync_target
+from agendasync.services.sync_state import event_record_states
 from agendasync.services.syncing import SyncSettings, run_sync
 from agendasync.sources.sessionize.categories import parse_map_setting
 from agendasync.sources.sessionize.exceptions import SessionizeError
@@ -123,8 +124,10 @@ def agenda(
         speaker_ids = list({p.speaker_id for s in page.items for p in s.people})
         speakers = load_speakers(connection, found.id, speaker_ids)
         syncs = sync_actions(connection, found, "content")
+        states = event_record_states(connection, found.id, [s.id for s in page.items])
     context |= {
         "page": page,
+        "states": states,
         "status": status.value if status else None,
         "statuses": [s.value for s in SessionStatus],
         "names": {s.id: f"{s.first_name} {s.last_name}" for s in speakers},
@@ -152,8 +155,10 @@ def speakers(
         )
         versions = portal_link_versions(connection, [s.id for s in page.items])
         tracks = track_names(connection, found.id)
+        states = event_record_states(connection, found.id, [s.id for s in page.items])
     context |= {
         "page": page,
+        "states": states,
         "portal_links": {
             s.id: f"/portal/speakers/{app.portal.token(s.id, versions[s.id])}" for s in page.items
         },
@@ -174,7 +179,8 @@ def sponsors(request: Request, event: str, app: App, principal: User, offset: in
             rows.SponsorFilter(),
         )
         syncs = sync_actions(connection, found, "sponsors")
-    context |= {"page": page, "syncs": syncs}
+        states = event_record_states(connection, found.id, [s.id for s in page.items])
+    context |= {"page": page, "syncs": syncs, "states": states}
     return render(request, "sponsors.html", context, principal=principal)
 
 

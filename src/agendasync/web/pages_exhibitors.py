@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from agendasync.services.records import EXHIBITORS
+from agendasync.services.sync_state import event_record_states
 from agendasync.store import records as rows
 from agendasync.store.content import load_exhibitors
 from agendasync.web.pages_event import event_context, sync_actions
@@ -56,7 +57,14 @@ def exhibitors(
             rows.ExhibitorFilter(q=q.strip() or None),
         )
         syncs = sync_actions(connection, found, "exhibitors")
-    context |= {"page": page, "syncs": syncs, "q": q, "params": {"q": q} if q else {}}
+        states = event_record_states(connection, found.id, [e.id for e in page.items])
+    context |= {
+        "page": page,
+        "syncs": syncs,
+        "states": states,
+        "q": q,
+        "params": {"q": q} if q else {},
+    }
     return render(request, "exhibitors.html", context, principal=principal)
 
 
@@ -67,11 +75,13 @@ def exhibitor_page(
     with app.store.transaction() as connection:
         found, context = event_context(connection, principal, event, "exhibitors")
         exhibitor = rows.one(load_exhibitors, connection, found.id, exhibitor_id, "exhibitor")
+        states = event_record_states(connection, found.id, [exhibitor_id])
     team = len(exhibitor.team)
     members = f" and its {team} team member{'' if team == 1 else 's'}" if team else ""
     context |= {
         "exhibitor": exhibitor,
         "name": exhibitor.name,
         "delete_question": f"Delete {exhibitor.name}{members}? This cannot be undone.",
+        "states": states,
     }
     return render(request, "exhibitor.html", context, principal=principal)

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from agendasync.domain.models import SpeakerStatus
 from agendasync.services.records import SPEAKERS, SPONSORS
+from agendasync.services.sync_state import event_record_states
 from agendasync.store import records as rows
 from agendasync.store.content import load_speakers, load_sponsors
 from agendasync.store.portal import portal_link_versions
@@ -108,6 +109,7 @@ def speaker_page(
             connection, found.id, rows.PageRequest(500, 0), rows.SessionFilter(speaker=speaker_id)
         )
         version = portal_link_versions(connection, [speaker_id])[speaker_id]
+        states = event_record_states(connection, found.id, [speaker_id])
     roles = [
         (session, next(p.role for p in session.people if p.speaker_id == speaker_id))
         for session in sessions.items
@@ -123,6 +125,7 @@ def speaker_page(
         "roles": roles,
         "sessions_total": sessions.total,
         "portal_link": f"/portal/speakers/{app.portal.token(speaker_id, version)}",
+        "states": states,
     }
     return render(request, "speaker.html", context, principal=principal)
 
@@ -134,5 +137,6 @@ def sponsor_page(
     with app.store.transaction() as connection:
         found, context = event_context(connection, principal, event, "sponsors")
         sponsor = rows.one(load_sponsors, connection, found.id, sponsor_id, "sponsor")
-    context |= {"sponsor": sponsor, "name": sponsor.name}
+        states = event_record_states(connection, found.id, [sponsor_id])
+    context |= {"sponsor": sponsor, "name": sponsor.name, "states": states}
     return render(request, "sponsor.html", context, principal=principal)

@@ -132,6 +132,30 @@ def test_runs_lists_in_plain_words_and_the_events_time_zone_and_runs_show_one(ru
     assert "RUN_ID: 'nope' is not a run id (runs EVENT lists them)" in err
 
 
+def test_runs_show_names_the_records_created_r_sync_5(run) -> None:
+    _mapped(run)
+    run("sync", "conf", "--to", "swoogo")
+    run_id = json.loads(run("runs", "list", "conf", "--json")[1])[0]["id"]
+    report = json.loads(run("runs", "show", run_id, "--json")[1])["report"]
+    created = report["created"]
+
+    code, shown, _ = run("runs", "show", run_id)
+
+    assert code == 0
+    lines = shown.splitlines()
+    start = lines.index(f"Created ({len(created)}):")
+    sessions = [p["label"] for p in created if p["kind"] == "sessions"]
+    assert len(sessions) == report["counts"]["sessions"]["created"] == 5
+    listed = lines[start + 1 : start + 21]  # the first 20, then how many more
+    assert [line for line in listed if line.startswith("  - session '")] == [
+        f"  - {label}" for label in sessions
+    ]
+    assert f"  - {created[0]['label']}" == lines[start + 1]  # a room, by its name
+    assert lines[start + 21] == f"  ... and {len(created) - 20} more (see --json)"
+    assert "Updated (" not in shown  # the first sync updated nothing
+    assert all(len(line) <= 80 for line in lines), shown
+
+
 def test_speaker_sponsor_exhibitor_lists_and_session_show(run) -> None:
     code, out, _ = run("speaker", "list", "conf", "--json")
     speakers = json.loads(out)

@@ -157,3 +157,39 @@ def test_a_failed_run_gives_its_reason_and_a_dry_run_what_would_happen() -> None
         "is sent."
     )
     assert summarise(preview).label == "preview"
+
+
+def test_created_and_updated_records_are_named_with_their_pages_r_sync_5() -> None:
+    session, speaker, room = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    sent = {
+        "created": [
+            {"kind": "sessions", "record_id": str(session), "label": "session 'Keynote'"},
+            {"kind": "rooms", "record_id": str(room), "label": "room 'Hall A'"},
+        ],
+        "updated": [
+            {"kind": "speaker_sessions", "record_id": str(speaker), "label": "speaker Ada Lo"},
+            {"kind": "headshots", "record_id": str(speaker), "label": "headshot of speaker Ada Lo"},
+        ],
+    }
+    summary = summarise(_run(RunStatus.SUCCEEDED, {"sessions": _counts(1, 1)}, report=sent))
+
+    assert [(r.title, r.page) for r in summary.created] == [
+        ("session 'Keynote'", f"sessions/{session}"),
+        ("room 'Hall A'", None),
+    ]
+    assert [(r.title, r.page) for r in summary.updated] == [
+        ("speaker Ada Lo (speaker links)", f"speakers/{speaker}"),
+        ("headshot of speaker Ada Lo", f"speakers/{speaker}"),
+    ]
+
+
+def test_a_report_stored_before_records_were_named_names_none() -> None:
+    old = _run(RunStatus.SUCCEEDED, {"sessions": _counts(2, created=2)})
+    assert "created" not in old.report
+
+    summary = summarise(old)
+
+    assert (summary.created, summary.updated) == ((), ())
+    assert summary.sentence("Sync to Swoogo") == (
+        "Sync to Swoogo finished: data has been synced (2 sessions)."
+    )

@@ -206,7 +206,7 @@ def test_item_without_refs_has_none() -> None:
 def test_report_as_dict_shape_r_sync_5() -> None:
     report = SyncReport(partner_calls=7, credits_used=12)
     session = _item()
-    report.kind("sessions").created += 1
+    report.created_one(Op(Action.CREATE, "sessions", SESSION_ID, item=session))
     report.skip(Skip("speakers", SPEAKER_ID, "speaker Ada Lovelace", "missing field: email"))
     report.fail(Op(Action.UPDATE, "sessions", SESSION_ID, item=session), "refused: name")
     report.note(session, "spans several days")
@@ -256,6 +256,8 @@ def test_report_as_dict_shape_r_sync_5() -> None:
                 "reason": "spans several days",
             }
         ],
+        "created": [{"kind": "sessions", "record_id": str(SESSION_ID), "label": "sessions 1"}],
+        "updated": [],
         "partner_calls": 7,
         "credits_used": 12,
         "incomplete": 0,
