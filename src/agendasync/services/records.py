@@ -166,6 +166,11 @@ EXHIBITORS: RecordKind[ExhibitorEntry, Any] = RecordKind(
 )
 
 
+def entry_of(kind: RecordKind[E, R], values: Mapping[str, Any]) -> E:
+    """A record's entry from plain values (a form's), validated as the API validates a body."""
+    return _validated(kind.entry, values)
+
+
 def get_record(
     connection: Connection, event: Event, kind: RecordKind[E, R], record_id: uuid.UUID
 ) -> E:

@@ -19,9 +19,12 @@ from agendasync.store.exceptions import NotFound
 from agendasync.web import (
     pages_account,
     pages_event,
+    pages_events_edit,
     pages_fields,
     pages_org,
     pages_schedule,
+    pages_sessions,
+    pages_taxonomy,
     portal,
     public_feeds,
 )
@@ -72,6 +75,9 @@ def add_pages(app: FastAPI) -> None:
         pages_org,
         pages_fields,
         pages_event,
+        pages_events_edit,
+        pages_sessions,
+        pages_taxonomy,
         pages_schedule,
         portal,
         public_feeds,

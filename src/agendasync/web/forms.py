@@ -8,13 +8,24 @@ without a page change.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from agendasync.domain.models import Event
 from agendasync.sync.partner import PartnerEvent, PartnerSpec
 
-FieldKind = Literal["text", "password", "email", "select", "checkbox", "hidden", "textarea"]
+FieldKind = Literal[
+    "text",
+    "password",
+    "email",
+    "select",
+    "checkbox",
+    "hidden",
+    "textarea",
+    "date",
+    "datetime-local",
+    "checkboxes",  # several of the options: `chosen`
+]
 
 
 @dataclass(frozen=True)
@@ -28,6 +39,14 @@ class FormField:
     placeholder: str = ""
     help: str = ""
     autocomplete: str = "off"
+    error: str = ""  # shown at the field, which is marked invalid
+    chosen: frozenset[str] = frozenset()  # the options ticked, for "checkboxes"
+    swatches: Mapping[str, str] = field(default_factory=dict)  # option -> its #RRGGBB colour
+
+
+def with_errors(fields: Iterable[FormField], errors: Mapping[str, str]) -> list[FormField]:
+    """The fields, each with its error (by field name) if it has one."""
+    return [replace(f, error=errors[f.name]) if f.name in errors else f for f in fields]
 
 
 def credential_fields(spec: PartnerSpec, given: dict[str, str] | None = None) -> list[FormField]:

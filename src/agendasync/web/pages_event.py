@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import Connection
 
-from agendasync.domain.accounts import Access, Principal
+from agendasync.domain.accounts import Access
 from agendasync.domain.integrations import RunStatus, SyncRun
-from agendasync.domain.models import Event, SessionStatus
+from agendasync.domain.models import Event
 from agendasync.domain.run_summary import RunSummary, by_design, summarise
 from agendasync.partners.registry import get_partner
 from agendasync.services import access
@@ -33,9 +33,11 @@ from agendasync.sources.sessionize.importer import (
 from agendasync.store import integrations as repo
 from agendasync.store import records as rows
 from agendasync.store.content import load_speakers
-from agendasync.store.events import get_organisation, save_event
+from agendasync.store.events import save_event
 from agendasync.store.portal import portal_link_versions
 from agendasync.sync.partner import PartnerSpec
+from agendasync.web.agenda_filters import AgendaFilters, agenda_filters, filter_fields
+from agendasync.web.event_context import event_context as _event_context
 from agendasync.web.forms import EMAILS_KEY_FIELD, category_map_field, sessionize_fields
 from agendasync.web.render import (
     HTMX_STOP_POLLING,
@@ -52,25 +54,6 @@ from agendasync.web.render import (
 )
 
 router = APIRouter()
-
-
-def _event_context(
-    connection: Connection,
-    principal: Principal,
-    slug: str,
-    tab: str,
-    needed: Access = Access.READ,
-) -> tuple[Event, dict[str, Any]]:
-    event = access.event(connection, principal, slug, needed)
-    org = get_organisation(connection, event.org_id)
-    context = {
-        "event": event,
-        "org": org,
-        "tab": tab,
-        "section": "events",
-        "can_write": principal.can(org.id, Access.WRITE),
-    }
-    return event, context
 
 
 @dataclass(frozen=True)
@@ -103,7 +86,7 @@ def agenda(
     event: str,
     app: App,
     principal: User,
-    status: SessionStatus | None = None,
+    filters: Annotated[AgendaFilters, Depends(agenda_filters)],
     offset: int = 0,
 ) -> Response:
     with app.store.transaction() as connection:
@@ -112,15 +95,16 @@ def agenda(
             connection,
             found.id,
             rows.PageRequest(app.settings.page_size, offset),
-            rows.SessionFilter(status=status.value if status else None),
+            filters.store_filter(found),
         )
         speaker_ids = list({p.speaker_id for s in page.items for p in s.people})
         speakers = load_speakers(connection, found.id, speaker_ids)
         syncs = _sync_actions(connection, found, "content")
+        filter_form = filter_fields(connection, found, filters)
     context |= {
         "page": page,
-        "status": status.value if status else None,
-        "statuses": [s.value for s in SessionStatus],
+        "filters": filters,
+        "filter_fields": filter_form,
         "names": {s.id: f"{s.first_name} {s.last_name}" for s in speakers},
         "syncs": syncs,
     }
