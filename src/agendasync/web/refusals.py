@@ -4,30 +4,15 @@ field, and the form says which fields to check."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from agendasync.domain.exceptions import InvalidContent
+from agendasync.domain.wording import plain
 from agendasync.services.records import FieldConflict
 
 # How `InvalidContent` names a problem of the whole record (an end before its start).
 _WHOLE = "(document)"
-
-# The validators' wording, in the words of someone filling in a form.
-_PLAIN: Sequence[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"^(Field required|String should have at least 1 character)$"), "Fill this in."),
-    (re.compile(r"^String should have at most (\d+) characters$"), r"Use at most \1 characters."),
-    (re.compile(r"^Input should be a valid date\b.*"), "Give a date as YYYY-MM-DD."),
-    (re.compile(r"^Input should be a valid datetime\b.*"), "Give a date and a time."),
-    (re.compile(r"^Input should be .*'.*"), "Choose one of the options."),
-    (re.compile(r"^String should match pattern '\^#.*"), "Give a colour as #RRGGBB, e.g. #1E88E5."),
-    (
-        re.compile(r"^String should match pattern '\^\[a-z0-9\]\[a-z0-9-\].*"),
-        "Use lowercase letters, digits and hyphens, starting with a letter or digit.",
-    ),
-    (re.compile(r"^String should match pattern .*"), "This is not in the form asked for."),
-    (re.compile(r"^Value error, "), ""),
-]
 
 
 @dataclass(frozen=True)
@@ -63,10 +48,7 @@ def refusal(
 
 
 def _in_words(message: str, labels: Mapping[str, str]) -> str:
-    for pattern, plain in _PLAIN:
-        if pattern.match(message):
-            message = pattern.sub(plain, message)
-            break
+    message = plain(message)
     # "ends_at must be after starts_at" -> "End must be after start"
     for name in sorted(labels, key=len, reverse=True):
         message = re.sub(rf"\b{re.escape(name)}\b", labels[name].lower(), message)
