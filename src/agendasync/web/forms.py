@@ -16,6 +16,7 @@ from agendasync.sync.partner import PartnerEvent, PartnerSpec
 
 FieldKind = Literal[
     "text",
+    "search",  # a search box: never "(optional)"
     "password",
     "email",
     "select",

@@ -43,10 +43,14 @@ def _word(kind: TaxonomyKind) -> str:
 _LABELS = {"name": "Name", "colour": "Colour"}
 
 
-def _fields(values: Mapping[str, str], errors: Mapping[str, str]) -> list[FormField]:
+def _fields(values: Mapping[str, str], errors: Mapping[str, str], of: str = "") -> list[FormField]:
+    """An item's fields; in a list (`of` its name) each label names the item."""
+    suffix = f" of {of}" if of else ""
     fields = [
-        FormField("name", "Name", value=values.get("name", ""), required=True),
-        FormField("colour", "Colour", value=values.get("colour", ""), placeholder="#RRGGBB"),
+        FormField("name", f"Name{suffix}", value=values.get("name", ""), required=True),
+        FormField(
+            "colour", f"Colour{suffix}", value=values.get("colour", ""), placeholder="#RRGGBB"
+        ),
     ]
     return with_errors(fields, errors)
 
@@ -82,15 +86,17 @@ def _page(
         items = event_taxonomy(connection, event.id, [kind for kind, _, _ in KINDS])
         used = sessions_per_item(connection, event.id)
 
-    def form(key: str, values: Mapping[str, str]) -> tuple[list[FormField], Refusal | None]:
+    def form(
+        key: str, values: Mapping[str, str], of: str = ""
+    ) -> tuple[list[FormField], Refusal | None]:
         if refused and refused[0] == key:
-            return _fields(refused[1], refused[2].errors), refused[2]
-        return _fields(values, {}), None
+            return _fields(refused[1], refused[2].errors, of), refused[2]
+        return _fields(values, {}, of), None
 
     groups = []
     for kind, heading, word in KINDS:
         rows = [
-            _Row(item, used.get(item.id, 0), *form(str(item.id), _values(item)))
+            _Row(item, used.get(item.id, 0), *form(str(item.id), _values(item), item.name))
             for item in items
             if item.kind is kind
         ]

@@ -27,8 +27,8 @@ LABELS = {
     "title": "Title",
     "description": "Description",
     "status": "Status",
-    "starts_at": "Start",
-    "ends_at": "End",
+    "starts_at": "Start time",
+    "ends_at": "End time",
     **{name: label for name, _, label in CLASSIFIED_AS},
 }
 _LOCAL = "%Y-%m-%dT%H:%M"  # what a datetime-local field holds
@@ -167,7 +167,7 @@ def _people_rows(
                 options=who,
                 error=errors.get(f"people_{i}_speaker", ""),
             ),
-            FormField(f"people_{i}_role", "Role", "select", role, options=roles),
+            FormField(f"people_{i}_role", f"Role of person {i + 1}", "select", role, options=roles),
         )
         for i, (speaker, role) in enumerate(rows)
     ]

@@ -202,8 +202,8 @@ async def test_a_session_is_added_shown_edited_and_deleted(api: Api) -> None:
     assert (await api.client.get("/events/acme-conf/sessions/new")).status_code == 200
     refused = await api.client.post("/events/acme-conf/sessions", data=form)
     assert refused.status_code == 422
-    assert "The session was not added: check End." in refused.text
-    assert _invalid(refused, "ends_at") == "End must be after start."
+    assert "The session was not added: check End time." in refused.text
+    assert _invalid(refused, "ends_at") == "End time must be after start time."
     assert _value(refused, "title") == "Serverless at scale"
     assert re.search(r'value="Hands-on lab"\s+checked', refused.text)
     assert re.search(rf'<option value="{first}" selected>', refused.text)
