@@ -73,7 +73,7 @@ def test_events_and_sessions_are_edited_in_the_pages(
     page.get_by_label("Last day").fill("2027-05-06")
     page.get_by_role("button", name="Create event").click()
     flash(page, "Event Summit 2027 created.")
-    expect(page.get_by_text("0 sessions", exact=True)).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="sessions")).to_have_text("0 sessions.")
 
     # Settings: Event: a new name.
     page.get_by_role("link", name="Settings: Event").click()
@@ -142,7 +142,7 @@ def test_events_and_sessions_are_edited_in_the_pages(
     shot(page, f"{name}-session")
 
     # Edit it: a new title.
-    page.get_by_role("link", name="Edit").click()
+    page.get_by_role("link", name="Edit session").click()
     expect(page.get_by_label("Start time")).to_have_value(f"{DAY}T16:30")
     page.get_by_label("Title").fill("Edge caching, in practice")
     page.get_by_role("button", name="Save").click()
@@ -153,14 +153,23 @@ def test_events_and_sessions_are_edited_in_the_pages(
     page.get_by_label("Track").select_option("Platform")
     page.get_by_role("button", name="Filter").click()
     expect(page).to_have_url(re.compile(r"track=Platform"))
-    expect(page.get_by_role("status").filter(has_text="match")).to_have_text("1 session matches")
+    expect(page.get_by_role("status").filter(has_text="match")).to_have_text(
+        "1 session matches the search."
+    )
     expect(page.get_by_role("link", name="Edge caching, in practice")).to_be_visible()
     _fits(page, size)
     shot(page, f"{name}-agenda-filtered")
 
     # Delete the session, then the new event, each behind a confirmation.
     page.get_by_role("link", name="Edge caching, in practice").click()
-    _confirm(page, size, "Delete", "Delete the session", f"{name}-delete-session", shot)
+    _confirm(
+        page,
+        size,
+        "Delete session",
+        "Yes, delete Edge caching, in practice",
+        f"{name}-delete-session",
+        shot,
+    )
     flash(page, "Session Edge caching, in practice deleted.")
     expect(page.get_by_role("link", name="Edge caching, in practice")).to_have_count(0)
     page.goto(f"{site.url}/events/summit-27/settings/event")

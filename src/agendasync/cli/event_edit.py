@@ -25,10 +25,10 @@ _OPTIONS = {
 }
 
 
-def _in_options(message: str) -> str:
+def _in_options(message: str, label: str = "value") -> str:
     """In plain words, the fields named by their options: "end_date must not be before
     start_date" -> "--end must not be before --start"."""
-    message = plain_words(message)
+    message = plain_words(message, label)
     for field, option in _OPTIONS.items():
         if "_" in field:  # a field's name, never a word of the sentence ("name")
             message = re.sub(rf"\b{field}\b", option, message)
@@ -71,7 +71,7 @@ def event_edit(
 
 def _problem(place: str, message: str) -> str:
     where = _OPTIONS.get(place)
-    return f"{where}: {_in_options(message)}" if where else _in_options(message)
+    return f"{where}: {_in_options(message, place)}" if where else _in_options(message)
 
 
 def event_delete(

@@ -167,7 +167,8 @@ EXHIBITORS: RecordKind[ExhibitorEntry, Any] = RecordKind(
 
 
 def entry_of(kind: RecordKind[E, R], values: Mapping[str, Any]) -> E:
-    """A record's entry from plain values (a form's), validated as the API validates a body."""
+    """A new record's values, validated as the API validates its body (the pages send form
+    values, not JSON)."""
     return _validated(kind.entry, values)
 
 

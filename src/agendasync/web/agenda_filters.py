@@ -86,7 +86,6 @@ def filter_fields(connection: Connection, event: Event, filters: AgendaFilters) 
     days = [(d.isoformat(), d.strftime("%a %d %b")) for d in _days(event)]
     only_unscheduled = "on" if filters.unscheduled else ""
     return [
-        FormField("q", "Search titles", "search", filters.q, placeholder="A word of the title"),
         FormField(
             "status",
             "Status",

@@ -16,7 +16,6 @@ from agendasync.sync.partner import PartnerEvent, PartnerSpec
 
 FieldKind = Literal[
     "text",
-    "search",  # a search box: never "(optional)"
     "password",
     "email",
     "select",
@@ -40,14 +39,9 @@ class FormField:
     placeholder: str = ""
     help: str = ""
     autocomplete: str = "off"
-    error: str = ""  # shown at the field, which is marked invalid
+    error: str = ""  # why the value typed was refused: shown at the field
     chosen: frozenset[str] = frozenset()  # the options ticked, for "checkboxes"
     swatches: Mapping[str, str] = field(default_factory=dict)  # option -> its #RRGGBB colour
-
-
-def with_errors(fields: Iterable[FormField], errors: Mapping[str, str]) -> list[FormField]:
-    """The fields, each with its error (by field name) if it has one."""
-    return [replace(f, error=errors[f.name]) if f.name in errors else f for f in fields]
 
 
 def credential_fields(spec: PartnerSpec, given: dict[str, str] | None = None) -> list[FormField]:
@@ -171,3 +165,25 @@ EMAILS_KEY_FIELD = FormField(
     help="From Sessionize support; fills in speakers' emails. It is not kept.",
     autocomplete="new-password",
 )
+
+
+def refilled(
+    fields: Iterable[FormField], values: Mapping[str, str], errors: Mapping[str, str]
+) -> list[FormField]:
+    """The fields again after a refusal: what was typed (never a password) and each field's
+    error beside it."""
+    return [
+        replace(
+            f,
+            value=f.value if f.kind == "password" else values.get(f.name, f.value),
+            error=_sentence(errors.get(f.name, "")),
+        )
+        for f in fields
+    ]
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    if not text:
+        return ""
+    return text[0].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import Connection
 
-from agendasync.domain.accounts import Access
+from agendasync.domain.accounts import Access, Principal
 from agendasync.domain.integrations import RunStatus, SyncRun
 from agendasync.domain.models import Event
 from agendasync.domain.run_summary import RunSummary, by_design, summarise
@@ -33,11 +33,10 @@ from agendasync.sources.sessionize.importer import (
 from agendasync.store import integrations as repo
 from agendasync.store import records as rows
 from agendasync.store.content import load_speakers
-from agendasync.store.events import save_event
+from agendasync.store.events import get_organisation, save_event
 from agendasync.store.portal import portal_link_versions
 from agendasync.sync.partner import PartnerSpec
 from agendasync.web.agenda_filters import AgendaFilters, agenda_filters, filter_fields
-from agendasync.web.event_context import event_context as _event_context
 from agendasync.web.forms import EMAILS_KEY_FIELD, category_map_field, sessionize_fields
 from agendasync.web.render import (
     HTMX_STOP_POLLING,
@@ -56,6 +55,25 @@ from agendasync.web.render import (
 router = APIRouter()
 
 
+def event_context(
+    connection: Connection,
+    principal: Principal,
+    slug: str,
+    tab: str,
+    needed: Access = Access.READ,
+) -> tuple[Event, dict[str, Any]]:
+    event = access.event(connection, principal, slug, needed)
+    org = get_organisation(connection, event.org_id)
+    context = {
+        "event": event,
+        "org": org,
+        "tab": tab,
+        "section": "events",
+        "can_write": principal.can(org.id, Access.WRITE),
+    }
+    return event, context
+
+
 @dataclass(frozen=True)
 class _SyncAction:
     partner: str
@@ -63,7 +81,7 @@ class _SyncAction:
     action: str
 
 
-def _sync_actions(connection: Connection, event: Event, action: str) -> list[_SyncAction]:
+def sync_actions(connection: Connection, event: Event, action: str) -> list[_SyncAction]:
     """One per partner this event is mapped to and that syncs `action`."""
     # R-MAP-3
     integrations = {i.id: i.partner for i in repo.list_integrations(connection, event.org_id)}
@@ -90,7 +108,7 @@ def agenda(
     offset: int = 0,
 ) -> Response:
     with app.store.transaction() as connection:
-        found, context = _event_context(connection, principal, event, "agenda")
+        found, context = event_context(connection, principal, event, "agenda")
         page = rows.page_sessions(
             connection,
             found.id,
@@ -99,7 +117,7 @@ def agenda(
         )
         speaker_ids = list({p.speaker_id for s in page.items for p in s.people})
         speakers = load_speakers(connection, found.id, speaker_ids)
-        syncs = _sync_actions(connection, found, "content")
+        syncs = sync_actions(connection, found, "content")
         filter_form = filter_fields(connection, found, filters)
     context |= {
         "page": page,
@@ -114,7 +132,7 @@ def agenda(
 @router.get("/events/{event}/speakers", response_class=HTMLResponse)
 def speakers(request: Request, event: str, app: App, principal: User, offset: int = 0) -> Response:
     with app.store.transaction() as connection:
-        found, context = _event_context(connection, principal, event, "speakers")
+        found, context = event_context(connection, principal, event, "speakers")
         page = rows.page_speakers(
             connection,
             found.id,
@@ -134,14 +152,14 @@ def speakers(request: Request, event: str, app: App, principal: User, offset: in
 @router.get("/events/{event}/sponsors", response_class=HTMLResponse)
 def sponsors(request: Request, event: str, app: App, principal: User, offset: int = 0) -> Response:
     with app.store.transaction() as connection:
-        found, context = _event_context(connection, principal, event, "sponsors")
+        found, context = event_context(connection, principal, event, "sponsors")
         page = rows.page_sponsors(
             connection,
             found.id,
             rows.PageRequest(app.settings.page_size, offset),
             rows.SponsorFilter(),
         )
-        syncs = _sync_actions(connection, found, "sponsors")
+        syncs = sync_actions(connection, found, "sponsors")
     context |= {"page": page, "syncs": syncs}
     return render(request, "sponsors.html", context, principal=principal)
 
@@ -219,7 +237,7 @@ async def preview(
     """A dry run: what a sync would create, update and skip, and why."""
     # R-SYNC-9
     with app.store.transaction() as connection:
-        found, context = _event_context(connection, principal, event, "runs")
+        found, context = event_context(connection, principal, event, "runs")
         try:
             chosen, mapping = sync_target(connection, found, partner, action)
         except SyncRefused as exc:
@@ -285,7 +303,7 @@ def _run_row(run: SyncRun) -> _RunRow:
 @router.get("/events/{event}/runs", response_class=HTMLResponse)
 def runs(request: Request, event: str, app: App, principal: User, offset: int = 0) -> Response:
     with app.store.transaction() as connection:
-        found, context = _event_context(connection, principal, event, "runs")
+        found, context = event_context(connection, principal, event, "runs")
         page = rows.page_runs(
             connection, found.id, rows.PageRequest(app.settings.page_size, offset)
         )
@@ -298,7 +316,7 @@ def run_report(
     request: Request, event: str, run_id: uuid.UUID, app: App, principal: User
 ) -> Response:
     with app.store.transaction() as connection:
-        found, context = _event_context(connection, principal, event, "runs")
+        found, context = event_context(connection, principal, event, "runs")
         run = rows.get_run(connection, found.id, run_id)
     spec = _spec(run.partner)
     context |= _run_context(run, spec, action_title(spec.title, run.action))
@@ -311,7 +329,7 @@ def run_report(
 @router.get("/events/{event}/settings/sessionize", response_class=HTMLResponse)
 def sessionize_page(request: Request, event: str, app: App, principal: User) -> Response:
     with app.store.transaction() as connection:
-        found, context = _event_context(connection, principal, event, "sessionize")
+        found, context = event_context(connection, principal, event, "sessionize")
         report = last_import_report(connection, found.id)
     context |= {
         "fields": sessionize_fields(found.sessionize_endpoint_id),

@@ -22,8 +22,8 @@ from agendasync.services.browser_session import Flash, flash
 from agendasync.services.records import FieldConflict
 from agendasync.store.editing import event_holdings
 from agendasync.store.events import get_organisation
-from agendasync.web.event_context import event_context
-from agendasync.web.forms import FormField, with_errors
+from agendasync.web.forms import FormField, refilled
+from agendasync.web.pages_event import event_context
 from agendasync.web.refusals import Refusal, refusal
 from agendasync.web.render import App, User, redirect, render
 
@@ -70,7 +70,7 @@ def _fields(values: Mapping[str, str], refused: Refusal | None) -> list[FormFiel
         FormField("start_date", _LABELS["start_date"], "date", given("start_date"), True),
         FormField("end_date", _LABELS["end_date"], "date", given("end_date"), True),
     ]
-    return with_errors(fields, refused.errors if refused else {})
+    return refilled(fields, {}, refused.errors if refused else {})
 
 
 def _typed(form: Mapping[str, Any]) -> dict[str, str]:

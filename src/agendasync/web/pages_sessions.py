@@ -18,7 +18,7 @@ from agendasync.services.records import SESSIONS, FieldConflict
 from agendasync.store import records as rows
 from agendasync.store.content import load_sessions, load_speakers
 from agendasync.store.editing import event_taxonomy, speaker_choices
-from agendasync.web.event_context import event_context
+from agendasync.web.pages_event import event_context
 from agendasync.web.refusals import Refusal, refusal
 from agendasync.web.render import App, User, redirect, render
 from agendasync.web.session_form import (

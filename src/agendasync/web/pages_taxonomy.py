@@ -20,8 +20,8 @@ from agendasync.services.browser_session import Flash, flash
 from agendasync.services.records import FieldConflict
 from agendasync.store.editing import event_taxonomy, sessions_per_item
 from agendasync.store.records import taxonomy_item
-from agendasync.web.event_context import event_context
-from agendasync.web.forms import FormField, with_errors
+from agendasync.web.forms import FormField, refilled
+from agendasync.web.pages_event import event_context
 from agendasync.web.refusals import Refusal, refusal
 from agendasync.web.render import App, User, redirect, render
 
@@ -52,7 +52,7 @@ def _fields(values: Mapping[str, str], errors: Mapping[str, str], of: str = "") 
             "colour", f"Colour{suffix}", value=values.get("colour", ""), placeholder="#RRGGBB"
         ),
     ]
-    return with_errors(fields, errors)
+    return refilled(fields, {}, errors)
 
 
 @dataclass(frozen=True)

@@ -41,14 +41,14 @@ def refusal(
         name = whole if place == _WHOLE else places.get(place, place)
         if name not in labels:
             name = whole  # a value the form does not show (kept from before): named in words
-        text = _in_words(message, labels)
+        text = _in_words(message, labels, labels[name])
         errors[name] = f"{errors[name]} {text}" if name in errors else text
     checked = ", ".join(labels[name] for name in labels if name in errors)
     return Refusal(errors, f"{what}: check {checked}.")
 
 
-def _in_words(message: str, labels: Mapping[str, str]) -> str:
-    message = plain(message)
+def _in_words(message: str, labels: Mapping[str, str], label: str) -> str:
+    message = plain(message, label[:1].lower() + label[1:])
     # "ends_at must be after starts_at" -> "End must be after start"
     for name in sorted(labels, key=len, reverse=True):
         message = re.sub(rf"\b{re.escape(name)}\b", labels[name].lower(), message)

@@ -14,7 +14,7 @@ from starlette.datastructures import FormData
 from agendasync.domain.event_json import SessionEntry
 from agendasync.domain.models import Event, Role, SessionStatus, TaxonomyItem, TaxonomyKind
 from agendasync.store.editing import SpeakerChoice
-from agendasync.web.forms import FormField, with_errors
+from agendasync.web.forms import FormField, refilled
 from agendasync.web.refusals import Refusal
 
 # The session's lists the form offers to tick, with the kind of item each holds.
@@ -148,7 +148,7 @@ def session_form(
                 swatches={item.name: item.colour for item in items if item.colour},
             )
         )
-    return SessionForm(with_errors(fields, errors), _people_rows(given, speakers, errors))
+    return SessionForm(refilled(fields, {}, errors), _people_rows(given, speakers, errors))
 
 
 def _people_rows(

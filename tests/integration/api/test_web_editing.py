@@ -31,9 +31,10 @@ def _invalid(page: httpx.Response, field: str) -> str:
     controls = re.findall(rf'<(?:input|select|textarea)[^>]*name="{field}"[^>]*>', page.text)
     invalid = [c for c in controls if 'aria-invalid="true"' in c]
     assert len(invalid) == 1, (field, controls)
-    described = re.search(r'aria-describedby="([^"]+)"', invalid[0])
+    described = re.search(r'aria-describedby="([^"]*?[-\w]+-error)\b', invalid[0])
     assert described, invalid[0]
-    error = re.search(rf'<p class="field-error" id="{described[1]}">([^<]*)</p>', page.text)
+    error_id = described[1].split()[0]
+    error = re.search(rf'<p class="field-error" id="{error_id}">([^<]*)</p>', page.text)
     assert error, page.text
     return html.unescape(error[1])
 

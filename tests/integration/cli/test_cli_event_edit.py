@@ -73,7 +73,7 @@ def test_event_edit_changes_only_what_is_given(run: Run) -> None:
         (("--slug", "Conf 27"), "--slug: Use lowercase letters, digits and hyphens, starting "
          "with a letter or digit."),
         (("--slug", "meetup"), "--slug: event slug 'meetup' is already used by another event"),
-        (("--name", " "), "--name: Fill this in."),
+        (("--name", " "), "--name: Enter the name."),
         ((), "nothing to change: give --name, --slug, --timezone, --start or --end"),
     ],
 )  # fmt: skip
