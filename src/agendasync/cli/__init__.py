@@ -9,6 +9,7 @@ import typer
 from agendasync.cli import (
     content,
     demo,
+    event_edit,
     fields,
     jobs,
     listing,
@@ -24,6 +25,8 @@ app = typer.Typer(help="agendasync: keep event content in one place, sync it eve
 app.add_typer(content.org_app, name="org")
 content.event_app.command("export")(schedule.event_export)
 content.event_app.command("feeds")(schedule.event_feeds)
+content.event_app.command("edit")(event_edit.event_edit)
+content.event_app.command("delete")(event_edit.event_delete)
 app.add_typer(content.event_app, name="event")
 app.add_typer(content.session_app, name="session")
 app.add_typer(content.db_app, name="db")

@@ -43,7 +43,7 @@ from agendasync.store.events import (
 from agendasync.store.exceptions import StoreError
 
 org_app = typer.Typer(help="Organisations.")
-event_app = typer.Typer(help="Events: create, list, show, import and export.")
+event_app = typer.Typer(help="Events: create, list, show, edit, delete, import and export.")
 session_app = typer.Typer(help="Sessions of an event.")
 db_app = typer.Typer(help="The database.")
 

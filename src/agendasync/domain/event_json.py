@@ -345,15 +345,16 @@ def from_document(document: EventDocument, *, org_id: uuid.UUID, known: KnownIds
         if session_id in session_ids:
             problems.add(f"sessions.{index}.id", f"{session_id} is used by another session")
         session_ids.add(session_id)
-        people = []
+        people: list[SessionPerson] = []
         for p_index, person in enumerate(s.people):
             named = person.speaker.lower()
             ref = speaker_refs.get(named) or known.referable_speakers.get(named)
+            place = f"sessions.{index}.people.{p_index}.speaker"
             if ref is None:
-                problems.add(
-                    f"sessions.{index}.people.{p_index}.speaker",
-                    f"no speaker with id or email {person.speaker!r} in this file",
-                )
+                problems.add(place, f"no speaker with id or email {person.speaker!r} in this file")
+                continue
+            if SessionPerson(ref, person.role) in people:
+                problems.add(place, f"{person.speaker!r} is on this session twice as {person.role}")
                 continue
             people.append(SessionPerson(speaker_id=ref, role=person.role))
         values = {name: getattr(s, name) for name in SessionFields.model_fields}

@@ -115,6 +115,9 @@ class SessionFilter:
     level: str | None = None
     format: str | None = None
     speaker: uuid.UUID | None = None  # sessions this speaker is on, in any role
+    starts_from: datetime | None = None  # sessions starting at or after this moment
+    starts_before: datetime | None = None
+    unscheduled: bool = False  # only sessions without a start or an end
 
 
 def _classified_as(kind: TaxonomyKind, name: str) -> ColumnElement[bool]:
@@ -165,6 +168,12 @@ def page_sessions(
                 )
             )
         )
+    if where.starts_from:
+        query = query.where(sessions.c.starts_at >= where.starts_from)
+    if where.starts_before:
+        query = query.where(sessions.c.starts_at < where.starts_before)
+    if where.unscheduled:
+        query = query.where(or_(sessions.c.starts_at.is_(None), sessions.c.ends_at.is_(None)))
     # Scheduled sessions in time order, then the unscheduled ones (portable NULLS LAST).
     order = [sessions.c.starts_at.is_(None), sessions.c.starts_at, sessions.c.title, sessions.c.id]
     return _paged(

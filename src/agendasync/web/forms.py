@@ -8,13 +8,25 @@ without a page change.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from agendasync.domain.models import Event
 from agendasync.sync.partner import PartnerEvent, PartnerSpec
 
-FieldKind = Literal["text", "password", "email", "url", "select", "checkbox", "hidden", "textarea"]
+FieldKind = Literal[
+    "text",
+    "password",
+    "email",
+    "url",
+    "select",
+    "checkbox",
+    "hidden",
+    "textarea",
+    "date",
+    "datetime-local",
+    "checkboxes",  # several of the options: `chosen`
+]
 
 
 @dataclass(frozen=True)
@@ -29,6 +41,8 @@ class FormField:
     help: str = ""
     autocomplete: str = "off"
     error: str = ""  # why the value typed was refused: shown at the field
+    chosen: frozenset[str] = frozenset()  # the options ticked, for "checkboxes"
+    swatches: Mapping[str, str] = field(default_factory=dict)  # option -> its #RRGGBB colour
 
 
 def credential_fields(spec: PartnerSpec, given: dict[str, str] | None = None) -> list[FormField]:

@@ -14,7 +14,7 @@ from sqlalchemy import Connection
 
 from agendasync.domain.accounts import Access, Principal
 from agendasync.domain.integrations import RunStatus, SyncRun
-from agendasync.domain.models import Event, SessionStatus
+from agendasync.domain.models import Event
 from agendasync.domain.run_summary import RunSummary, by_design, summarise
 from agendasync.partners.registry import get_partner
 from agendasync.services import access
@@ -37,6 +37,7 @@ from agendasync.store.content import load_speakers
 from agendasync.store.events import get_organisation, save_event
 from agendasync.store.portal import portal_link_versions
 from agendasync.sync.partner import PartnerSpec
+from agendasync.web.agenda_filters import AgendaFilters, agenda_filters, filter_fields
 from agendasync.web.forms import EMAILS_KEY_FIELD, category_map_field, sessionize_fields
 from agendasync.web.render import (
     HTMX_STOP_POLLING,
@@ -110,7 +111,7 @@ def agenda(
     event: str,
     app: App,
     principal: User,
-    status: SessionStatus | None = None,
+    filters: Annotated[AgendaFilters, Depends(agenda_filters)],
     offset: int = 0,
 ) -> Response:
     with app.store.transaction() as connection:
@@ -119,17 +120,18 @@ def agenda(
             connection,
             found.id,
             rows.PageRequest(app.settings.page_size, offset),
-            rows.SessionFilter(status=status.value if status else None),
+            filters.store_filter(found),
         )
         speaker_ids = list({p.speaker_id for s in page.items for p in s.people})
         speakers = load_speakers(connection, found.id, speaker_ids)
         syncs = sync_actions(connection, found, "content")
+        filter_form = filter_fields(connection, found, filters)
         states = event_record_states(connection, found.id, [s.id for s in page.items])
     context |= {
         "page": page,
         "states": states,
-        "status": status.value if status else None,
-        "statuses": [s.value for s in SessionStatus],
+        "filters": filters,
+        "filter_fields": filter_form,
         "names": {s.id: f"{s.first_name} {s.last_name}" for s in speakers},
         "syncs": syncs,
     }

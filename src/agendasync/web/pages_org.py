@@ -48,7 +48,13 @@ def org_events(request: Request, org: str, app: App, principal: User, offset: in
     with app.store.transaction() as connection:
         found = access.organisation(connection, principal, org)
         page = page_events(connection, found.id, PageRequest(app.settings.page_size, offset))
-    context = {"org": found, "page": page, "section": "events", "event": None}
+    context = {
+        "org": found,
+        "page": page,
+        "section": "events",
+        "event": None,
+        "can_write": principal.can(found.id, Access.WRITE),
+    }
     return render(request, "org_events.html", context, principal=principal)
 
 

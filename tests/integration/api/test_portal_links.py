@@ -17,9 +17,9 @@ async def _links(api: Api) -> dict[str, str]:
     found = {}
     for row in rows:
         link = re.search(r'href="(/portal/speakers/[^"]+)"', row)
-        cells = re.findall(r"<td[^>]*>([^<]*)</td>", row)
-        if link and cells:
-            found[cells[0].strip()] = link[1]
+        name = re.search(r'<a href="/events/acme-conf/speakers/[^"]+">([^<]+)</a>', row)
+        if link and name:
+            found[name[1].strip()] = link[1]
     assert found, page.text
     return found
 

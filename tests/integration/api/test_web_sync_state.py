@@ -207,6 +207,8 @@ async def test_record_pages_say_what_each_partner_holds(api: Api) -> None:
     content = _content(api)
     sent = next(p["record_id"] for p in run.report["created"] if p["kind"] == "speakers")
     speaker = next(s for s in content.speakers if str(s.id) == sent)
+    sent = next(p["record_id"] for p in run.report["created"] if p["kind"] == "sessions")
+    session = next(s for s in content.sessions if str(s.id) == sent)
     sponsor, exhibitor = content.sponsors[0], content.exhibitors[0]
 
     def page(kind: str, record_id: uuid.UUID) -> str:
@@ -215,11 +217,13 @@ async def test_record_pages_say_what_each_partner_holds(api: Api) -> None:
     shown = {
         kind: _block((await api.client.get(page(kind, record_id))).text)
         for kind, record_id in [
+            ("sessions", session.id),
             ("speakers", speaker.id),
             ("sponsors", sponsor.id),
             ("exhibitors", exhibitor.id),
         ]
     }
+    assert shown["sessions"].startswith("On partners Swoogo Conf on Swoogo sent Last sent ")
     assert shown["speakers"].startswith("On partners Swoogo Conf on Swoogo sent Last sent ")
     assert (
         shown["sponsors"]
