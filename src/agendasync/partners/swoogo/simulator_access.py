@@ -1,6 +1,6 @@
 """Who may call the Swoogo simulator and how much: API credentials, bearer tokens and each
-consumer key's rolling credit budget. `SwoogoAccess` is the base of `SwoogoState`, which adds
-the data; none of this touches a table.
+consumer key's rolling credit budget. `SwoogoAccess` is the base of `SwoogoTables` (the data)
+and so of `SwoogoState`; none of this touches a table.
 
 Credits: 2,000 per rolling window (600 s) per consumer key; list calls ("get all") cost 10,
 every other call 1, including the token call. Calls refused with 401 or 429 cost nothing.
@@ -45,7 +45,7 @@ class Credential:
 
 
 class SwoogoAccess:
-    """Credentials, tokens and the credit ledger; `SwoogoState` adds the data."""
+    """Credentials, tokens and the credit ledger; `SwoogoTables` adds the data."""
 
     def __init__(self, knobs: Knobs, clock: Callable[[], float]) -> None:
         self.knobs = knobs

@@ -36,8 +36,6 @@ _ID_BASES = {
     "images": 9_000_000,
     "users": 12_000,
 }
-
-
 _SINGULAR = {name.removesuffix("s"): name for name in ENTITIES} | {"field_defs": "fields"}
 
 
