@@ -39,7 +39,8 @@ from agendasync.cli.content import find_or_create_org, print_event_summary
 from agendasync.cli.reports import print_report
 from agendasync.cli.syncing import progress_bar
 from agendasync.domain.accounts import Role
-from agendasync.partners.swoogo.simulator import SwoogoSimulator, SwoogoState
+from agendasync.partners.swoogo.simulator import SwoogoSimulator
+from agendasync.partners.swoogo.simulator_state import SwoogoState
 from agendasync.services import integrations as service
 from agendasync.services.accounts import Accounts
 from agendasync.services.syncing import run_sync

@@ -19,7 +19,9 @@ from urllib.parse import quote_plus
 import httpx
 import pytest
 
-from agendasync.partners.swoogo.simulator import SwoogoSimulator, SwoogoState, ValidationFailed
+from agendasync.partners.swoogo.simulator import SwoogoSimulator
+from agendasync.partners.swoogo.simulator_rules import ValidationFailed
+from agendasync.partners.swoogo.simulator_state import SwoogoState
 from agendasync.simulators.server import serve_in_thread
 
 KEY = "consumer key+1"  # needs URL-encoding before Base64, as the docs say
