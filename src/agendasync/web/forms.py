@@ -8,7 +8,7 @@ without a page change.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from agendasync.domain.models import Event
@@ -28,6 +28,7 @@ class FormField:
     placeholder: str = ""
     help: str = ""
     autocomplete: str = "off"
+    error: str = ""  # what is wrong with the value, said beside the field
 
 
 def credential_fields(spec: PartnerSpec, given: dict[str, str] | None = None) -> list[FormField]:
@@ -61,10 +62,16 @@ def credential_fields(spec: PartnerSpec, given: dict[str, str] | None = None) ->
 
 
 def mapping_fields(
-    spec: PartnerSpec, partner_events: Iterable[PartnerEvent], events: Iterable[Event]
+    spec: PartnerSpec,
+    partner_events: Iterable[PartnerEvent],
+    events: Iterable[Event],
+    given: Mapping[str, str] | None = None,
+    problems: Mapping[str, str] | None = None,
 ) -> list[FormField]:
-    """The mapping window's form: the partner's event, ours, and the partner's parameters."""
-    return [
+    """The mapping window's form: the partner's event, ours, and the partner's parameters;
+    `given` the values chosen, `problems` what to say beside a field (by its name)."""
+    given, problems = given or {}, problems or {}
+    fields = [
         FormField(
             name="partner_event_id",
             label=f"{spec.title} event",
@@ -86,6 +93,9 @@ def mapping_fields(
         FormField(
             name="continuous", label="Continuous sync (about every 30 minutes)", kind="checkbox"
         ),
+    ]
+    return [
+        replace(f, value=given.get(f.name, f.value), error=problems.get(f.name, "")) for f in fields
     ]
 
 
