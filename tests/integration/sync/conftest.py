@@ -69,9 +69,11 @@ class World:
         seed: int = 1,
         org: str = "Acme",
         timezone: str = "Europe/Berlin",
+        name: str | None = None,
     ) -> EventDocument:
         document = demo_event(
             slug=slug,
+            name=name,
             sessions=sessions,
             seed=seed,
             today=IN_A_MONTH,
