@@ -218,9 +218,9 @@ async def _window(app: Services, principal: Principal, org: str, partner: str) -
     return _Window(found, spec, integration, mappings, events, partner_events, error)
 
 
-def _given(window: _Window, values: Mapping[str, Any]) -> dict[str, str]:
+def _given(spec: PartnerSpec, values: Mapping[str, Any]) -> dict[str, str]:
     """The mapping form's values as typed (for showing them again)."""
-    return {f.name: str(values.get(f.name, "")).strip() for f in window.fields()}
+    return {f.name: str(values.get(f.name, "")).strip() for f in mapping_fields(spec, [], [])}
 
 
 def _choice(given: Mapping[str, str]) -> str:
@@ -285,7 +285,7 @@ async def check_mapping(
     """The mapping form again, with what to know about the pair chosen (htmx asks on each
     change, before anyone commits)."""
     window = await _window(app, principal, org, partner)
-    given = _given(window, request.query_params)
+    given = _given(window.spec, request.query_params)
     context = _form_context(window, **_checked(app, window, given))
     return render_fragment(request, "mapping_form.html", context)
 
@@ -318,9 +318,9 @@ async def add_mapping(
     spec = _partner_spec(partner)
     with app.store.transaction() as connection:
         found = access.organisation(connection, principal, org, Access.WRITE)
-    window = await _window(app, principal, found.slug, spec.name)
     form = await request.form()
-    given = _given(window, form)
+    given = _given(spec, form)
+    refusal: dict[str, Any]
     try:
         with app.store.transaction() as connection:
             event = find_event(connection, given["event"], org_id=found.id)
@@ -337,37 +337,27 @@ async def add_mapping(
         )
     except ConfirmationNeeded as exc:
         problems = {_form_name(w.field): w.message for w in exc.warnings}
-        return _render_window(
-            request,
-            principal,
-            window,
-            status_code=409,
-            given=given,
-            problems=problems,
-            confirm=True,
-        )
+        refusal = {"status_code": 409, "problems": problems, "confirm": True}
     except (IntegrationError, NotFound) as exc:
         field = _form_name(getattr(exc, "field", "event"))
-        if field not in given:  # the integration's own trouble (its credentials): no one field
-            return _render_window(
-                request, principal, window, status_code=422, error=str(exc), given=given
-            )
-        problems = {field: _sentence(str(exc))}
-        return _render_window(
-            request, principal, window, status_code=422, given=given, problems=problems
-        )
+        if field in given:
+            refusal = {"status_code": 422, "problems": {field: _sentence(str(exc))}}
+        else:  # the integration's own trouble (its credentials): no one field
+            refusal = {"status_code": 422, "error": str(exc)}
     except Conflict as exc:
-        return _render_window(
-            request, principal, window, status_code=409, error=_sentence(str(exc)), given=given
+        refusal = {"status_code": 409, "error": _sentence(str(exc))}
+    else:
+        flash(
+            request,
+            Flash(
+                "success",
+                f"Mapped {event.name} to {spec.title} event {mapping.partner_event_name}.",
+            ),
         )
-    flash(
-        request,
-        Flash(
-            "success",
-            f"Mapped {event.name} to {spec.title} event {mapping.partner_event_name}.",
-        ),
-    )
-    return redirect(window.path)
+        return redirect(f"/orgs/{found.slug}/settings/integrations/{spec.name}")
+    # Shown again as chosen, with what was refused or needs confirming beside its field.
+    window = await _window(app, principal, found.slug, spec.name)
+    return _render_window(request, principal, window, given=given, **refusal)
 
 
 def _sentence(text: str) -> str:
