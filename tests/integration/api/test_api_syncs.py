@@ -358,7 +358,8 @@ def _field(page: str, name: str) -> tuple[str, str | None]:
     value = field.text_content() if field.tag == "textarea" else field.get("value", "")
     if field.get("aria-invalid") != "true":
         return value, None
-    (said,) = form.xpath(f".//*[@id='{field.get('aria-describedby')}']")
+    (said,) = form.xpath(f".//*[@id='{field.get('id')}-error']")
+    assert said.get("id") in field.get("aria-describedby").split()
     return value, said.text_content().strip()
 
 

@@ -30,9 +30,10 @@ def _said_at(page: HtmlElement, name: str) -> str | None:
     """What the page says beside the field, checked to be tied to it for screen readers."""
     (field,) = page.xpath(f".//*[@name='{name}']")
     if field.get("aria-invalid") != "true":
-        assert field.get("aria-describedby") is None
+        assert not page.xpath(f".//*[@id='{field.get('id')}-error']")
         return None
-    (said,) = page.xpath(f".//*[@id='{field.get('aria-describedby')}']")
+    (said,) = page.xpath(f".//*[@id='{field.get('id')}-error']")
+    assert said.get("id") in field.get("aria-describedby").split()
     return str(said.text_content().strip())
 
 
