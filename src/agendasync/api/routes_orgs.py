@@ -37,7 +37,7 @@ from agendasync.services import integrations as service
 from agendasync.services import mappings as mappings_service
 from agendasync.services.accounts import LoginRefused, LoginThrottled
 from agendasync.services.browser_session import client_address, csrf_token, log_in
-from agendasync.services.integrations import IntegrationError
+from agendasync.services.integrations import ConfirmationNeeded, IntegrationError
 from agendasync.store import accounts as accounts_repo
 from agendasync.store import integrations as repo
 from agendasync.store.events import (
@@ -331,6 +331,10 @@ def mappings_out(
     summary="Map a partner event to one of our events",
 )
 async def add_mapping(org: str, body: MappingIn, app: App, principal: Caller) -> MappingOut:
+    """Each event, on either side, is mapped once (409 `conflict` names the mapping that holds
+    it). When the time zones differ, or the partner event already holds another event's
+    records, the answer is 409 `confirmation_needed` naming each field and what to know; the
+    same request with `"confirm": true` maps anyway."""
     with app.store.transaction() as connection:
         found = access.organisation(connection, principal, org, Access.WRITE)
         try:
@@ -349,10 +353,20 @@ async def add_mapping(org: str, body: MappingIn, app: App, principal: Caller) ->
             partner_event_id=body.partner_event_id,
             params=body.params,
             continuous=body.continuous,
+            confirmed=body.confirm,
             allow_private=app.settings.allow_private_partner_urls,
         )
+    except ConfirmationNeeded as exc:
+        raise ApiError(
+            409,
+            "confirmation_needed",
+            f'{exc} Send "confirm": true to map anyway.',
+            problems=[(warning.field, warning.message) for warning in exc.warnings],
+        ) from exc
     except IntegrationError as exc:
-        raise ApiError(422, "invalid", str(exc), field="partner_event_id") from exc
+        # Problems of the integration itself (its credentials) are no field of this body.
+        field = exc.field if exc.field not in ("credentials", "base_url") else None
+        raise ApiError(422, "invalid", str(exc), field=field) from exc
     return MappingOut.of(mapping, partner, event.slug)
 
 

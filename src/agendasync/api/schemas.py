@@ -219,6 +219,11 @@ class MappingIn(BaseModel):
     partner_event_id: str
     params: dict[str, str] = Field(default_factory=dict)
     continuous: bool = False
+    confirm: bool = Field(
+        default=False,
+        description="Map anyway after a 409 `confirmation_needed` answer named what to know "
+        "first: time zones that differ, or a partner event that holds another event's records.",
+    )
 
 
 class MappingPatch(BaseModel):

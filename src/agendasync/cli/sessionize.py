@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -17,6 +17,7 @@ from agendasync.cli.base import (
     table,
     transaction,
 )
+from agendasync.partners.urls import InvalidBaseUrl, normalise_base_url
 from agendasync.services.records import update_event
 from agendasync.sources.sessionize.categories import parse_map_setting
 from agendasync.sources.sessionize.client import DEFAULT_BASE_URL
@@ -26,6 +27,28 @@ from agendasync.store.events import find_event
 from agendasync.store.exceptions import StoreError
 
 import_app = typer.Typer(help="Import content from other systems.")
+
+
+def _sessionize_url(text: str) -> str:
+    try:
+        return normalise_base_url(text)
+    except InvalidBaseUrl as exc:
+        raise typer.BadParameter(
+            f"{text!r} is not a web address: give an http:// or https:// URL with a host name, "
+            f"e.g. {DEFAULT_BASE_URL}"
+        ) from exc
+
+
+def sessionize_url_option(*names: str) -> Any:
+    """Where Sessionize is reached (a simulator in tests, a private mirror): `serve` and the
+    import read it from AGENDASYNC_SESSIONIZE_URL unless given."""
+    return typer.Option(
+        *names,
+        envvar="AGENDASYNC_SESSIONIZE_URL",
+        show_envvar=True,
+        callback=_sessionize_url,
+        help="Sessionize's address (a simulator's, or a private mirror's).",
+    )
 
 
 @import_app.command("sessionize")
@@ -43,9 +66,7 @@ def import_sessionize_command(
         str | None,
         typer.Option("--emails-key", help="Key of the speaker-emails view (from Sessionize)."),
     ] = None,
-    base_url: Annotated[
-        str, typer.Option("--base-url", help="Sessionize's address (a simulator's in tests).")
-    ] = DEFAULT_BASE_URL,
+    base_url: Annotated[str, sessionize_url_option("--base-url")] = DEFAULT_BASE_URL,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what the import would do; write nothing.")
     ] = False,
@@ -212,4 +233,4 @@ def _print_report(report: ImportReport) -> None:
         console.print(f"[yellow]warning:[/] {plain(warning)}", highlight=False, soft_wrap=True)
 
 
-__all__ = ["import_app"]
+__all__ = ["import_app", "sessionize_url_option"]

@@ -19,6 +19,7 @@ from agendasync.cli.base import (
     JsonFlag,
     OrgOption,
     console,
+    errors,
     fail,
     plain,
     print_json,
@@ -32,7 +33,7 @@ from agendasync.cli.reports import exit_for, print_report
 from agendasync.partners.registry import SIMULATIONS, get_partner
 from agendasync.services import integrations as service
 from agendasync.services import mappings as mappings_service
-from agendasync.services.integrations import IntegrationError
+from agendasync.services.integrations import ConfirmationNeeded, IntegrationError
 from agendasync.services.sync_requests import SyncRefused, check_scope
 from agendasync.services.syncing import run_sync
 from agendasync.simulators.server import serve_in_thread
@@ -276,13 +277,26 @@ def mappings_add(
     param: Annotated[
         list[str] | None, typer.Option(help="A partner parameter, name=value (ASP: seminar_id).")
     ] = None,
+    yes: Annotated[
+        bool,
+        typer.Option(
+            "--yes",
+            help="Map even when warned: time zones that differ, or a partner event that "
+            "holds another event's records.",
+        ),
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Map a partner event to one of our events (each event on either side once)."""
+    """Map a partner event to one of our events (each event on either side once).
+
+    What to know first (time zones that differ, a partner event that already holds another
+    event's records) is printed and asked about; without a terminal to ask, --yes maps anyway.
+    """
     # R-MAP-1, R-MAP-2
     params = dict(p.split("=", 1) for p in (param or []) if "=" in p)
-    mapping = _run(
-        service.add_mapping(
+
+    def adding(confirmed: bool) -> Any:
+        return service.add_mapping(
             store(),
             secret_box(),
             event_slug=event,
@@ -290,9 +304,20 @@ def mappings_add(
             partner_event_id=partner_event,
             params=params,
             continuous=continuous,
+            confirmed=confirmed,
             allow_private=True,
         )
-    )
+
+    try:
+        mapping = asyncio.run(adding(confirmed=yes))
+    except ConfirmationNeeded as exc:
+        for warning in exc.warnings:
+            errors.print(f"[yellow]warning:[/] {plain(warning.message)}", highlight=False)
+        if not (sys.stdin.isatty() and typer.confirm("Map anyway?")):
+            fail("not mapped; run again with --yes to map anyway")
+        mapping = _run(adding(confirmed=True))
+    except _REFUSALS as exc:
+        fail(str(exc))
     if as_json:
         print_json(mapping.model_dump(mode="json"))
     else:

@@ -24,9 +24,11 @@ from agendasync.cli.base import (
     transaction,
 )
 from agendasync.cli.demo import brought_back
+from agendasync.cli.sessionize import sessionize_url_option
 from agendasync.domain.accounts import Role, Scope
 from agendasync.domain.exceptions import InvalidContent
 from agendasync.services.accounts import Accounts, AmbiguousToken
+from agendasync.sources.sessionize.client import DEFAULT_BASE_URL as SESSIONIZE_URL
 from agendasync.store import accounts as accounts_repo
 from agendasync.store.events import find_organisation
 from agendasync.store.exceptions import StoreError
@@ -48,6 +50,7 @@ def serve(
             help="Send the session cookie over https only (turn on behind https).",
         ),
     ] = False,
+    sessionize_url: Annotated[str, sessionize_url_option()] = SESSIONIZE_URL,
 ) -> None:
     """Serve the admin pages and the REST API (OpenAPI at /api/docs).
 
@@ -67,7 +70,11 @@ def serve(
     from agendasync.web.logs import quiet_http_client, uvicorn_log_config
 
     allow_private = private_urls_allowed()
-    settings = WebSettings(secure_cookies=secure_cookies, allow_private_partner_urls=allow_private)
+    settings = WebSettings(
+        secure_cookies=secure_cookies,
+        sessionize_base_url=sessionize_url,
+        allow_private_partner_urls=allow_private,
+    )
     box = secret_box()
     if store().engine.dialect.name == "postgresql":
         # Workers (`agendasync worker`) run syncs and keep the schedule; pages queue jobs.

@@ -16,6 +16,7 @@ import httpx
 
 from agendasync.domain.integrations import Integration
 from agendasync.domain.integrations import Mapping as EventMapping
+from agendasync.domain.models import Event
 from agendasync.partners.addresses import PrivateAddress, PublicOnlyTransport, check_public_url
 from agendasync.partners.registry import get_partner
 from agendasync.partners.urls import InvalidBaseUrl, normalise_base_url
@@ -25,6 +26,7 @@ from agendasync.store.events import find_event, find_organisation
 from agendasync.store.secrets import SecretBox, mask
 from agendasync.sync.errors import AuthFailed, PartnerError, Transient
 from agendasync.sync.partner import Partner, PartnerEvent, Target
+from agendasync.sync.timezones import same_rules
 
 
 class IntegrationError(Exception):
@@ -34,6 +36,22 @@ class IntegrationError(Exception):
     def __init__(self, message: str, *, field: str = "credentials") -> None:
         super().__init__(message)
         self.field = field
+
+
+@dataclass(frozen=True)
+class MappingWarning:
+    """Something to know before a mapping is made; `field` is the input it is about."""
+
+    field: str
+    message: str
+
+
+class ConfirmationNeeded(IntegrationError):
+    """A mapping that can be made, once someone who has read the warnings confirms it."""
+
+    def __init__(self, warnings: Sequence[MappingWarning]) -> None:
+        super().__init__(" ".join(w.message for w in warnings), field=warnings[0].field)
+        self.warnings = tuple(warnings)
 
 
 @dataclass(frozen=True)
@@ -172,34 +190,34 @@ async def add_mapping(
     partner_event_id: str,
     params: Mapping[str, str] | None = None,
     continuous: bool = False,
+    confirmed: bool = False,
     http: httpx.AsyncClient | None = None,
     allow_private: bool = False,
 ) -> EventMapping:
-    """R-MAP-1/2: the partner event must exist for the credentials; each side maps once."""
+    """The partner event must exist for the credentials; each side maps once. What the
+    mapping warns of (time zones that differ, a partner event holding another event's records)
+    stops it with `ConfirmationNeeded` unless `confirmed`."""
+    # R-MAP-1, R-MAP-2
     partner = _partner(partner_name)
     with store.transaction() as connection:
         event = find_event(connection, event_slug)
-    missing = [p.label for p in partner.spec.mapping_params if not (params or {}).get(p.name)]
+    missing = [p for p in partner.spec.mapping_params if not (params or {}).get(p.name)]
     if missing:
-        raise IntegrationError(f"a mapping to {partner.spec.title} needs: {', '.join(missing)}")
-    with store.transaction() as connection:
-        integration = repo.find_integration(connection, event.org_id, partner_name)
-    if integration is None:
         raise IntegrationError(
-            f"{partner.spec.title} is not connected for the organisation of {event_slug!r}"
+            f"a mapping to {partner.spec.title} needs: {', '.join(p.label for p in missing)}",
+            field=f"params.{missing[0].name}",
         )
+    integration = _integration_of(store, event, partner)
     events = await _events_for(store, box, integration, partner, http, allow_private=allow_private)
-    wanted = str(partner_event_id).strip()
-    # Ids as the partner wrote them; one typed in another case still finds its event (ASP).
-    chosen = next((e for e in events if e.id == wanted), None) or next(
-        (e for e in events if e.id.lower() == wanted.lower()), None
-    )
-    if chosen is None:
-        raise IntegrationError(
-            f"{partner.spec.title} has no event {partner_event_id} for these credentials"
-        )
+    chosen = _chosen(partner, events, partner_event_id)
     target = Target(chosen.id, params or {})
-    await _check_target(store, box, integration, partner, target, http, allow_private)
+    remote = await _check_target(store, box, integration, partner, target, http, allow_private)
+    # The zone of the event as the mapping reaches it (ASP: the seminar's), else as listed.
+    warnings = mapping_warnings(
+        store, partner, integration, event, remote if remote.timezone else chosen
+    )
+    if warnings and not confirmed:
+        raise ConfirmationNeeded(warnings)
     with store.transaction() as connection:
         return repo.add_mapping(
             connection,
@@ -213,6 +231,67 @@ async def add_mapping(
         )
 
 
+def mapping_warnings(
+    store: Store, partner: Partner, integration: Integration, event: Event, remote: PartnerEvent
+) -> list[MappingWarning]:
+    """What to know before mapping `remote` to `event`: differing time zones, and the other
+    events whose records the partner event already holds. The mapping window shows them as the
+    choice changes; Add Mapping asks for confirmation of them."""
+    title = partner.spec.title
+    warnings = []
+    # R-MAP-8: a sync stops on differing zones; say so while the mapping can still be chosen.
+    if remote.timezone and not same_rules(remote.timezone, event.timezone, event.start_date):
+        warnings.append(
+            MappingWarning(
+                "event",
+                f"Time zones differ: {title} event '{remote.name}' is in {remote.timezone}, "
+                f"{event.name} is in {event.timezone}. Syncs are refused until both are the "
+                "same.",
+            )
+        )
+    with store.transaction() as connection:
+        holders = repo.events_held_by(
+            connection, integration.org_id, partner.spec.name, remote.id, other_than=event.id
+        )
+    if holders:
+        names = ", ".join(holders)
+        warnings.append(
+            MappingWarning(
+                "partner_event_id",
+                f"{title} event '{remote.name}' already holds records of {names}: a sync of "
+                f"{event.name} adds its own beside them.",
+            )
+        )
+    return warnings
+
+
+def _integration_of(store: Store, event: Event, partner: Partner) -> Integration:
+    with store.transaction() as connection:
+        integration = repo.find_integration(connection, event.org_id, partner.spec.name)
+    if integration is None:
+        raise IntegrationError(
+            f"{partner.spec.title} is not connected for the organisation of {event.slug!r}",
+            field="partner",
+        )
+    return integration
+
+
+def _chosen(
+    partner: Partner, events: Sequence[PartnerEvent], partner_event_id: str
+) -> PartnerEvent:
+    wanted = str(partner_event_id).strip()
+    # Ids as the partner wrote them; one typed in another case still finds its event (ASP).
+    chosen = next((e for e in events if e.id == wanted), None) or next(
+        (e for e in events if e.id.lower() == wanted.lower()), None
+    )
+    if chosen is None:
+        raise IntegrationError(
+            f"{partner.spec.title} has no event {partner_event_id} for these credentials",
+            field="partner_event_id",
+        )
+    return chosen
+
+
 async def _check_target(
     store: Store,
     box: SecretBox,
@@ -221,16 +300,19 @@ async def _check_target(
     target: Target,
     http: httpx.AsyncClient | None,
     allow_private: bool,
-) -> None:
+) -> PartnerEvent:
     """The partner event as the mapping will reach it (ASP: its seminar must exist there)."""
     with store.transaction() as connection:
         values = box.open(repo.sealed_credentials(connection, integration.id))
     async with _client(http, allow_private) as client:
         connector = partner.connector(client, values, integration.base_url, target, budget=None)
         try:
-            await connector.event()
+            return await connector.event()
         except PartnerError as exc:
-            raise IntegrationError(f"{partner.spec.title}: {exc}") from exc
+            # The event was listed: what is not found is what the parameters name.
+            params = partner.spec.mapping_params
+            field = f"params.{params[0].name}" if params else "partner_event_id"
+            raise IntegrationError(f"{partner.spec.title}: {exc}", field=field) from exc
 
 
 async def _events_for(

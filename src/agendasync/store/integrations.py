@@ -9,7 +9,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, delete, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    delete,
+    insert,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -315,6 +325,47 @@ def load_ledger(
         )
         for row in rows
     }
+
+
+def events_held_by(
+    connection: Connection,
+    org_id: uuid.UUID,
+    partner: str,
+    partner_event_id: str,
+    *,
+    other_than: uuid.UUID,
+) -> list[str]:
+    """The names of the organisation's events, other than one, whose sessions, speakers,
+    sponsors or exhibitors the ledger says a partner event holds (under any of its mapping
+    parameters: an ASP site holds what went to each of its seminars), in one query."""
+    owners = union_all(
+        *(
+            select(table.c.id.label("record_id"), table.c.event_id)
+            for table in (t.sessions, t.speakers, t.sponsors, t.exhibitors)
+        )
+    ).subquery()
+    c = t.sync_ledger.c
+    query = (
+        select(t.events.c.name)
+        .distinct()
+        .select_from(t.sync_ledger)
+        .join(owners, owners.c.record_id == c.record_id)
+        .join(t.events, t.events.c.id == owners.c.event_id)
+        .where(
+            c.org_id == org_id,
+            c.partner == partner,
+            or_(
+                c.partner_event_id == partner_event_id,
+                c.partner_event_id.startswith(f"{partner_event_id};", autoescape=True),
+            ),
+            # What the partner deleted, or a create that never reached it, is not held there.
+            c.state != LedgerState.DELETED_BY_PARTNER.value,
+            or_(c.partner_id.is_not(None), c.state == LedgerState.CREATING.value),
+            t.events.c.id != other_than,
+        )
+        .order_by(t.events.c.name)
+    )
+    return list(connection.execute(query).scalars())
 
 
 _LEDGER_KEY = ("org_id", "partner", "partner_event_id", "kind", "record_id")

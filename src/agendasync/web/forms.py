@@ -76,10 +76,16 @@ def credential_fields(spec: PartnerSpec, given: dict[str, str] | None = None) ->
 
 
 def mapping_fields(
-    spec: PartnerSpec, partner_events: Iterable[PartnerEvent], events: Iterable[Event]
+    spec: PartnerSpec,
+    partner_events: Iterable[PartnerEvent],
+    events: Iterable[Event],
+    given: Mapping[str, str] | None = None,
+    problems: Mapping[str, str] | None = None,
 ) -> list[FormField]:
-    """The mapping window's form: the partner's event, ours, and the partner's parameters."""
-    return [
+    """The mapping window's form: the partner's event, ours, and the partner's parameters;
+    `given` the values chosen, `problems` what to say beside a field (by its name)."""
+    given, problems = given or {}, problems or {}
+    fields = [
         FormField(
             name="partner_event_id",
             label=f"{spec.title} event",
@@ -101,6 +107,9 @@ def mapping_fields(
         FormField(
             name="continuous", label="Continuous sync (about every 30 minutes)", kind="checkbox"
         ),
+    ]
+    return [
+        replace(f, value=given.get(f.name, f.value), error=problems.get(f.name, "")) for f in fields
     ]
 
 
@@ -175,41 +184,53 @@ TOKEN_FIELDS = [
 ]
 
 
-def sessionize_fields(endpoint_id: str | None) -> list[FormField]:
-    return [
+def sessionize_fields(
+    event: Event, given: Mapping[str, str] | None = None, problems: Mapping[str, str] | None = None
+) -> list[FormField]:
+    """The Sessionize settings, one form with Save and Sync: the API ID, the category map (one
+    `TITLE=DIMENSION` a line) and the speaker emails key. `given` the values as typed (shown
+    again after a refusal), `problems` what to say beside a field."""
+    given, problems = given or {}, problems or {}
+    saved_map = "\n".join(
+        f"{title}={value}" for title, value in sorted(event.sessionize_category_map.items())
+    )
+    fields = [
         FormField(
             name="endpoint_id",
             label="Sessionize API ID",
-            value=endpoint_id or "",
+            value=event.sessionize_endpoint_id or "",
             placeholder="e.g. jl4ktls0",
             help="Only the ID from the event's API / Embed page in Sessionize "
             "(a pasted endpoint URL works too).",
-        )
+        ),
+        FormField(
+            name="category_map",
+            label="Category map",
+            kind="textarea",
+            value=saved_map,
+            placeholder="Session format=format",
+            help="One 'Category title=what its items become' a line: tracks, levels, format, "
+            "language, tags or ignore. Categories not named here are mapped by a keyword of "
+            "their title (track, level, format or type, language); multi-choice titles and all "
+            "others become tags.",
+        ),
+        FormField(
+            name="emails_key",
+            label="Speaker emails key",
+            kind="password",
+            help="From Sessionize support; fills in speakers' emails when syncing. It is not kept.",
+            autocomplete="new-password",
+        ),
     ]
-
-
-def category_map_field(mapping: Mapping[str, str]) -> FormField:
-    """The event's Sessionize category map, one `TITLE=DIMENSION` a line."""
-    return FormField(
-        name="category_map",
-        label="Category map",
-        kind="textarea",
-        value="\n".join(f"{title}={value}" for title, value in sorted(mapping.items())),
-        placeholder="Session format=format",
-        help="One 'Category title=what its items become' a line: tracks, levels, format, "
-        "language, tags or ignore. Categories not named here are mapped by a keyword of their "
-        "title (track, level, format or type, language); multi-choice titles and all others "
-        "become tags.",
-    )
-
-
-EMAILS_KEY_FIELD = FormField(
-    name="emails_key",
-    label="Speaker emails key",
-    kind="password",
-    help="From Sessionize support; fills in speakers' emails. It is not kept.",
-    autocomplete="new-password",
-)
+    # A secret typed (the emails key) never goes back into the page.
+    return [
+        replace(
+            f,
+            value=f.value if f.kind == "password" else given.get(f.name, f.value),
+            error=problems.get(f.name, ""),
+        )
+        for f in fields
+    ]
 
 
 def refilled(
@@ -221,13 +242,14 @@ def refilled(
         replace(
             f,
             value=f.value if f.kind == "password" else values.get(f.name, f.value),
-            error=_sentence(errors.get(f.name, "")),
+            error=as_sentence(errors.get(f.name, "")),
         )
         for f in fields
     ]
 
 
-def _sentence(text: str) -> str:
+def as_sentence(text: str) -> str:
+    """A message as a sentence: a capital first, a full stop last."""
     text = text.strip()
     if not text:
         return ""

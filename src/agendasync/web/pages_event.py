@@ -17,16 +17,20 @@ from agendasync.domain.integrations import RunStatus, SyncRun
 from agendasync.domain.models import Event
 from agendasync.domain.run_summary import RunSummary, by_design, summarise
 from agendasync.partners.registry import get_partner
-from agendasync.services import access
+from agendasync.services import access, sessionize_settings
 from agendasync.services.browser_session import Flash, flash
-from agendasync.services.records import update_event
+from agendasync.services.context import Services
+from agendasync.services.sessionize_settings import SettingsRefused
 from agendasync.services.sync_requests import Pending, SyncRefused, action_title, sync_target
 from agendasync.services.sync_state import event_record_states
 from agendasync.services.syncing import SyncSettings, run_sync
-from agendasync.sources.sessionize.categories import parse_map_setting
-from agendasync.sources.sessionize.exceptions import SessionizeError
-from agendasync.sources.sessionize.feed import parse_endpoint_id
+from agendasync.sources.sessionize.exceptions import (
+    EmailsKeyRejected,
+    EndpointChanged,
+    SessionizeError,
+)
 from agendasync.sources.sessionize.importer import (
+    ImportReport,
     ImportStatus,
     import_sessionize,
     last_import_report,
@@ -34,11 +38,11 @@ from agendasync.sources.sessionize.importer import (
 from agendasync.store import integrations as repo
 from agendasync.store import records as rows
 from agendasync.store.content import load_speakers
-from agendasync.store.events import get_organisation, save_event
+from agendasync.store.events import get_organisation
 from agendasync.store.portal import portal_link_versions
 from agendasync.sync.partner import PartnerSpec
 from agendasync.web.agenda_filters import AgendaFilters, agenda_filters, filter_fields
-from agendasync.web.forms import EMAILS_KEY_FIELD, category_map_field, sessionize_fields
+from agendasync.web.forms import sessionize_fields
 from agendasync.web.render import (
     HTMX_STOP_POLLING,
     App,
@@ -348,83 +352,86 @@ def run_report(
 # --- Sessionize ----------------------------------------------------------------------------
 
 
-@router.get("/events/{event}/settings/sessionize", response_class=HTMLResponse)
-def sessionize_page(request: Request, event: str, app: App, principal: User) -> Response:
+def _sessionize_page(
+    request: Request,
+    app: Services,
+    principal: Principal,
+    event: str,
+    *,
+    given: dict[str, str] | None = None,
+    problems: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """The settings form (after a refusal: the values as typed, what is wrong beside each
+    field) and the last import's report."""
     with app.store.transaction() as connection:
         found, context = event_context(connection, principal, event, "sessionize")
         report = last_import_report(connection, found.id)
-    context |= {
-        "fields": sessionize_fields(found.sessionize_endpoint_id),
-        "emails_key_field": EMAILS_KEY_FIELD,
-        "category_map_field": category_map_field(found.sessionize_category_map),
-        "report": report,
-    }
-    return render(request, "sessionize.html", context, principal=principal)
+    context |= {"fields": sessionize_fields(found, given, problems), "report": report}
+    status = 422 if problems else 200
+    return render(request, "sessionize.html", context, principal=principal, status_code=status)
 
 
-@router.post("/events/{event}/settings/sessionize")
-def save_sessionize_id(
+@router.get("/events/{event}/settings/sessionize", response_class=HTMLResponse)
+def sessionize_page(request: Request, event: str, app: App, principal: User) -> Response:
+    return _sessionize_page(request, app, principal, event)
+
+
+@router.post("/events/{event}/settings/sessionize", response_class=HTMLResponse)
+def save_sessionize(
     request: Request,
     event: str,
     app: App,
     principal: User,
     endpoint_id: Annotated[str, Form()] = "",
-) -> Response:
-    page = f"/events/{event}/settings/sessionize"
-    try:
-        endpoint = parse_endpoint_id(endpoint_id) if endpoint_id.strip() else None
-    except SessionizeError as exc:
-        flash(request, Flash("error", str(exc)))
-        return redirect(page)
-    with app.store.transaction() as connection:
-        found = access.event(connection, principal, event, Access.WRITE)
-        save_event(connection, found.model_copy(update={"sessionize_endpoint_id": endpoint}))
-    saved = f"Sessionize API ID {endpoint} saved." if endpoint else "Sessionize API ID removed."
-    flash(request, Flash("success", saved))
-    return redirect(page)
-
-
-@router.post("/events/{event}/settings/sessionize/categories")
-def save_category_map(
-    request: Request,
-    event: str,
-    app: App,
-    principal: User,
     category_map: Annotated[str, Form()] = "",
 ) -> Response:
-    """The Sessionize category map, one `TITLE=DIMENSION` a line."""
-    # R-SZ-2
-    page = f"/events/{event}/settings/sessionize"
-    try:
-        settings = [parse_map_setting(line) for line in category_map.splitlines() if line.strip()]
-    except ValueError as exc:
-        flash(request, Flash("error", f"The category map was not saved: {exc}"))
-        return redirect(page)
-    mapping = {title: dimension.value for title, dimension in settings if dimension is not None}
+    """Save: the Sessionize API ID and the category map."""
     with app.store.transaction() as connection:
         found = access.event(connection, principal, event, Access.WRITE)
-        update_event(connection, found, {"sessionize_category_map": mapping})
-    flash(request, Flash("success", "Category map saved; the next import applies it."))
-    return redirect(page)
+    try:
+        saved = sessionize_settings.save_sessionize_settings(
+            app.store, found, endpoint_id=endpoint_id, category_map=category_map
+        )
+    except SettingsRefused as exc:
+        given = {"endpoint_id": endpoint_id, "category_map": category_map}
+        return _sessionize_page(request, app, principal, event, given=given, problems=exc.problems)
+    endpoint = saved.sessionize_endpoint_id
+    text = f"Sessionize API ID {endpoint} saved" if endpoint else "No Sessionize API ID"
+    flash(request, Flash("success", f"{text}; the next import applies the category map."))
+    return redirect(f"/events/{found.slug}/settings/sessionize")
 
 
-@router.post("/events/{event}/sessionize/sync")
+@router.post("/events/{event}/sessionize/sync", response_class=HTMLResponse)
 async def sync_sessionize(
     request: Request,
     event: str,
     app: App,
     principal: User,
+    endpoint_id: Annotated[str | None, Form()] = None,
+    category_map: Annotated[str, Form()] = "",
     emails_key: Annotated[str, Form()] = "",
     replace: Annotated[str, Form()] = "",
 ) -> Response:
     """Sync Sessionize: import the feed now (a large one takes seconds) and show its report.
 
-    Another endpoint than the one the event was imported from is refused; the page then asks
-    to confirm, naming how many records replacing withdraws, and posts `replace`.
+    From the settings form, what is typed is synced: the settings are saved first (when they
+    are right). Another endpoint than the one the event was imported from is refused; the page
+    then asks to confirm, naming how many records replacing withdraws, and posts `replace`.
     """
     # R-SZ-9
     with app.store.transaction() as connection:
         found = access.event(connection, principal, event, Access.WRITE)
+    given = None
+    if endpoint_id is not None:  # the settings form, not the confirmation to replace
+        given = {"endpoint_id": endpoint_id, "category_map": category_map}
+        try:
+            found = sessionize_settings.save_sessionize_settings(
+                app.store, found, endpoint_id=endpoint_id, category_map=category_map
+            )
+        except SettingsRefused as exc:
+            return _sessionize_page(
+                request, app, principal, event, given=given, problems=exc.problems
+            )
     try:
         report = await import_sessionize(
             app.store,
@@ -433,19 +440,26 @@ async def sync_sessionize(
             base_url=app.settings.sessionize_base_url,
             replace=bool(replace),
         )
-    except SessionizeError as exc:
+    except EndpointChanged as exc:  # the last import's report asks to confirm replacing
         flash(request, Flash("error", f"Sessionize was not imported: {exc}"))
+    except SessionizeError as exc:
+        field = "emails_key" if isinstance(exc, EmailsKeyRejected) else "endpoint_id"
+        problems = {field: f"Sessionize was not imported: {exc}"}
+        return _sessionize_page(request, app, principal, event, given=given, problems=problems)
     else:
-        if report.status is ImportStatus.UNCHANGED:
-            text = "Sessionize has not changed since the last import: nothing to do."
-        else:
-            s, p = report.sessions, report.speakers
-            text = (
-                f"Sessionize imported: sessions {s.created} new, {s.updated + s.restored} "
-                f"changed, {s.withdrawn} withdrawn; speakers {p.created} new, "
-                f"{p.updated + p.restored} changed, {p.withdrawn} withdrawn."
-            )
-            if report.replaced_endpoint:
-                text = f"Endpoint {report.replaced_endpoint} replaced. " + text
-        flash(request, Flash("success", text))
+        flash(request, Flash("success", _imported(report)))
     return redirect(f"/events/{found.slug}/settings/sessionize")
+
+
+def _imported(report: ImportReport) -> str:
+    if report.status is ImportStatus.UNCHANGED:
+        return "Sessionize has not changed since the last import: nothing to do."
+    s, p = report.sessions, report.speakers
+    text = (
+        f"Sessionize imported: sessions {s.created} new, {s.updated + s.restored} "
+        f"changed, {s.withdrawn} withdrawn; speakers {p.created} new, "
+        f"{p.updated + p.restored} changed, {p.withdrawn} withdrawn."
+    )
+    if report.replaced_endpoint:
+        return f"Endpoint {report.replaced_endpoint} replaced. " + text
+    return text

@@ -6,8 +6,9 @@ from __future__ import annotations
 import secrets
 import time
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
@@ -23,15 +24,22 @@ from agendasync.services import integrations as service
 from agendasync.services import mappings as mappings_service
 from agendasync.services.accounts import IssuedToken
 from agendasync.services.browser_session import Flash, flash
-from agendasync.services.integrations import IntegrationError
+from agendasync.services.context import Services
+from agendasync.services.integrations import ConfirmationNeeded, IntegrationError, MappingWarning
 from agendasync.store import accounts as accounts_repo
 from agendasync.store import integrations as repo
 from agendasync.store.events import find_event, list_events
 from agendasync.store.exceptions import Conflict, NotFound
 from agendasync.store.records import PageRequest, page_events
-from agendasync.sync.partner import PartnerSpec
-from agendasync.web.forms import TOKEN_FIELDS, FormField, credential_fields, mapping_fields
-from agendasync.web.render import App, User, redirect, render
+from agendasync.sync.partner import PartnerEvent, PartnerSpec
+from agendasync.web.forms import (
+    TOKEN_FIELDS,
+    FormField,
+    as_sentence,
+    credential_fields,
+    mapping_fields,
+)
+from agendasync.web.render import App, User, redirect, render, render_fragment
 
 router = APIRouter()
 
@@ -170,10 +178,38 @@ class _MappingRow:
     event: Event
 
 
-@router.get("/orgs/{org}/settings/integrations/{partner}", response_class=HTMLResponse)
-async def mapping_window(
-    request: Request, org: str, partner: str, app: App, principal: User
-) -> Response:
+@dataclass(frozen=True)
+class _Window:
+    """What the mapping window shows: the mappings, and what can still be mapped."""
+
+    org: Organisation
+    spec: PartnerSpec
+    integration: Integration
+    mappings: list[EventMapping]
+    events: list[Event]
+    partner_events: Sequence[PartnerEvent]
+    error: str | None  # the partner could not list its events
+
+    @property
+    def path(self) -> str:
+        return f"/orgs/{self.org.slug}/settings/integrations/{self.spec.name}"
+
+    def fields(
+        self, given: dict[str, str] | None = None, problems: dict[str, str] | None = None
+    ) -> list[FormField]:
+        # R-MAP-2: what is mapped already is not offered again, on either side.
+        mapped_partner_events = {m.partner_event_id for m in self.mappings}
+        mapped_events = {m.event_id for m in self.mappings}
+        return mapping_fields(
+            self.spec,
+            [e for e in self.partner_events if e.id not in mapped_partner_events],
+            [e for e in self.events if e.id not in mapped_events],
+            given,
+            problems,
+        )
+
+
+async def _window(app: Services, principal: Principal, org: str, partner: str) -> _Window:
     spec = _partner_spec(partner)
     with app.store.transaction() as connection:
         found = access.organisation(connection, principal, org)
@@ -191,61 +227,149 @@ async def mapping_window(
         )
     except IntegrationError as exc:
         partner_events, error = [], str(exc)
-    by_id = {event.id: event for event in events}
-    # R-MAP-2: what is mapped already is not offered again, on either side.
-    mapped_partner_events = {m.partner_event_id for m in mappings}
-    mapped_events = {m.event_id for m in mappings}
-    fields = mapping_fields(
-        spec,
-        [e for e in partner_events if e.id not in mapped_partner_events],
-        [e for e in events if e.id not in mapped_events],
-    )
+    return _Window(found, spec, integration, mappings, events, partner_events, error)
+
+
+def _given(spec: PartnerSpec, values: Mapping[str, Any]) -> dict[str, str]:
+    """The mapping form's values as typed (for showing them again)."""
+    return {f.name: str(values.get(f.name, "")).strip() for f in mapping_fields(spec, [], [])}
+
+
+def _choice(given: Mapping[str, str]) -> str:
+    """The choice a warning was given for: "Map anyway" confirms this one only, not another
+    chosen after the warning (without JavaScript the warning is not redrawn on a change)."""
+    return "|".join(value for name, value in sorted(given.items()) if name != "continuous")
+
+
+def _form_context(
+    window: _Window,
+    given: dict[str, str] | None = None,
+    problems: dict[str, str] | None = None,
+    confirm: bool = False,
+) -> dict[str, Any]:
+    return {
+        "window": window,
+        "fields": window.fields(given, problems),
+        "confirm": _choice(given) if confirm and given else "",
+    }
+
+
+def _render_window(
+    request: Request,
+    principal: Principal,
+    window: _Window,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+    **form: Any,
+) -> HTMLResponse:
+    by_id = {event.id: event for event in window.events}
     context = {
-        "org": found,
-        "spec": spec,
-        "fields": fields,
-        "mappings": [_MappingRow(m, by_id[m.event_id]) for m in mappings],
-        "error": error,
+        "org": window.org,
+        "spec": window.spec,
+        "mappings": [_MappingRow(m, by_id[m.event_id]) for m in window.mappings],
+        "error": error or window.error,
         "section": "integrations",
         "event": None,
-        "can_write": principal.can(found.id, Access.WRITE),
-    }
-    return render(request, "mapping_window.html", context, principal=principal)
+        "can_write": principal.can(window.org.id, Access.WRITE),
+    } | _form_context(window, **form)
+    return render(
+        request, "mapping_window.html", context, principal=principal, status_code=status_code
+    )
 
 
-@router.post("/orgs/{org}/settings/integrations/{partner}/mappings")
+@router.get("/orgs/{org}/settings/integrations/{partner}", response_class=HTMLResponse)
+async def mapping_window(
+    request: Request, org: str, partner: str, app: App, principal: User
+) -> Response:
+    window = await _window(app, principal, org, partner)
+    # What the form shows chosen at first (the first of each list) is checked at once.
+    given = {f.name: f.options[0][0] if f.options else f.value for f in window.fields()}
+    return _render_window(request, principal, window, **_checked(app, window, given))
+
+
+@router.get(
+    "/orgs/{org}/settings/integrations/{partner}/mappings/check", response_class=HTMLResponse
+)
+async def check_mapping(
+    request: Request, org: str, partner: str, app: App, principal: User
+) -> Response:
+    """The mapping form again, with what to know about the pair chosen (htmx asks on each
+    change, before anyone commits)."""
+    window = await _window(app, principal, org, partner)
+    given = _given(window.spec, request.query_params)
+    context = _form_context(window, **_checked(app, window, given))
+    return render_fragment(request, "mapping_form.html", context)
+
+
+def _checked(app: Services, window: _Window, given: dict[str, str]) -> dict[str, Any]:
+    """The form's values with what to know about the pair they choose, and Map anyway."""
+    warnings = _warnings(app, window, given)
+    problems = {_form_name(w.field): w.message for w in warnings}
+    return {"given": given, "problems": problems, "confirm": bool(warnings)}
+
+
+def _warnings(app: Services, window: _Window, given: Mapping[str, str]) -> list[MappingWarning]:
+    remote = next((e for e in window.partner_events if e.id == given["partner_event_id"]), None)
+    event = next((e for e in window.events if e.slug == given["event"]), None)
+    if remote is None or event is None:
+        return []
+    partner = get_partner(window.spec.name)
+    return service.mapping_warnings(app.store, partner, window.integration, event, remote)
+
+
+def _form_name(field: str) -> str:
+    """The service names a mapping parameter `params.NAME`; the form, `param_NAME`."""
+    return field.replace("params.", "param_", 1)
+
+
+@router.post("/orgs/{org}/settings/integrations/{partner}/mappings", response_class=HTMLResponse)
 async def add_mapping(
     request: Request, org: str, partner: str, app: App, principal: User
 ) -> Response:
     spec = _partner_spec(partner)
-    window = f"/orgs/{org}/settings/integrations/{spec.name}"
     with app.store.transaction() as connection:
         found = access.organisation(connection, principal, org, Access.WRITE)
     form = await request.form()
+    given = _given(spec, form)
+    refusal: dict[str, Any]
     try:
         with app.store.transaction() as connection:
-            event = find_event(connection, str(form.get("event", "")), org_id=found.id)
+            event = find_event(connection, given["event"], org_id=found.id)
         mapping = await service.add_mapping(
             app.store,
             app.box,
             event_slug=event.slug,
             partner_name=spec.name,
-            partner_event_id=str(form.get("partner_event_id", "")),
-            params={p.name: str(form.get(f"param_{p.name}", "")) for p in spec.mapping_params},
-            continuous=form.get("continuous") == "on",
+            partner_event_id=given["partner_event_id"],
+            params={p.name: given[f"param_{p.name}"] for p in spec.mapping_params},
+            continuous=given["continuous"] == "on",
+            confirmed=form.get("confirm") == _choice(given),
             allow_private=app.settings.allow_private_partner_urls,
         )
-    except (IntegrationError, Conflict, NotFound) as exc:
-        flash(request, Flash("error", f"The mapping was not added: {exc}"))
-        return redirect(window)
-    flash(
-        request,
-        Flash(
-            "success",
-            f"Mapped {event.name} to {spec.title} event {mapping.partner_event_name}.",
-        ),
-    )
-    return redirect(window)
+    except ConfirmationNeeded as exc:
+        problems = {_form_name(w.field): w.message for w in exc.warnings}
+        refusal = {"status_code": 409, "problems": problems, "confirm": True}
+    except (IntegrationError, NotFound) as exc:
+        field = _form_name(getattr(exc, "field", "event"))
+        if field in given:
+            refusal = {"status_code": 422, "problems": {field: as_sentence(str(exc))}}
+        else:  # the integration's own trouble (its credentials): no one field
+            refusal = {"status_code": 422, "error": str(exc)}
+    except Conflict as exc:
+        refusal = {"status_code": 409, "error": as_sentence(str(exc))}
+    else:
+        flash(
+            request,
+            Flash(
+                "success",
+                f"Mapped {event.name} to {spec.title} event {mapping.partner_event_name}.",
+            ),
+        )
+        return redirect(f"/orgs/{found.slug}/settings/integrations/{spec.name}")
+    # Shown again as chosen, with what was refused or needs confirming beside its field.
+    window = await _window(app, principal, found.slug, spec.name)
+    return _render_window(request, principal, window, given=given, **refusal)
 
 
 def _org_mapping(

@@ -8,11 +8,13 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import lxml.html
 import pytest
 
 from agendasync.jobs.embedded import EmbeddedDispatcher
 from agendasync.simulators.server import serve_in_thread
 from agendasync.sources.sessionize.simulator import SessionizeState, create_app
+from agendasync.store.events import find_event
 from conftest import Api, problem
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "sessionize"
@@ -316,20 +318,24 @@ async def test_sessionize_category_map_on_the_page_and_in_the_api_r_sz_2(
     csrf = await api.login(api.acme.admin_email)
     settings = "/events/meetup-27/settings/sessionize"
     refused = await api.client.post(
-        settings + "/categories", data={"csrf_token": csrf, "category_map": "Level=speed"}
+        settings, data={"csrf_token": csrf, "endpoint_id": "", "category_map": "Level=speed"}
     )
-    assert refused.status_code == 303
+    assert refused.status_code == 422
     assert (
-        "The category map was not saved: &#39;Level=speed&#39;"
-        in (await api.client.get(settings)).text
+        '<p class="field-error" id="field-sessionize-category_map-error">&#39;Level=speed&#39;: '
+        in refused.text
     )
     saved = await api.client.post(
-        settings + "/categories",
-        data={"csrf_token": csrf, "category_map": "Topics=tracks\r\n\r\nLevel=ignore\r\n"},
+        settings,
+        data={
+            "csrf_token": csrf,
+            "endpoint_id": "",
+            "category_map": "Topics=tracks\r\n\r\nLevel=ignore\r\n",
+        },
     )
     assert saved.status_code == 303
     page = await api.client.get(settings)
-    assert "Category map saved; the next import applies it." in page.text
+    assert "No Sessionize API ID; the next import applies the category map." in page.text
     assert "Level=ignore\nTopics=tracks</textarea>" in page.text
 
     answer = await api.client.get("/api/events/meetup-27/sessionize", headers=api.acme.read)
@@ -342,3 +348,75 @@ async def test_sessionize_category_map_on_the_page_and_in_the_api_r_sz_2(
     assert patched.status_code == 200, patched.text
     answer = await api.client.get("/api/events/meetup-27/sessionize", headers=api.acme.read)
     assert answer.json()["category_map"] == {"Technology stack": "tags"}
+
+
+def _field(page: str, name: str) -> tuple[str, str | None]:
+    """The value of a field of the Sessionize form as shown, and what is said beside it (only
+    when the field is marked invalid and points to it)."""
+    form = lxml.html.fromstring(page)
+    (field,) = form.xpath(f".//form[@id='sessionize-form']//*[@name='{name}']")
+    value = field.text_content() if field.tag == "textarea" else field.get("value", "")
+    if field.get("aria-invalid") != "true":
+        return value, None
+    (said,) = form.xpath(f".//*[@id='{field.get('id')}-error']")
+    assert said.get("id") in field.get("aria-describedby").split()
+    return value, said.text_content().strip()
+
+
+def _saved_endpoint(api: Api) -> str | None:
+    with api.store.transaction() as connection:
+        return find_event(connection, "meetup-27").sessionize_endpoint_id
+
+
+async def test_sync_sessionize_imports_the_id_as_typed_saving_it_first_r_sz_1(
+    api: Api, sessionize_url: str
+) -> None:
+    await _may_2027_event(api)
+    csrf = await api.login(api.acme.admin_email)
+    typed = f"https://sessionize.com/api/v2/{ENDPOINT}/view/All"
+
+    synced = await api.client.post(
+        "/events/meetup-27/sessionize/sync",
+        data={"csrf_token": csrf, "endpoint_id": typed, "category_map": "Level=ignore"},
+    )
+    page = await api.client.get("/events/meetup-27/settings/sessionize")
+
+    assert synced.status_code == 303
+    assert _saved_endpoint(api) == ENDPOINT
+    assert "Sessionize imported: sessions 8 new" in page.text
+    assert _field(page.text, "endpoint_id") == (ENDPOINT, None)
+    assert _field(page.text, "category_map") == ("Level=ignore", None)
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        (
+            "not an id!",
+            "'not an id!' is not a Sessionize endpoint id (an id has exactly 8 lowercase letters "
+            "and digits). Enter the 8-character id that Sessionize shows on the event's API / "
+            "Embed page (e.g. 'jl4ktls0'), or paste an endpoint URL such as "
+            "https://sessionize.com/api/v2/jl4ktls0/view/All.",
+        ),
+        (
+            "nothere1",
+            "Sessionize was not imported: Sessionize has no endpoint 'nothere1' (HTTP 404). Check "
+            "the id on the event's API / Embed page in Sessionize; an endpoint that was deleted "
+            "there is gone.",
+        ),
+    ],
+)
+async def test_a_refused_id_stays_as_typed_with_the_reason_at_the_field_r_sz_4(
+    api: Api, sessionize_url: str, typed: str, said: str
+) -> None:
+    await _may_2027_event(api)
+    csrf = await api.login(api.acme.admin_email)
+
+    refused = await api.client.post(
+        "/events/meetup-27/sessionize/sync",
+        data={"csrf_token": csrf, "endpoint_id": typed, "category_map": "Level=ignore"},
+    )
+
+    assert refused.status_code == 422
+    assert _field(refused.text, "endpoint_id") == (typed, said)
+    assert _field(refused.text, "category_map") == ("Level=ignore", None)

@@ -378,3 +378,25 @@ def test_cli_r_sz_2_the_category_map_is_shown_set_and_applied(
     talk = next(s for s in content.sessions if s.sessionize_id == "880001")
     assert [t.name for t in talk.tracks] == ["Cloud & Infrastructure", "Kubernetes"]
     assert [t.name for t in talk.levels] == ["Introductory and overview"]
+
+
+def test_cli_reaches_sessionize_at_the_address_of_agendasync_sessionize_url(
+    store: Store, served: tuple[SessionizeState, str], sim: SessionizeState, event: Event
+) -> None:
+    sim.load(ENDPOINT, fixture("all_2024.json"))
+    state.store = store
+    command = ["import", "sessionize", "conf27", "--id", ENDPOINT, "--json"]
+
+    imported = CliRunner().invoke(app, command, env={"AGENDASYNC_SESSIONIZE_URL": served[1]})
+    refused = CliRunner().invoke(app, command, env={"AGENDASYNC_SESSIONIZE_URL": "ftp://mirror"})
+    state.store = None
+
+    assert imported.exit_code == 0, imported.stderr
+    assert json.loads(imported.stdout)["counts"]["sessions"]["created"] == 7
+    assert refused.exit_code == 2
+    message = " ".join(line.strip(" │") for line in refused.stderr.splitlines())
+    assert (
+        "Invalid value for '--base-url' (env var: 'AGENDASYNC_SESSIONIZE_URL'): 'ftp://mirror' "
+        "is not a web address: give an http:// or https:// URL with a host name, e.g. "
+        "https://sessionize.com" in " ".join(message.split())
+    )

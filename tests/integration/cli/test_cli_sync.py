@@ -208,3 +208,27 @@ def test_sync_reconcile_lists_the_partner_and_reports_what_it_found_r_sync_4(run
 
     assert code == 0
     assert json.loads(out)["report"]["deleted_on_partner"] == {}
+
+
+def test_mapping_across_time_zones_prints_the_warning_and_needs_yes_r_map_8(run) -> None:
+    tokyo = run.simulator.state.add_event("Tokyo on Swoogo", timezone="Asia/Tokyo")
+    code, _, _ = run(
+        "integrations", "connect", "swoogo", "--org", "acme", "--key", "key", "--secret",
+        "secret", "--base-url", run.url,
+    )  # fmt: skip
+    assert code == 0
+    add = ("mappings", "add", "swoogo", "--event", "conf", "--partner-event", str(tokyo))
+
+    refused = run(*add)
+    mapped = run(*add, "--yes")
+
+    assert refused[0] == 1
+    assert refused[2].splitlines() == [
+        "warning: Time zones differ: Swoogo event 'Tokyo on Swoogo' is in Asia/Tokyo, Conf is "
+        "in Europe/Berlin. Syncs are refused until both are the same.",
+        "error: not mapped; run again with --yes to map anyway",
+    ]
+    assert mapped[0] == 0
+    assert mapped[1].strip() == f"mapped swoogo event {tokyo} (Tokyo on Swoogo) to conf"
+    mappings = json.loads(run("mappings", "list", "--org", "acme", "--json")[1])
+    assert [m["partner_event_id"] for m in mappings] == [str(tokyo)]

@@ -104,3 +104,23 @@ def test_serve_runs_the_app_with_secrets_kept_out_of_the_access_log(
     routes = {getattr(route, "path", "") for route in served["app"].routes}
     assert {"/api", "/static"} <= routes  # the API and the assets beside the pages
     assert served["log_config"]["handlers"]["access"]["filters"] == ["redact"]
+
+
+def test_serve_points_the_pages_at_agendasync_sessionize_url(
+    cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    served: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.update(app=app, **options))
+
+    monkeypatch.setenv("AGENDASYNC_SESSIONIZE_URL", "http://127.0.0.1:8600/mirror/")
+    code, _, err = cli("serve")
+    monkeypatch.setenv("AGENDASYNC_SESSIONIZE_URL", "sessionize.internal")
+    refused, _, refusal = cli("serve")
+
+    assert code == 0, err
+    settings = served["app"].state.services.settings
+    assert settings.sessionize_base_url == "http://127.0.0.1:8600/mirror"
+    assert refused == 2
+    assert "'sessionize.internal' is not a web address" in " ".join(
+        line.strip(" │") for line in refusal.splitlines()
+    )

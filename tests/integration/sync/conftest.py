@@ -69,9 +69,11 @@ class World:
         seed: int = 1,
         org: str = "Acme",
         timezone: str = "Europe/Berlin",
+        name: str | None = None,
     ) -> EventDocument:
         document = demo_event(
             slug=slug,
+            name=name,
             sessions=sessions,
             seed=seed,
             today=IN_A_MONTH,
@@ -101,7 +103,9 @@ class World:
                 allow_private=True,  # the simulator is on loopback
             )
 
-    async def map(self, slug: str = "conf", partner_event: int | None = None) -> Mapping:
+    async def map(
+        self, slug: str = "conf", partner_event: int | None = None, *, confirmed: bool = False
+    ) -> Mapping:
         async with httpx.AsyncClient(verify=False) as http:
             mapping = await service.add_mapping(
                 self.store,
@@ -109,6 +113,7 @@ class World:
                 event_slug=slug,
                 partner_name="swoogo",
                 partner_event_id=str(partner_event or self.partner_event),
+                confirmed=confirmed,
                 http=http,
                 allow_private=True,
             )

@@ -158,7 +158,7 @@ async def test_sync_exists_only_for_mapped_events_r_map_3(world) -> None:
 async def test_time_zone_mismatch_stops_the_sync_naming_both_r_map_8(world) -> None:
     world.add_event(timezone="Asia/Tokyo")
     await world.connect()
-    await world.map()
+    await world.map(confirmed=True)  # mapped despite the warning
 
     run = await world.sync()
 

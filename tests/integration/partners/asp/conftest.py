@@ -89,7 +89,7 @@ class AspWorld:
                 allow_private=True,  # the simulator is on loopback
             )
 
-    async def map(self, seminar: str | None = None) -> Mapping:
+    async def map(self, seminar: str | None = None, *, confirmed: bool = False) -> Mapping:
         async with httpx.AsyncClient(verify=False) as http:
             self.mapping = await service.add_mapping(
                 self.store,
@@ -98,6 +98,7 @@ class AspWorld:
                 partner_name="asp",
                 partner_event_id=self.site,
                 params={"seminar_id": self.seminar if seminar is None else seminar},
+                confirmed=confirmed,
                 http=http,
                 allow_private=True,  # the simulator is on loopback
             )

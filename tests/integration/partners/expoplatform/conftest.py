@@ -86,7 +86,7 @@ class ExpoWorld:
                 allow_private=True,  # the simulator is on loopback
             )
 
-    async def map(self, slug: str = "conf") -> Mapping:
+    async def map(self, slug: str = "conf", *, confirmed: bool = False) -> Mapping:
         async with httpx.AsyncClient(timeout=5) as http:
             self.mapping = await service.add_mapping(
                 self.store,
@@ -94,6 +94,7 @@ class ExpoWorld:
                 event_slug=slug,
                 partner_name="expoplatform",
                 partner_event_id=str(self.partner_event),
+                confirmed=confirmed,
                 http=http,
                 allow_private=True,  # the simulator is on loopback
             )

@@ -346,7 +346,9 @@ async def test_a_partner_event_in_another_zone_stops_the_sync_r_map_8(expo: Expo
     expo.partner_event = expo.state.add_event(
         "Expo New York", timezone="America/New_York", start_date="2030-05-01"
     )
-    await expo.connected()
+    expo.add_event()
+    await expo.connect()
+    await expo.map(confirmed=True)  # mapped despite the warning
 
     run = await expo.sync()
 
