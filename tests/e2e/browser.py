@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from fastapi import FastAPI
 from playwright.sync_api import Page, expect
 
 from agendasync.partners.swoogo.simulator import SwoogoSimulator
@@ -25,6 +26,7 @@ class Site:
     swoogo: SwoogoSimulator
     swoogo_url: str
     partner_event: int
+    app: FastAPI  # the app served at `url`: its routes, and its services for signed links
 
 
 class Screenshots:
@@ -45,6 +47,26 @@ def sign_in(page: Page, site: Site, path: str = "/orgs/acme-events") -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(f"{site.url}{path}")
+
+
+def connect_map_and_sync(page: Page, site: Site) -> None:
+    """Integrations -> connect Swoogo -> map devconf to the simulator's event -> sync it, waiting
+    until the sync finished (signed in, on an organisation page)."""
+    page.get_by_role("link", name="Integrations").click()
+    card = page.get_by_role("region", name="Swoogo")
+    card.get_by_label("Consumer key").fill("demo-key")
+    card.get_by_label("Consumer secret").fill("demo-secret")
+    card.get_by_label("API address").fill(f"{site.swoogo_url}/api/v1")
+    card.get_by_role("button", name="Connect").click()
+    page.get_by_label("Swoogo event").select_option(str(site.partner_event))
+    page.get_by_label("Our event").select_option("devconf")
+    page.get_by_role("button", name="Add Mapping").click()
+    page.goto(f"{site.url}/events/devconf/agenda")
+    page.get_by_text("Options").click()
+    page.get_by_role("button", name="Sync to Swoogo").click()
+    expect(page.get_by_role("region", name="Syncs in progress")).to_contain_text(
+        "Sync to Swoogo finished"
+    )
 
 
 def flash(page: Page, text: str | re.Pattern[str]) -> None:

@@ -103,7 +103,7 @@ def site(tmp_path: Path) -> Iterator[Site]:
         settings = WebSettings(sessionize_base_url=sessionize_url, allow_private_partner_urls=True)
         app = create_app(store, box, settings=settings, accounts=accounts)
         with serve_in_thread(app) as url:
-            yield Site(url, swoogo, swoogo_url, partner_event)
+            yield Site(url, swoogo, swoogo_url, partner_event, app)
     store.close()
 
 

@@ -8,7 +8,7 @@ import re
 import uuid
 from datetime import UTC, datetime
 
-from browser import PHONE, Screenshots, Site, fits_the_screen, sign_in
+from browser import PHONE, Screenshots, Site, connect_map_and_sync, fits_the_screen, sign_in
 from playwright.sync_api import Page, expect
 
 from agendasync.domain.models import Event
@@ -19,30 +19,12 @@ DESKTOP = {"width": 1366, "height": 900}
 RECORD_PAGE = re.compile(r"^/events/devconf/sessions/[0-9a-f-]{36}$")
 
 
-def _connect_map_and_sync(page: Page, site: Site) -> None:
-    page.get_by_role("link", name="Integrations").click()
-    card = page.get_by_role("region", name="Swoogo")
-    card.get_by_label("Consumer key").fill("demo-key")
-    card.get_by_label("Consumer secret").fill("demo-secret")
-    card.get_by_label("API address").fill(f"{site.swoogo_url}/api/v1")
-    card.get_by_role("button", name="Connect").click()
-    page.get_by_label("Swoogo event").select_option(str(site.partner_event))
-    page.get_by_label("Our event").select_option("devconf")
-    page.get_by_role("button", name="Add Mapping").click()
-    page.goto(f"{site.url}/events/devconf/agenda")
-    page.get_by_text("Options").click()
-    page.get_by_role("button", name="Sync to Swoogo").click()
-    expect(page.get_by_role("region", name="Syncs in progress")).to_contain_text(
-        "Sync to Swoogo finished"
-    )
-
-
 def test_the_agenda_shows_each_sessions_state_and_the_report_links_what_was_created(
     site: Site, page: Page, shot: Screenshots
 ) -> None:
     page.set_viewport_size(DESKTOP)
     sign_in(page, site)
-    _connect_map_and_sync(page, site)
+    connect_map_and_sync(page, site)
     on_swoogo = len(site.swoogo.state.sessions)
 
     page.goto(f"{site.url}/events/devconf/agenda")

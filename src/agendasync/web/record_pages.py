@@ -168,8 +168,14 @@ def add_record_pages(router: APIRouter, pages: RecordPages) -> None:
         flash(request, Flash("success", f"{pages.title} {name} deleted."))
         return redirect(pages.list_path(found.slug))
 
-    router.add_api_route(f"{listed}/new", new_form, methods=["GET"], response_class=HTMLResponse)
-    router.add_api_route(f"{listed}/new", create, methods=["POST"])
-    router.add_api_route(f"{one}/edit", edit_form, methods=["GET"], response_class=HTMLResponse)
-    router.add_api_route(f"{one}/edit", update, methods=["POST"])
-    router.add_api_route(f"{one}/delete", delete, methods=["POST"])
+    # Named per kind (as the session pages are: new_session, edit_session), not all "new_form".
+    what = kind.what
+    router.add_api_route(
+        f"{listed}/new", new_form, methods=["GET"], response_class=HTMLResponse, name=f"new_{what}"
+    )
+    router.add_api_route(f"{listed}/new", create, methods=["POST"], name=f"create_{what}")
+    router.add_api_route(
+        f"{one}/edit", edit_form, methods=["GET"], response_class=HTMLResponse, name=f"edit_{what}"
+    )
+    router.add_api_route(f"{one}/edit", update, methods=["POST"], name=f"update_{what}")
+    router.add_api_route(f"{one}/delete", delete, methods=["POST"], name=f"delete_{what}")
