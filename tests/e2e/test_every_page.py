@@ -38,6 +38,9 @@ from agendasync.store.events import create_organisation
 NOT_PAGES = {
     "/events/{event}": "a redirect to the event's agenda",
     "/syncs/status": "the progress area alone, swapped into pages by htmx",
+    "/orgs/{org}/settings/integrations/{partner}/mappings/check": (
+        "the mapping form alone with its warnings, swapped into the mapping window by htmx"
+    ),
     "/public/{event}/{name}": "the public schedule feeds (JSON, XML, iCalendar)",
 }
 SIGNED_OUT = {"/login"}  # it leads a signed-in person on, so it is seen before signing in
@@ -133,11 +136,14 @@ def _site_data(page: Page, site: Site) -> tuple[dict[str, str], dict[str, str]]:
     page.goto(f"{site.url}/events/devconf/speakers")
     speaker_link = page.get_by_role("link", name="Personal link").first.get_attribute("href")
     assert speaker_link is not None
-    # No page hands out an exhibitor contact's link yet: signed here with the app's key.
-    contact = records["exhibitors"]["primary_contact"]
-    assert isinstance(contact, dict)
-    exhibitor_token = site.app.state.services.portal.token(contact["id"])
-    return ids, {"speakers": speaker_link.rsplit("/", 1)[1], "exhibitors": exhibitor_token}
+    page.goto(f"{site.url}/events/devconf/exhibitors/{ids['exhibitors']}")
+    contact_link = page.get_by_role("link", name="Personal link").get_attribute("href")
+    assert contact_link is not None
+    assert contact_link.startswith("/portal/exhibitors/")
+    return ids, {
+        "speakers": speaker_link.rsplit("/", 1)[1],
+        "exhibitors": contact_link.rsplit("/", 1)[1],
+    }
 
 
 def _addresses(pages: dict[str, PageRoute], page: Page, site: Site) -> dict[str, str]:

@@ -84,6 +84,11 @@ class RecordStates:
     partners_of: Mapping[str, tuple[tuple[str, str], ...]]  # kind -> (title, event) per partner
     found: Mapping[tuple[str, uuid.UUID], tuple[PartnerState, ...]] = field(default_factory=dict)
 
+    @property
+    def mapped(self) -> bool:
+        """Whether any partner the event is mapped to syncs any kind of record."""
+        return any(self.partners_of.values())
+
     def of(self, kind: str, record_id: uuid.UUID) -> tuple[PartnerState, ...]:
         """One state per mapped partner that syncs this kind of record (none: not mapped)."""
         return self.found.get((kind, record_id)) or tuple(

@@ -76,12 +76,14 @@ def exhibitor_page(
         found, context = event_context(connection, principal, event, "exhibitors")
         exhibitor = rows.one(load_exhibitors, connection, found.id, exhibitor_id, "exhibitor")
         states = event_record_states(connection, found.id, [exhibitor_id])
-    team = len(exhibitor.team)
+    team, contact = len(exhibitor.team), exhibitor.primary_contact
     members = f" and its {team} team member{'' if team == 1 else 's'}" if team else ""
     context |= {
         "exhibitor": exhibitor,
         "name": exhibitor.name,
         "delete_question": f"Delete {exhibitor.name}{members}? This cannot be undone.",
         "states": states,
+        # The primary contact's own page: the exhibitor's links and each team member's.
+        "portal_link": f"/portal/exhibitors/{app.portal.token(contact.id)}" if contact else None,
     }
     return render(request, "exhibitor.html", context, principal=principal)

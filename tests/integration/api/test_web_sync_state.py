@@ -231,5 +231,5 @@ async def test_record_pages_say_what_each_partner_holds(api: Api) -> None:
     )
     # Swoogo takes no exhibitors: no partner syncs them.
     assert shown["exhibitors"] == (
-        "On partners No partner syncs this record: map the event to one (Settings: Integrations)."
+        "On partners None of the partners this event is mapped to takes this kind of record."
     )
