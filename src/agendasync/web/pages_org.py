@@ -28,10 +28,10 @@ from agendasync.store import accounts as accounts_repo
 from agendasync.store import integrations as repo
 from agendasync.store.events import find_event, list_events
 from agendasync.store.exceptions import Conflict, NotFound
-from agendasync.store.records import PageRequest, page_events
+from agendasync.store.records import page_events
 from agendasync.sync.partner import PartnerSpec
 from agendasync.web.forms import TOKEN_FIELDS, FormField, credential_fields, mapping_fields
-from agendasync.web.render import App, User, redirect, render
+from agendasync.web.render import App, Paging, User, redirect, render
 
 router = APIRouter()
 
@@ -44,10 +44,10 @@ def _partner_spec(name: str) -> PartnerSpec:
 
 
 @router.get("/orgs/{org}", response_class=HTMLResponse)
-def org_events(request: Request, org: str, app: App, principal: User, offset: int = 0) -> Response:
+def org_events(request: Request, org: str, app: App, principal: User, paging: Paging) -> Response:
     with app.store.transaction() as connection:
         found = access.organisation(connection, principal, org)
-        page = page_events(connection, found.id, PageRequest(app.settings.page_size, offset))
+        page = page_events(connection, found.id, paging)
     context = {
         "org": found,
         "page": page,

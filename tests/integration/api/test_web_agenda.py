@@ -138,6 +138,33 @@ async def test_paging_keeps_a_search_with_ampersands_spaces_and_accents(
     assert previous[1] == f"{AGENDA}?q=Caf%C3%A9+%26+Cr%C3%A8me&amp;unscheduled=on&amp;offset=0"
 
 
+def _pagination(page: str) -> tuple[list[str], list[tuple[str, str]]]:
+    """What the pagination says, and its links (address, text)."""
+    nav = re.search(r'<nav class="pagination"[^>]*>(.*?)</nav>', page, re.S)
+    assert nav
+    return re.findall(r"<span>([^<]*)</span>", nav[1]), re.findall(
+        r'<a href="([^"]+)">(\w+)</a>', nav[1]
+    )
+
+
+async def test_an_address_past_the_last_page_leads_back_to_it(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await api.login(api.acme.admin_email)
+    monkeypatch.setattr(
+        api.services, "settings", dataclasses.replace(api.services.settings, page_size=4)
+    )
+    past = await api.client.get(f"{AGENDA}?status=accepted&offset=40")
+    assert past.status_code == 200
+    assert _pagination(past.text) == (
+        ["6 in all"],
+        [(f"{AGENDA}?status=accepted&amp;offset=4", "Previous")],
+    )
+    # Part way into a page: the rest is shown, and the first page is one step back.
+    between = await api.client.get(f"{AGENDA}?offset=3")
+    assert _pagination(between.text) == (["4\u20136 of 6"], [(f"{AGENDA}?offset=0", "Previous")])
+
+
 async def test_a_bad_filter_answers_a_page_naming_it(api: Api) -> None:
     await api.login(api.acme.admin_email)
     bad = await api.client.get(f"{AGENDA}?day=someday&status=maybe")
