@@ -9,6 +9,8 @@ record kinds share one set of routes, made by `_record_routes`.
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Response, status
@@ -16,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection
 
 from agendasync.api.deps import App, Caller, Paging
+from agendasync.api.errors import invalid
 from agendasync.api.routes_orgs import mappings_out
 from agendasync.api.schemas import (
     EventOut,
@@ -164,26 +167,57 @@ def event_mappings(event: str, app: App, principal: Caller) -> list[MappingOut]:
 # --- sessions, speakers, sponsors, exhibitors ----------------------------------------------------
 
 
+@dataclass(frozen=True)
+class SessionQuery:
+    """The session list's filters; a day is read in the event's time zone, known once the event
+    is found."""
+
+    where: SessionFilter
+    day: date | None
+
+    def store_filter(self, event: Event) -> SessionFilter:
+        return self.where.on_day(self.day, event.tz)
+
+
+def _text(value: str | None) -> str | None:
+    """Text as the pages read it: spaces around it dropped, and no text no filter."""
+    return value.strip() or None if value is not None else None
+
+
 def session_filter(
     status: SessionStatus | None = None,
     q: Annotated[str | None, Query(description="In the title.")] = None,
-    track: str | None = None,
+    track: Annotated[str | None, Query(description="A track's name.")] = None,
     location: Annotated[str | None, Query(description="A room's name.")] = None,
     tag: str | None = None,
     level: str | None = None,
     format: str | None = None,
     speaker: Annotated[uuid.UUID | None, Query(description="On the session in any role.")] = None,
-) -> SessionFilter:
-    return SessionFilter(
+    day: Annotated[
+        date | None,
+        Query(description="Sessions starting on this day (YYYY-MM-DD) in the event's time zone."),
+    ] = None,
+    unscheduled: Annotated[
+        bool, Query(description="Only sessions without a start or an end time.")
+    ] = False,
+) -> SessionQuery:
+    where = SessionFilter(
         status=status.value if status else None,
-        q=q,
-        track=track,
+        q=_text(q),
+        track=_text(track),
         location=location,
         tag=tag,
         level=level,
         format=format,
         speaker=speaker,
+        unscheduled=unscheduled,
     )
+    return SessionQuery(where, day)
+
+
+# A speaker's sessions, as the Speakers page offers them: none at all, or one with a status.
+_WITHOUT_SESSIONS = "none"
+_SESSIONS_CHOICES = [_WITHOUT_SESSIONS, *(s.value for s in SessionStatus)]
 
 
 def speaker_filter(
@@ -191,8 +225,29 @@ def speaker_filter(
     q: Annotated[str | None, Query(description="In the names, the email or the company.")] = None,
     email: str | None = None,
     tag: str | None = None,
+    track: Annotated[
+        str | None, Query(description="On a session of this track (by the track's name).")
+    ] = None,
+    sessions: Annotated[
+        str | None,
+        Query(
+            description="'none': on no session (of the track, when one is given); a session "
+            "status (" + ", ".join(_SESSIONS_CHOICES[1:]) + "): on a session with that status."
+        ),
+    ] = None,
 ) -> SpeakerFilter:
-    return SpeakerFilter(status=status.value if status else None, q=q, email=email, tag=tag)
+    if sessions is not None and sessions not in _SESSIONS_CHOICES:
+        choices = ", ".join(f"'{c}'" for c in _SESSIONS_CHOICES[:-1])
+        raise invalid([("sessions", f"Input should be {choices} or '{_SESSIONS_CHOICES[-1]}'")])
+    return SpeakerFilter(
+        status=status.value if status else None,
+        q=_text(q),
+        email=email,
+        tag=tag,
+        track=_text(track),
+        session_status=None if sessions == _WITHOUT_SESSIONS else sessions,
+        without_sessions=sessions == _WITHOUT_SESSIONS,
+    )
 
 
 def sponsor_filter(
@@ -210,7 +265,7 @@ def exhibitor_filter(
 def _record_routes(
     kind: RecordKind[Any, Any],
     filters: Callable[..., Any],
-    page: Callable[[Connection, uuid.UUID, PageRequest, Any], Page[Any]],
+    page: Callable[[Connection, Event, PageRequest, Any], Page[Any]],
 ) -> None:
     """GET list, POST, GET one, PATCH, DELETE for one kind of record."""
     entry: Any = kind.entry
@@ -228,7 +283,7 @@ def _record_routes(
     ) -> PageOut[entry]:
         with app.store.transaction() as connection:
             found = access.event(connection, principal, event, Access.READ)
-            result = page(connection, found.id, paging, where)
+            result = page(connection, found, paging, where)
         return PageOut.of(result, [kind.to_entry(record, found) for record in result.items])
 
     def create_record(
@@ -291,10 +346,23 @@ def _record_routes(
     )
 
 
-_record_routes(SESSIONS, session_filter, rows.page_sessions)
-_record_routes(SPEAKERS, speaker_filter, rows.page_speakers)
-_record_routes(SPONSORS, sponsor_filter, rows.page_sponsors)
-_record_routes(EXHIBITORS, exhibitor_filter, rows.page_exhibitors)
+def _of_event(
+    page: Callable[[Connection, uuid.UUID, PageRequest, Any], Page[Any]],
+) -> Callable[[Connection, Event, PageRequest, Any], Page[Any]]:
+    """A list whose filters need only the event's id."""
+    return lambda connection, event, paging, where: page(connection, event.id, paging, where)
+
+
+def _page_sessions(
+    connection: Connection, event: Event, paging: PageRequest, query: SessionQuery
+) -> Page[Any]:
+    return rows.page_sessions(connection, event.id, paging, query.store_filter(event))
+
+
+_record_routes(SESSIONS, session_filter, _page_sessions)
+_record_routes(SPEAKERS, speaker_filter, _of_event(rows.page_speakers))
+_record_routes(SPONSORS, sponsor_filter, _of_event(rows.page_sponsors))
+_record_routes(EXHIBITORS, exhibitor_filter, _of_event(rows.page_exhibitors))
 
 
 class PortalLinkOut(BaseModel):

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
 from sqlalchemy import Connection
 
 from agendasync.cli.base import (
@@ -22,8 +21,9 @@ from agendasync.cli.base import (
     table,
     transaction,
 )
-from agendasync.domain.exceptions import InvalidContent
-from agendasync.domain.models import Event, EventFields, Organisation, Session, record_flags
+from agendasync.cli.event_edit import event_refusals
+from agendasync.domain.models import Event, Organisation, Session, record_flags
+from agendasync.services import records as service
 from agendasync.sources import demo_data
 from agendasync.sources.eventfile import (
     ImportResult,
@@ -38,7 +38,6 @@ from agendasync.store.events import (
     find_organisation,
     list_events,
     list_organisations,
-    save_event,
 )
 from agendasync.store.exceptions import StoreError
 
@@ -96,20 +95,19 @@ def event_create(
     org: OrgOption,
     slug: Annotated[str, typer.Option(help="Short name used in commands and URLs.")],
     name: Annotated[str, typer.Option(help="The event's name.")],
-    tz: Annotated[str, typer.Option(help="IANA time zone, e.g. Europe/Berlin.")],
+    timezone: Annotated[
+        str, typer.Option("--timezone", "--tz", help="IANA time zone, e.g. Europe/Berlin.")
+    ],
     start: Annotated[str, typer.Option(help="First day, YYYY-MM-DD.")],
     end: Annotated[str, typer.Option(help="Last day, YYYY-MM-DD.")],
     as_json: JsonFlag = False,
 ) -> None:
     """Create an event."""
-    with transaction() as connection:
+    typed = {"slug": slug, "name": name, "timezone": timezone}
+    typed |= {"start_date": start, "end_date": end}
+    with transaction() as connection, event_refusals():
         owner = find_organisation(connection, org)
-        try:
-            fields = EventFields(slug=slug, name=name, timezone=tz, start_date=start, end_date=end)
-        except ValidationError as exc:
-            raise InvalidContent.from_validation(exc) from exc
-        event = Event(org_id=owner.id, **fields.model_dump())
-        save_event(connection, event)
+        event = service.create_event(connection, owner, service.event_fields(typed))
     if as_json:
         print_json(event.model_dump(mode="json"))
     else:

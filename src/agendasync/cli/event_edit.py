@@ -1,8 +1,11 @@
-"""`event edit` and `event delete`: thin over the services the pages and the REST API use."""
+"""`event edit` and `event delete`, and the refusals `event create` shares with them: thin over
+the services the pages and the REST API use."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
@@ -55,18 +58,24 @@ def event_edit(
     changes: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
     if not changes:
         fail("nothing to change: give --name, --slug, --timezone, --start or --end")
-    with transaction() as connection:
-        event = find_event(connection, slug)
-        try:
-            changed = service.update_event(connection, event, changes)
-        except InvalidContent as exc:
-            fail("; ".join(_problem(place, message) for place, message in exc.problems))
-        except FieldConflict as exc:
-            fail(f"{_OPTIONS.get(exc.field, exc.field)}: {_in_options(str(exc))}")
+    with transaction() as connection, event_refusals():
+        changed = service.update_event(connection, find_event(connection, slug), changes)
     if as_json:
         print_json(changed.model_dump(mode="json"))
     else:
         console.print(f"changed event [bold]{plain(changed.name)}[/] ({changed.slug})")
+
+
+@contextmanager
+def event_refusals() -> Iterator[None]:
+    """An event the service refuses, in this command's words: each field named by its option
+    (nothing is written: the refusal ends the command's transaction)."""
+    try:
+        yield
+    except InvalidContent as exc:
+        fail("; ".join(_problem(place, message) for place, message in exc.problems))
+    except FieldConflict as exc:
+        fail(f"{_OPTIONS.get(exc.field, exc.field)}: {_in_options(str(exc))}")
 
 
 def _problem(place: str, message: str) -> str:

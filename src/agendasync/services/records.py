@@ -90,6 +90,11 @@ def merged(current: BaseModel, changes: Mapping[str, Any]) -> dict[str, Any]:
 # --- events --------------------------------------------------------------------------------
 
 
+def event_fields(values: Mapping[str, Any]) -> EventFields:
+    """An event's fields as someone typed them (in a form, on the command line), validated."""
+    return _validated(EventFields, values)
+
+
 def create_event(connection: Connection, org: Organisation, fields: EventFields) -> Event:
     event = Event(org_id=org.id, **fields.model_dump())
     _save_event(connection, event)

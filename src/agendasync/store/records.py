@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import (
@@ -118,6 +118,17 @@ class SessionFilter:
     starts_from: datetime | None = None  # sessions starting at or after this moment
     starts_before: datetime | None = None
     unscheduled: bool = False  # only sessions without a start or an end
+
+    def on_day(self, day: date | None, zone: tzinfo) -> SessionFilter:
+        """This filter narrowed to the sessions starting on `day` in the time zone `zone`: from
+        its midnight to the next (no day: this filter as it is)."""
+        if day is None:
+            return self
+        return replace(
+            self,
+            starts_from=datetime.combine(day, time(), zone),
+            starts_before=datetime.combine(day + timedelta(days=1), time(), zone),
+        )
 
 
 def _classified_as(kind: TaxonomyKind, name: str) -> ColumnElement[bool]:

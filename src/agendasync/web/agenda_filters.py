@@ -4,7 +4,7 @@ agenda can be shared, reloaded and paged), read into the store's `SessionFilter`
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Annotated
 
 from pydantic import BeforeValidator
@@ -49,19 +49,12 @@ class AgendaFilters:
         return {name: value for name, value in values.items() if value}
 
     def store_filter(self, event: Event) -> SessionFilter:
-        starts_from = starts_before = None
-        if self.day:
-            # The day in the event's time zone: from its midnight to the next.
-            starts_from = datetime.combine(self.day, time(), event.tz)
-            starts_before = datetime.combine(self.day + timedelta(days=1), time(), event.tz)
         return SessionFilter(
             status=self.status.value if self.status else None,
             q=self.q or None,
             track=self.track or None,
-            starts_from=starts_from,
-            starts_before=starts_before,
             unscheduled=self.unscheduled,
-        )
+        ).on_day(self.day, event.tz)
 
 
 def agenda_filters(

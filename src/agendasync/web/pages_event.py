@@ -47,6 +47,7 @@ from agendasync.web.render import (
     HTMX_STOP_POLLING,
     App,
     LoginRequired,
+    Paging,
     User,
     redirect,
     remember_sync,
@@ -116,14 +117,14 @@ def agenda(
     app: App,
     principal: User,
     filters: Annotated[AgendaFilters, Depends(agenda_filters)],
-    offset: int = 0,
+    paging: Paging,
 ) -> Response:
     with app.store.transaction() as connection:
         found, context = event_context(connection, principal, event, "agenda")
         page = rows.page_sessions(
             connection,
             found.id,
-            rows.PageRequest(app.settings.page_size, offset),
+            paging,
             filters.store_filter(found),
         )
         speaker_ids = list({p.speaker_id for s in page.items for p in s.people})
@@ -149,14 +150,14 @@ def speakers(
     app: App,
     principal: User,
     search: Annotated[SpeakerSearch, Depends(speaker_search)],
-    offset: int = 0,
+    paging: Paging,
 ) -> Response:
     with app.store.transaction() as connection:
         found, context = event_context(connection, principal, event, "speakers")
         page = rows.page_speakers(
             connection,
             found.id,
-            rows.PageRequest(app.settings.page_size, offset),
+            paging,
             search.filter,
         )
         versions = portal_link_versions(connection, [s.id for s in page.items])
@@ -175,13 +176,13 @@ def speakers(
 
 
 @router.get("/events/{event}/sponsors", response_class=HTMLResponse)
-def sponsors(request: Request, event: str, app: App, principal: User, offset: int = 0) -> Response:
+def sponsors(request: Request, event: str, app: App, principal: User, paging: Paging) -> Response:
     with app.store.transaction() as connection:
         found, context = event_context(connection, principal, event, "sponsors")
         page = rows.page_sponsors(
             connection,
             found.id,
-            rows.PageRequest(app.settings.page_size, offset),
+            paging,
             rows.SponsorFilter(),
         )
         syncs = sync_actions(connection, found, "sponsors")
@@ -327,12 +328,10 @@ def _run_row(run: SyncRun) -> _RunRow:
 
 
 @router.get("/events/{event}/runs", response_class=HTMLResponse)
-def runs(request: Request, event: str, app: App, principal: User, offset: int = 0) -> Response:
+def runs(request: Request, event: str, app: App, principal: User, paging: Paging) -> Response:
     with app.store.transaction() as connection:
         found, context = event_context(connection, principal, event, "runs")
-        page = rows.page_runs(
-            connection, found.id, rows.PageRequest(app.settings.page_size, offset)
-        )
+        page = rows.page_runs(connection, found.id, paging)
     context |= {"page": page, "rows": [_run_row(run) for run in page.items]}
     return render(request, "runs.html", context, principal=principal)
 

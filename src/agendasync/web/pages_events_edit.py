@@ -11,11 +11,10 @@ from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
 
 from agendasync.domain.accounts import Access, Principal
 from agendasync.domain.exceptions import InvalidContent
-from agendasync.domain.models import Event, EventFields, Organisation
+from agendasync.domain.models import Event, Organisation
 from agendasync.services import access
 from agendasync.services import records as service
 from agendasync.services.browser_session import Flash, flash
@@ -121,19 +120,12 @@ async def create_event(request: Request, org: str, app: App, principal: User) ->
     values = _typed(await request.form())
     try:
         with app.store.transaction() as connection:  # a refusal writes nothing
-            event = service.create_event(connection, found, _event_fields(values))
+            event = service.create_event(connection, found, service.event_fields(values))
     except (InvalidContent, FieldConflict) as exc:
         refused = _refused(exc, "The event was not created")
         return _new_page(request, principal, found, values, refused)
     flash(request, Flash("success", f"Event {event.name} created."))
     return redirect(f"/events/{event.slug}/agenda")
-
-
-def _event_fields(values: Mapping[str, str]) -> EventFields:
-    try:
-        return EventFields.model_validate(values)
-    except ValidationError as exc:
-        raise InvalidContent.from_validation(exc) from exc
 
 
 # --- Settings: Event -------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from agendasync.store.content import load_exhibitors
 from agendasync.web.pages_event import event_context, sync_actions
 from agendasync.web.record_forms import Group, Input, RecordForm, Rows
 from agendasync.web.record_pages import RecordPages, add_record_pages
-from agendasync.web.render import App, User, render
+from agendasync.web.render import App, Paging, User, render
 
 router = APIRouter()
 
@@ -46,14 +46,14 @@ add_record_pages(router, EXHIBITOR_PAGES)
 
 @router.get("/events/{event}/exhibitors", response_class=HTMLResponse)
 def exhibitors(
-    request: Request, event: str, app: App, principal: User, q: str = "", offset: int = 0
+    request: Request, event: str, app: App, principal: User, paging: Paging, q: str = ""
 ) -> Response:
     with app.store.transaction() as connection:
         found, context = event_context(connection, principal, event, "exhibitors")
         page = rows.page_exhibitors(
             connection,
             found.id,
-            rows.PageRequest(app.settings.page_size, offset),
+            paging,
             rows.ExhibitorFilter(q=q.strip() or None),
         )
         syncs = sync_actions(connection, found, "exhibitors")
@@ -84,6 +84,10 @@ def exhibitor_page(
         "delete_question": f"Delete {exhibitor.name}{members}? This cannot be undone.",
         "states": states,
         # The primary contact's own page: the exhibitor's links and each team member's.
-        "portal_link": f"/portal/exhibitors/{app.portal.token(contact.id)}" if contact else None,
+        "portal_link": (
+            f"/portal/exhibitors/{app.portal.token(contact.id)}"
+            if contact and contact.id  # stored people always have their id
+            else None
+        ),
     }
     return render(request, "exhibitor.html", context, principal=principal)

@@ -30,7 +30,7 @@ from agendasync.store import accounts as accounts_repo
 from agendasync.store import integrations as repo
 from agendasync.store.events import find_event, list_events
 from agendasync.store.exceptions import Conflict, NotFound
-from agendasync.store.records import PageRequest, page_events
+from agendasync.store.records import page_events
 from agendasync.sync.partner import PartnerEvent, PartnerSpec
 from agendasync.web.forms import (
     TOKEN_FIELDS,
@@ -39,7 +39,7 @@ from agendasync.web.forms import (
     credential_fields,
     mapping_fields,
 )
-from agendasync.web.render import App, User, redirect, render, render_fragment
+from agendasync.web.render import App, Paging, User, redirect, render, render_fragment
 
 router = APIRouter()
 
@@ -52,10 +52,10 @@ def _partner_spec(name: str) -> PartnerSpec:
 
 
 @router.get("/orgs/{org}", response_class=HTMLResponse)
-def org_events(request: Request, org: str, app: App, principal: User, offset: int = 0) -> Response:
+def org_events(request: Request, org: str, app: App, principal: User, paging: Paging) -> Response:
     with app.store.transaction() as connection:
         found = access.organisation(connection, principal, org)
-        page = page_events(connection, found.id, PageRequest(app.settings.page_size, offset))
+        page = page_events(connection, found.id, paging)
     context = {
         "org": found,
         "page": page,

@@ -9,7 +9,7 @@ from importlib.resources import files
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
@@ -31,7 +31,7 @@ from agendasync.services.context import Services, services
 from agendasync.services.sync_requests import Pending
 from agendasync.store import integrations as repo
 from agendasync.store.exceptions import NotFound
-from agendasync.store.records import latest_run_since
+from agendasync.store.records import PageRequest, latest_run_since
 
 TEMPLATES = Jinja2Templates(directory=str(files("agendasync.web") / "templates"))
 # A sync that has not finished after this long is no longer waited for (its process died).
@@ -104,6 +104,15 @@ def signed_in(request: Request, app: Annotated[Services, Depends(services)]) -> 
 
 User = Annotated[Principal, Depends(signed_in)]
 App = Annotated[Services, Depends(services)]
+
+
+def page_request(app: App, offset: Annotated[int, Query(ge=0)] = 0) -> PageRequest:
+    """The part of a list the address asks for: from `offset` on, a page's worth of rows (a
+    negative offset is a bad address, not a database error)."""
+    return PageRequest(app.settings.page_size, offset)
+
+
+Paging = Annotated[PageRequest, Depends(page_request)]
 
 
 def login_redirect(error: LoginRequired) -> RedirectResponse:

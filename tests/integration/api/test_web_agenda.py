@@ -5,6 +5,7 @@ SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import dataclasses
+import html
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -94,7 +95,7 @@ async def test_filters_stay_in_the_form_and_in_paging(
     assert f'<option value="{day}" selected>' in page.text
     next_page = re.search(r'<a href="([^"]+)">Next</a>', page.text)
     assert next_page
-    assert next_page[1] == f"{AGENDA}?day={day}&offset=2"
+    assert next_page[1] == f"{AGENDA}?day={day}&amp;offset=2"
     second, _ = await _shown(api, f"day={day}&offset=2")
     first, _ = await _shown(api, f"day={day}")
     on_day = [
@@ -106,6 +107,62 @@ async def test_filters_stay_in_the_form_and_in_paging(
     searched = await api.client.get(f"{AGENDA}?q=a+%26+b&unscheduled=on")
     assert 'value="a &amp; b"' in searched.text
     assert re.search(r'name="unscheduled" value="on" checked', searched.text)
+
+
+async def test_paging_keeps_a_search_with_ampersands_spaces_and_accents(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for part in ("one", "two"):
+        added = await api.client.post(
+            "/api/events/acme-conf/sessions",
+            json={"title": f"Café & Crème, part {part}"},
+            headers=api.acme.write,
+        )
+        assert added.status_code == 201, added.text
+    await api.login(api.acme.admin_email)
+    monkeypatch.setattr(
+        api.services, "settings", dataclasses.replace(api.services.settings, page_size=1)
+    )
+    first = await api.client.get(AGENDA, params={"q": "Café & Crème", "unscheduled": "on"})
+    assert first.status_code == 200
+    next_page = re.search(r'<a href="([^"]+)">Next</a>', first.text)
+    assert next_page
+    # Each value encoded, and the "&" between parameters written as HTML wants it.
+    assert next_page[1] == f"{AGENDA}?q=Caf%C3%A9+%26+Cr%C3%A8me&amp;unscheduled=on&amp;offset=1"
+    second = await api.client.get(html.unescape(next_page[1]))
+    assert "Café &amp; Crème, part two" in second.text
+    assert "Café &amp; Crème, part one" not in second.text
+    assert "2 sessions match the search." in second.text
+    previous = re.search(r'<a href="([^"]+)">Previous</a>', second.text)
+    assert previous
+    assert previous[1] == f"{AGENDA}?q=Caf%C3%A9+%26+Cr%C3%A8me&amp;unscheduled=on&amp;offset=0"
+
+
+def _pagination(page: str) -> tuple[list[str], list[tuple[str, str]]]:
+    """What the pagination says, and its links (address, text)."""
+    nav = re.search(r'<nav class="pagination"[^>]*>(.*?)</nav>', page, re.S)
+    assert nav
+    return re.findall(r"<span>([^<]*)</span>", nav[1]), re.findall(
+        r'<a href="([^"]+)">(\w+)</a>', nav[1]
+    )
+
+
+async def test_an_address_past_the_last_page_leads_back_to_it(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await api.login(api.acme.admin_email)
+    monkeypatch.setattr(
+        api.services, "settings", dataclasses.replace(api.services.settings, page_size=4)
+    )
+    past = await api.client.get(f"{AGENDA}?status=accepted&offset=40")
+    assert past.status_code == 200
+    assert _pagination(past.text) == (
+        ["6 in all"],
+        [(f"{AGENDA}?status=accepted&amp;offset=4", "Previous")],
+    )
+    # Part way into a page: the rest is shown, and the first page is one step back.
+    between = await api.client.get(f"{AGENDA}?offset=3")
+    assert _pagination(between.text) == (["4\u20136 of 6"], [(f"{AGENDA}?offset=0", "Previous")])
 
 
 async def test_a_bad_filter_answers_a_page_naming_it(api: Api) -> None:

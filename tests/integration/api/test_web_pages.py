@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select
 
@@ -145,6 +146,25 @@ async def test_pages_answer_html_errors_and_the_api_json(api: Api) -> None:
     api_unknown = await api.client.get("/api/no/such/thing")
     assert api_unknown.status_code == 404
     assert api_unknown.headers["content-type"] == "application/json"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/orgs/acme",
+        "/events/acme-conf/agenda",
+        "/events/acme-conf/speakers",
+        "/events/acme-conf/sponsors",
+        "/events/acme-conf/exhibitors",
+        "/events/acme-conf/runs",
+    ],
+)
+async def test_a_negative_offset_is_a_bad_address_not_a_server_error(api: Api, path: str) -> None:
+    # PostgreSQL refuses a negative OFFSET: the page says so before asking it.
+    await api.login(api.acme.admin_email)
+    bad = await api.client.get(f"{path}?offset=-1")
+    assert bad.status_code == 400
+    assert "Check offset: the value given cannot be used here." in bad.text
 
 
 async def test_login_is_throttled_after_five_failures(api: Api) -> None:

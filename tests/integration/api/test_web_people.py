@@ -5,6 +5,7 @@ lists' query counts."""
 
 from __future__ import annotations
 
+import html
 import re
 import uuid
 from collections import Counter
@@ -324,7 +325,29 @@ async def test_the_speakers_tab_searches_and_filters_and_pages_keep_them(
     assert f"{many} speakers match the search." in page.text
     next_link = re.search(r'<a href="([^"]+)">Next</a>', page.text)
     assert next_link
-    assert next_link[1] == f"{EVENT}/speakers?status={status}&offset=2"
+    assert next_link[1] == f"{EVENT}/speakers?status={status}&amp;offset=2"
+
+
+async def test_paging_keeps_a_search_with_ampersands_spaces_and_accents(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for first in ("Ada", "Bea"):
+        added = await api.client.post(
+            f"/api{EVENT}/speakers",
+            json={"first_name": first, "last_name": "Zé", "company": "Café & Crème GmbH"},
+            headers=api.acme.write,
+        )
+        assert added.status_code == 201, added.text
+    await api.login(api.acme.admin_email)
+    monkeypatch.setattr(api.services, "settings", replace(api.services.settings, page_size=1))
+    page = await api.client.get(f"{EVENT}/speakers", params={"q": "Café & Crème"})
+    next_link = re.search(r'<a href="([^"]+)">Next</a>', page.text)
+    assert next_link
+    assert next_link[1] == f"{EVENT}/speakers?q=Caf%C3%A9+%26+Cr%C3%A8me&amp;offset=1"
+    second = await api.client.get(html.unescape(next_link[1]))
+    assert "2 speakers match the search." in second.text
+    shown = re.findall(rf'<a href="{EVENT}/speakers/[^"]+">([^<]+)</a>', second.text)
+    assert shown == ["Bea Zé"]
 
 
 @pytest.mark.parametrize("kind", ["speakers", "exhibitors"])

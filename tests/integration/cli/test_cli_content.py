@@ -58,33 +58,55 @@ def test_org_and_event_create_list_show_r_mod_1(run) -> None:
     assert _json(out)["counts"]["sessions"] == 0
 
 
+_EVENT_OPTIONS = {
+    "--slug": "conf",
+    "--name": "Conf",
+    "--tz": "Europe/Berlin",
+    "--start": "2027-05-12",
+    "--end": "2027-05-13",
+}
+
+
+def _create_event(run, **changed: str) -> tuple[int, str, str]:
+    options = _EVENT_OPTIONS | {f"--{name}": value for name, value in changed.items()}
+    return run("event", "create", "--org", "acme", *[x for pair in options.items() for x in pair])
+
+
 @pytest.mark.parametrize(
     ("option", "value", "message"),
     [
-        ("--tz", "Mars/Olympus", "timezone: Value error, unknown time zone 'Mars/Olympus'"),
-        ("--start", "2027-13-01", "start_date: Input should be a valid date"),
-        ("--end", "2027-05-01", "end_date must not be before start_date"),
-        ("--slug", "Not A Slug", "slug: String should match pattern"),
+        ("tz", "Mars/Olympus", "--timezone: unknown time zone 'Mars/Olympus'; use an IANA name "
+         "such as 'Europe/Berlin'"),
+        ("start", "2027-13-01", "--start: Give a date as YYYY-MM-DD."),
+        ("end", "2027-05-01", "--end must not be before --start"),
+        ("slug", "Not A Slug", "--slug: Use lowercase letters, digits and hyphens, starting with "
+         "a letter or digit."),
+        ("name", " ", "--name: Enter the name."),
     ],
-)
+)  # fmt: skip
 def test_event_create_refuses_bad_input_naming_the_field(run, option, value, message) -> None:
     run("org", "create", "Acme")
-    options = {
-        "--slug": "conf",
-        "--name": "Conf",
-        "--tz": "Europe/Berlin",
-        "--start": "2027-05-12",
-        "--end": "2027-05-13",
-    }
-    options[option] = value
 
-    code, _, err = run(
-        "event", "create", "--org", "acme", *[x for pair in options.items() for x in pair]
-    )
+    code, out, err = _create_event(run, **{option: value})
 
-    assert code == 1
-    assert message in err
+    # In the words and with the option names `event edit` uses (the same service refuses).
+    assert (code, out, err.strip()) == (1, "", f"error: {message}")
     assert _json(run("event", "list", "--json")[1]) == []
+
+
+def test_event_create_refuses_a_slug_another_event_has_and_writes_nothing(run) -> None:
+    run("org", "create", "Acme")
+    assert _create_event(run)[0] == 0
+
+    code, out, err = _create_event(run, name="Another")
+
+    assert (code, out, err) == (1, "", "error: --slug: event slug 'conf' is already used by "
+                                "another event\n")  # fmt: skip
+    assert [e["name"] for e in _json(run("event", "list", "--json")[1])] == ["Conf"]
+
+
+def test_event_create_in_an_unknown_organisation_is_refused(run) -> None:
+    assert _create_event(run) == (1, "", "error: no organisation named 'acme'\n")
 
 
 def test_unknown_organisation_is_named(run) -> None:

@@ -185,12 +185,13 @@ def test_an_event_file_with_a_javascript_sponsor_website_is_refused(run, tmp_pat
 def test_error_messages_keep_their_square_brackets(run) -> None:
     run("org", "create", "Acme")
     code, _, err = run(
-        "event", "create", "--org", "acme", "--slug", "Not A Slug", "--name", "C",
-        "--tz", "Europe/Berlin", "--start", "2027-05-12", "--end", "2027-05-13",
+        "event", "create", "--org", "acme", "--slug", "conf", "--name", "C",
+        "--tz", "Mars/[red]Olympus[/red]", "--start", "2027-05-12", "--end", "2027-05-13",
     )  # fmt: skip
     assert code == 1
     assert _one_line(err) == (
-        "error: slug: String should match pattern '^[a-z0-9][a-z0-9-]{0,62}$'"
+        "error: --timezone: unknown time zone 'Mars/[red]Olympus[/red]'; use an IANA name such "
+        "as 'Europe/Berlin'"
     )
 
 
