@@ -152,16 +152,15 @@ class SharedBudget:
                 await self.sleep(taken)
 
     def settle(self, spend: Spend) -> None:
-        """The call answered: its batch counts from its last answer once settled."""
+        """The call is over (every call is settled, refunded or not): its batch counts from
+        its last answer once settled in the window."""
         batch = _batch_of(spend)
         batch.in_flight -= 1
         batch.last_answer = max(batch.last_answer or 0.0, self.clock())
 
     def refund(self, spend: Spend) -> None:
         """The call was never sent (or cost nothing): its credits go back to the batch."""
-        batch = _batch_of(spend)
-        batch.in_flight -= 1
-        batch.used -= spend.cost
+        _batch_of(spend).used -= spend.cost
 
     def _take(self, least: int) -> _Batch | float:
         """One statement: a new batch, or how long to wait before `least` credits fit."""

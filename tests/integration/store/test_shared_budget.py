@@ -69,6 +69,7 @@ async def test_a_settled_batch_counts_what_it_used_and_gives_back_the_rest_r_syn
     budget = SharedBudget(store, "key", limit=50, window_s=600, batch=20)
     refunded = await budget.acquire(1)
     await _calls(budget, 3)
+    budget.settle(refunded)  # as a client does for a 429: over, and free
     budget.refund(refunded)
     budget._current.taken_at -= budget.hold_s  # its hand-out time is over: next call settles it
 
