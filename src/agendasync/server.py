@@ -30,7 +30,7 @@ from agendasync.services.accounts import Accounts
 from agendasync.services.browser_session import check_csrf
 from agendasync.services.context import PortalLinks, Services, WebSettings
 from agendasync.services.sync_requests import SyncStarter
-from agendasync.services.syncing import SyncSettings, mapping_runner
+from agendasync.services.syncing import MappingRunner, SyncSettings
 from agendasync.store import Store
 from agendasync.store.secrets import SecretBox
 from agendasync.web.app import SecurityHeaders, add_pages
@@ -57,7 +57,7 @@ def create_app(
         syncs=sync_starter
         or EmbeddedDispatcher(
             store,
-            mapping_runner(
+            MappingRunner(
                 store,
                 box,
                 settings=SyncSettings(allow_private_urls=settings.allow_private_partner_urls),

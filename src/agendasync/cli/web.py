@@ -66,7 +66,7 @@ def serve(
     from agendasync.jobs.worker import QueuedSyncs, procrastinate_app
     from agendasync.server import create_app
     from agendasync.services.context import WebSettings
-    from agendasync.services.syncing import mapping_runner
+    from agendasync.services.syncing import MappingRunner
     from agendasync.web.logs import quiet_http_client, uvicorn_log_config
 
     allow_private = private_urls_allowed()
@@ -88,7 +88,7 @@ def serve(
         sync = sync_settings(allow_private_urls=allow_private)
         dispatcher = EmbeddedDispatcher(
             store(),
-            mapping_runner(store(), box, settings=sync),
+            MappingRunner(store(), box, settings=sync),
             reconcile_every=sync.reconcile_every,
         )
         app = create_app(

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 
 from agendasync.domain.integrations import Mapping as EventMapping
 from agendasync.domain.integrations import SyncRun
-from agendasync.services.syncing import RECONCILE_EVERY, scheduled_trigger
+from agendasync.services.syncing import RECONCILE_EVERY, MappingRunner, scheduled_trigger
 from agendasync.store import Store
 from agendasync.store.scheduling import claim_due
 
@@ -114,6 +114,8 @@ class EmbeddedDispatcher:
             with contextlib.suppress(asyncio.CancelledError):
                 await worker
         self._workers = []
+        if isinstance(self.run_sync, MappingRunner):  # its HTTP client ends with the process
+            await self.run_sync.aclose()
 
     async def run(self) -> None:
         """Tick until cancelled (the syncs run on the dispatcher's workers)."""

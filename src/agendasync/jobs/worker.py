@@ -26,11 +26,10 @@ from sqlalchemy.engine import make_url
 
 from agendasync.domain.integrations import Mapping as EventMapping
 from agendasync.jobs.embedded import RunSync
-from agendasync.services.integrations import http_client
 from agendasync.services.syncing import (
     RECONCILE_EVERY,
+    MappingRunner,
     SyncSettings,
-    mapping_runner,
     scheduled_trigger,
 )
 from agendasync.store import Store
@@ -162,8 +161,8 @@ async def run_worker(
         raise ValueError("workers need a PostgreSQL store; on SQLite, `agendasync serve` syncs")
     budgets = SharedBudgets(store, max_wait_s=MAX_BUDGET_WAIT_S)
     settings = replace(settings or SyncSettings(), budgets=budgets)
-    http = http_client(allow_private=settings.allow_private_urls)
-    run = mapping_runner(store, load_box(store.beside(KEY_SUFFIX)), http=http, settings=settings)
+    # One HTTP client for every run of this worker.
+    run = MappingRunner(store, load_box(store.beside(KEY_SUFFIX)), settings=settings)
     app = procrastinate_app(url)
     async with app.open_async():
         maintenance = asyncio.create_task(
@@ -180,5 +179,5 @@ async def run_worker(
             )
         finally:
             maintenance.cancel()
-            await http.aclose()
+            await run.aclose()
             store.close()

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import httpx
 
@@ -154,29 +153,56 @@ def load(store: Store, box: SecretBox, mapping: EventMapping, action: str) -> Lo
     return Loaded(mapping, integration, credentials, partner, content, scope, ledger, version)
 
 
-def mapping_runner(
-    store: Store, box: SecretBox, **options: Any
-) -> Callable[[uuid.UUID, str, str], Coroutine[Any, Any, SyncRun | None]]:
-    """`run_sync` by mapping id, for queues that carry ids (the dispatcher, the workers);
-    a mapping removed since its sync was asked for is not synced."""
+class MappingRunner:
+    """`run_sync` by mapping id, for queues that carry ids (the dispatcher, the workers); a
+    mapping removed since its sync was asked for is not synced. Every run goes through one
+    HTTP client (its connections are reused), made at the first run unless one is given, and
+    closed by `aclose` when the process stops."""
 
-    async def run(mapping_id: uuid.UUID, action: str, trigger: str) -> SyncRun | None:
-        with store.transaction() as connection:
+    def __init__(
+        self,
+        store: Store,
+        box: SecretBox,
+        *,
+        settings: SyncSettings | None = None,
+        http: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.store = store
+        self.box = box
+        self.settings = settings or SyncSettings()
+        self._given = http
+        self._own: httpx.AsyncClient | None = None
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        if self._given is not None:
+            return self._given
+        if self._own is None:
+            self._own = http_client(allow_private=self.settings.allow_private_urls)
+        return self._own
+
+    async def __call__(self, mapping_id: uuid.UUID, action: str, trigger: str) -> SyncRun | None:
+        with self.store.transaction() as connection:
             try:
                 mapping = repo.get_mapping(connection, mapping_id)
             except NotFound:
                 return None
         return await run_sync(
-            store,
-            box,
+            self.store,
+            self.box,
             mapping,
             action=action,
             trigger=trigger,
             reconcile=trigger == RECONCILE_TRIGGER,
-            **options,
+            settings=self.settings,
+            http=self.http,
         )
 
-    return run
+    async def aclose(self) -> None:
+        """Close the client this runner made (one it was given is its owner's to close)."""
+        if self._own is not None:
+            await self._own.aclose()
+            self._own = None
 
 
 async def _field_maps(loaded: Loaded, connector: Connector, retrying: Retrier) -> FieldMaps:

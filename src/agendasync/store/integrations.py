@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import json
 import uuid
+from collections.abc import Iterator
 from collections.abc import Mapping as MappingType
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -13,6 +15,8 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Row,
+    Text,
+    cast,
     delete,
     insert,
     or_,
@@ -308,22 +312,67 @@ def ledger_scope(connection: Connection, mapping_id: uuid.UUID) -> LedgerScope:
     return LedgerScope.of(_integration(row), mapping)
 
 
+class StoredExtra(MappingType[str, Any]):
+    """A ledger entry's `extra` as stored, decoded when first read: a check reads it only for
+    the few records it sends or points at, not for the thousands it leaves alone."""
+
+    __slots__ = ("_text", "_value")
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._value: dict[str, Any] | None = None
+
+    def _decoded(self) -> dict[str, Any]:
+        if self._value is None:
+            self._value = json.loads(self._text)
+        return self._value
+
+    def __getitem__(self, key: str) -> Any:
+        return self._decoded()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._decoded())
+
+    def __len__(self) -> int:
+        return len(self._decoded())
+
+    def __repr__(self) -> str:
+        return repr(self._decoded())
+
+
+_STATES = {state.value: state for state in LedgerState}
+_ORIGINS = {origin.value: origin for origin in Origin}
+
+
 def load_ledger(
     connection: Connection, scope: LedgerScope
 ) -> dict[tuple[str, uuid.UUID], LedgerEntry]:
-    rows = connection.execute(select(t.sync_ledger).where(*scope.where())).all()
+    """The scope's entries, with the columns a run needs and `extra` left undecoded."""
+    c = t.sync_ledger.c
+    rows = connection.execute(
+        select(
+            c.kind,
+            c.record_id,
+            c.state,
+            c.partner_id,
+            c.content_hash,
+            c.detail,
+            cast(c.extra, Text),
+            c.origin,
+        ).where(*scope.where())
+    ).all()  # fetched at once, not a row at a time
     return {
-        (row.kind, row.record_id): LedgerEntry(
-            kind=row.kind,
-            record_id=row.record_id,
-            state=LedgerState(row.state),
-            partner_id=row.partner_id,
-            content_hash=row.content_hash,
-            detail=row.detail,
-            extra=row.extra,
-            origin=Origin(row.origin),
+        (kind, record_id): LedgerEntry(
+            kind,
+            record_id,
+            _STATES[state],
+            partner_id,
+            content_hash,
+            detail,
+            StoredExtra(extra),
+            _ORIGINS[origin],
         )
-        for row in rows
+        for kind, record_id, state, partner_id, content_hash, detail, extra, origin in rows
     }
 
 

@@ -30,6 +30,7 @@ from sqlalchemy import (
     false,
     func,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 metadata = MetaData(
@@ -390,14 +391,15 @@ sync_runs = Table(
     Column("report", JSON(), nullable=False),
 )
 
-# Credits spent per partner credential, shared by every worker process (R-SYNC-8).
-budget_spends = Table(
-    "budget_spends",
+# Credits spent per partner credential, shared by every worker process (R-SYNC-8): the batches
+# taken in its rolling window ({"id", "at": epoch seconds, "cost"}), all in one row, so that
+# one statement can take a batch (PostgreSQL only).
+budget_windows = Table(
+    "budget_windows",
     metadata,
-    Column("id", Integer(), primary_key=True, autoincrement=True),
-    Column("credential", String(64), nullable=False, index=True),
-    Column("spent_at", UTCDateTime(), nullable=False),
-    Column("cost", Integer(), nullable=False),
+    Column("credential", String(64), primary_key=True),
+    Column("spends", JSON().with_variant(JSONB(), "postgresql"), nullable=False),
+    Column("checked_at", UTCDateTime(), nullable=False),
 )
 
 # --- accounts ----------------------------------------------------------------------------------

@@ -25,7 +25,6 @@ class BudgetExhausted(Exception):
 class Spend:
     at: float
     cost: int
-    row_id: int | None = None  # where a shared budget keeps it
 
 
 class RateBudget(Protocol):

@@ -9,7 +9,7 @@ default payload as before, then lets the map drop the removed defaults and add t
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from agendasync.domain.integrations import FieldSpec
 from agendasync.domain.models import TaxonomyItem
+from agendasync.sync.model import Item
 
 FIELD_KINDS = ("sessions", "speakers")
 
@@ -133,6 +134,18 @@ def apply_field_map(
         out[pair.partner] = hub_value(record, pair.hub)
     notes = [missing_note(pair) for pair in missing]
     return out, notes
+
+
+def mapped_item(
+    item: Item, record: BaseModel, defaults: tuple[FieldSpec, ...], maps: FieldMaps
+) -> Item:
+    """The item with the mapping's field map applied; the item itself when the map is the
+    partner's defaults (most mappings: a check then copies no payload)."""
+    current = maps.of(item.kind, defaults)
+    if current is defaults or current == defaults:
+        return item
+    payload, notes = apply_field_map(item.payload, record, item.kind, defaults, maps)
+    return replace(item, payload=payload, notes=(*item.notes, *notes))
 
 
 def missing_note(pair: FieldSpec) -> str:

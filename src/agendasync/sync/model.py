@@ -76,14 +76,17 @@ class Resolved:
     complete: bool = True
 
 
-def _canonical(value: Any) -> Any:
+def _hashable(value: Any) -> Any:
+    """What `json` cannot write itself: a ref by hub id, mapping keys as text, the rest as
+    text (the hashes in every ledger were taken this way: keep it)."""
     if isinstance(value, Ref):
         return f"ref:{value.kind}:{value.record_id}"
     if isinstance(value, Mapping):
-        return {str(k): _canonical(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_canonical(v) for v in value]
-    return value
+        return {str(k): v for k, v in value.items()}
+    return str(value)
+
+
+_HASH_ENCODER = json.JSONEncoder(sort_keys=True, default=_hashable)
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,8 @@ class Item:
 
     @functools.cached_property
     def content_hash(self) -> str:
-        text = json.dumps(_canonical(self.payload), sort_keys=True, default=str)
+        # Encoded as it stands, without a canonical copy first: a check hashes every item.
+        text = _HASH_ENCODER.encode(self.payload)
         return hashlib.sha256(text.encode()).hexdigest()
 
     @property

@@ -24,9 +24,7 @@ def plan(
     - anything else (changed, or failed last time): update
     """
     ops: list[Op] = []
-    wanted: set[tuple[str, uuid.UUID]] = set()
     for item in items:
-        wanted.add(item.key)
         entry = ledger.get(item.key)
         if entry is None or entry.partner_id is None:
             action = Action.CREATE
@@ -38,6 +36,7 @@ def plan(
             action = Action.UPDATE
         ops.append(Op(action, item.kind, item.record_id, item=item, entry=entry))
     if deletes_propagate:
+        wanted = {op.key for op in ops}
         delete_kinds = set(kinds)
         for key, entry in ledger.items():
             gone = key not in wanted and entry.kind in delete_kinds

@@ -22,7 +22,7 @@ from agendasync.partners.swoogo.simulator import SwoogoSimulator
 from agendasync.server import create_app
 from agendasync.services.accounts import Accounts
 from agendasync.services.context import Services, WebSettings
-from agendasync.services.syncing import BUDGETS, SyncSettings, mapping_runner
+from agendasync.services.syncing import BUDGETS, MappingRunner, SyncSettings
 from agendasync.simulators import pictures as image_host
 from agendasync.simulators.server import serve_in_thread
 from agendasync.sources.demo_data import demo_event
@@ -180,7 +180,7 @@ async def api(
     services.accounts = Accounts(store, hasher=CHEAP_HASHER)
     loopback = SyncSettings(allow_private_urls=True)
     services.syncs = syncs = EmbeddedDispatcher(
-        store, mapping_runner(store, services.box, settings=loopback)
+        store, MappingRunner(store, services.box, settings=loopback)
     )
     acme = _org(
         store, services.accounts, "Acme", "acme-conf", seed=1, sessions=6, pictures=pictures

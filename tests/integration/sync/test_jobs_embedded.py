@@ -11,6 +11,8 @@ import sqlalchemy as sa
 
 from agendasync.domain.schedule import INTERVAL, JITTER
 from agendasync.jobs.embedded import EmbeddedDispatcher
+from agendasync.services import syncing
+from agendasync.services.syncing import MappingRunner, SyncSettings
 from agendasync.store import integrations as repo
 from agendasync.store import tables as t
 
@@ -86,3 +88,30 @@ async def test_requests_merge_while_queued_and_runs_never_overlap_r_sync_6(
     assert len(runs) == 3
     for earlier, later in itertools.pairwise(runs):
         assert earlier.finished_at <= later.started_at
+
+
+async def test_the_runs_of_one_dispatcher_share_one_http_client_closed_at_its_end(
+    world, monkeypatch
+) -> None:
+    one, two = await _two_mappings(world)
+    made = []
+
+    def counted_client(**options):
+        made.append(real_client(**options))
+        return made[-1]
+
+    real_client = syncing.http_client
+    monkeypatch.setattr(syncing, "http_client", counted_client)
+    runner = MappingRunner(world.store, world.box, settings=SyncSettings(allow_private_urls=True))
+    dispatcher = EmbeddedDispatcher(world.store, runner)
+
+    dispatcher.request(one.id)
+    dispatcher.request(two.id)
+    await asyncio.wait_for(dispatcher.drain(), timeout=30)
+    open_while_serving = not made[0].is_closed
+    await dispatcher.aclose()
+
+    assert [run.status for run in dispatcher.runs] == ["succeeded", "succeeded"]
+    assert len(made) == 1
+    assert open_while_serving
+    assert made[0].is_closed

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import httpx
+
 from agendasync.domain.integrations import RunStatus
 from agendasync.domain.models import SessionStatus, SpeakerStatus
 from agendasync.partners.registry import get_partner
+from agendasync.services.syncing import SyncSettings, run_sync
 from agendasync.store.records import PageRequest, page_runs
 
 
@@ -331,3 +334,25 @@ async def test_a_running_run_keeps_its_progress_per_kind_in_its_row(world) -> No
         (stored,) = page_runs(connection, world.mapping.event_id, PageRequest(5, 0)).items
     assert "progress" not in stored.report
     assert stored.report["counts"]["sessions"]["created"] == len(sessions)
+
+
+LOOPBACK = SyncSettings(allow_private_urls=True)
+
+
+async def test_runs_through_one_http_client_share_one_token_r_sync_8(world) -> None:
+    await world.connected(sessions=4)
+    tokens = world.sim.stats.calls["POST /oauth2/token"]
+    mapping = world.mapping
+    async with httpx.AsyncClient(verify=False) as http:
+        content = await run_sync(world.store, world.box, mapping, http=http, settings=LOOPBACK)
+        sponsors = await run_sync(
+            world.store, world.box, mapping, action="sponsors", http=http, settings=LOOPBACK
+        )
+        world.sim.state.expire_tokens()  # the next run gets one new token (after a 401)
+        edit = world.content()
+        edit.sessions[0].title = "Renamed"
+        world.save(edit)
+        again = await run_sync(world.store, world.box, mapping, http=http, settings=LOOPBACK)
+
+    assert [content.status, sponsors.status, again.status] == [RunStatus.SUCCEEDED] * 3
+    assert world.sim.stats.calls["POST /oauth2/token"] - tokens == 2

@@ -4,6 +4,8 @@ values the sync stages pass along (items, content hashes, refs, the report)."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
+from types import MappingProxyType
 
 import pytest
 
@@ -280,3 +282,21 @@ def test_skip_of_an_op_without_item_is_labelled_by_kind_and_id_r_sync_5() -> Non
             "reason": "deleted on Swoogo",
         }
     ]
+
+
+def test_an_items_hash_is_the_one_every_ledger_holds_r_sync_3() -> None:
+    # Pinned: a different hash for the same payload would send every record again once.
+    payload = {
+        "title": "Keynote",
+        "room": Ref("rooms", uuid.UUID(int=1)),
+        "when": datetime(2026, 5, 1, 9, 0, tzinfo=UTC),
+        "tags": ("a", "b"),
+        "n": 3,
+        "ok": True,
+        "id": uuid.UUID(int=7),
+        "extra": MappingProxyType({1: "x"}),
+    }
+
+    item = Item("sessions", uuid.UUID(int=2), "Keynote", payload)
+
+    assert item.content_hash == "ab918cd1a0f24f139df59b3aa5b812470c083c293352eff2eed6c74bb4d5fb55"

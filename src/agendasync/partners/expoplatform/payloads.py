@@ -12,16 +12,13 @@ matched by that name in the connector, which alone can ask the partner which exi
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
 from datetime import datetime, tzinfo
 from typing import Any
-
-from pydantic import BaseModel
 
 from agendasync.domain.integrations import FieldSpec
 from agendasync.domain.models import EventContent, Role, Session, Speaker, TaxonomyItem
 from agendasync.partners.transforms import first_by_name, one_day
-from agendasync.sync.fields import FieldMaps, apply_field_map
+from agendasync.sync.fields import FieldMaps, mapped_item
 from agendasync.sync.model import Item, Ref
 from agendasync.sync.partner import Transformed
 from agendasync.sync.select import Selection, session_label, speaker_label
@@ -204,13 +201,6 @@ def speaker_item(speaker: Speaker) -> Item:
     )
 
 
-def _mapped(
-    item: Item, record: BaseModel, defaults: tuple[FieldSpec, ...], maps: FieldMaps
-) -> Item:
-    payload, notes = apply_field_map(item.payload, record, item.kind, defaults, maps)
-    return replace(item, payload=payload, notes=(*item.notes, *notes))
-
-
 def content_items(
     selection: Selection, content: EventContent, maps: FieldMaps | None = None
 ) -> Transformed:
@@ -229,12 +219,12 @@ def content_items(
     for kind in TAXONOMY_KINDS:
         out.items += [taxonomy_item(kind, item) for item in taxonomy[kind].values()]
     out.items += [
-        _mapped(speaker_item(speaker), speaker, SPEAKER_FIELDS, maps)
+        mapped_item(speaker_item(speaker), speaker, SPEAKER_FIELDS, maps)
         for speaker in selection.speakers
     ]
     sent = {speaker.id for speaker in selection.speakers}
     out.items += [
-        _mapped(session_item(session, content, sent), session, SESSION_FIELDS, maps)
+        mapped_item(session_item(session, content, sent), session, SESSION_FIELDS, maps)
         for session in selection.sessions
     ]
     return out

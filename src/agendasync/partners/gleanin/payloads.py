@@ -15,8 +15,6 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
-
 from agendasync.domain.integrations import FieldSpec
 from agendasync.domain.models import (
     EventContent,
@@ -26,7 +24,7 @@ from agendasync.domain.models import (
     Speaker,
     derived_person_id,
 )
-from agendasync.sync.fields import FieldMaps, apply_field_map
+from agendasync.sync.fields import FieldMaps, mapped_item
 from agendasync.sync.model import Item, Ref
 from agendasync.sync.partner import Transformed
 from agendasync.sync.select import Selection, session_label, speaker_label
@@ -58,13 +56,6 @@ ATTRIBUTES: Mapping[str, tuple[str, ...]] = {
 def instant(moment: datetime, tz: Any) -> str:
     """ISO 8601 with the event zone's offset at that moment: `2027-06-10T09:30:00+02:00`."""
     return moment.astimezone(tz).isoformat(timespec="seconds")
-
-
-def _mapped(
-    item: Item, record: BaseModel, defaults: tuple[FieldSpec, ...], maps: FieldMaps
-) -> Item:
-    payload, notes = apply_field_map(item.payload, record, item.kind, defaults, maps)
-    return replace(item, payload=payload, notes=(*item.notes, *notes))
 
 
 def speaker_item(speaker: Speaker) -> Item:
@@ -114,11 +105,11 @@ def content_items(
     out = Transformed(skipped=list(selection.skipped))
     eligible = {speaker.id for speaker in selection.speakers}
     out.items += [
-        _mapped(speaker_item(speaker), speaker, SPEAKER_FIELDS, maps)
+        mapped_item(speaker_item(speaker), speaker, SPEAKER_FIELDS, maps)
         for speaker in selection.speakers
     ]
     for session in selection.sessions:
-        item = _mapped(session_item(session, content), session, SESSION_FIELDS, maps)
+        item = mapped_item(session_item(session, content), session, SESSION_FIELDS, maps)
         if "speakers" in item.payload:
             kept = [ref for ref in item.payload["speakers"] if ref.record_id in eligible]
             item = replace(item, payload={**item.payload, "speakers": kept})

@@ -9,7 +9,9 @@ turns answers into the `partners.exceptions` tree.
 from __future__ import annotations
 
 import base64
+import hashlib
 import time
+import weakref
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -36,6 +38,12 @@ _REFRESH_EARLY_S = 5 * 60
 _FALLBACK_LIFETIME_S = 25 * 60
 
 
+# Bearer tokens by HTTP client and credentials: the runs that share a client (a worker's, the
+# actions of one sync) share the token in hand (it costs a credit) until it is due for refresh.
+_TOKENS: weakref.WeakKeyDictionary[httpx.AsyncClient, dict[tuple[str, str], tuple[str, float]]]
+_TOKENS = weakref.WeakKeyDictionary()
+
+
 class SwoogoClient:
     def __init__(
         self,
@@ -56,16 +64,28 @@ class SwoogoClient:
         # RFC 1738-encode each part, join with ":", then Base64 (Swoogo's documented recipe).
         pair = f"{quote(key, safe='')}:{quote(secret, safe='')}"
         self._basic = base64.b64encode(pair.encode()).decode()
+        self._key = (self.base_url, hashlib.sha256(self._basic.encode()).hexdigest())
         self._token: str | None = None
         self._refresh_at = 0.0
 
     # --- token --------------------------------------------------------------------------------
 
     async def _fresh_token(self) -> str:
+        if self._token is None:
+            self._token, self._refresh_at = self._shared().get(self._key, (None, 0.0))
         if self._token is None or self.clock() >= self._refresh_at:
             await self.authenticate()
         assert self._token is not None
         return self._token
+
+    def _shared(self) -> dict[tuple[str, str], tuple[str, float]]:
+        return _TOKENS.setdefault(self.http, {})
+
+    def _forget_token(self) -> None:
+        """Expired or revoked: no run through this client uses it again."""
+        if self._shared().get(self._key, (None,))[0] == self._token:
+            self._shared().pop(self._key, None)
+        self._token = None
 
     async def authenticate(self) -> None:
         """Get a bearer token; `AuthFailed` names what Swoogo said about the credentials."""
@@ -87,6 +107,7 @@ class SwoogoClient:
         expires = _expiry(body, now)
         # Refresh 5 minutes early (a fifth of the lifetime for short-lived tokens).
         self._refresh_at = expires - min(_REFRESH_EARLY_S, (expires - now) / 5)
+        self._shared()[self._key] = (self._token, self._refresh_at)
 
     # --- calls --------------------------------------------------------------------------------
 
@@ -132,7 +153,7 @@ class SwoogoClient:
                 files=files,
             )
             if response.status_code == 401 and attempt == 1:
-                self._token = None  # expired or revoked: one fresh token, one more try
+                self._forget_token()  # one fresh token, one more try
                 continue
             if response.status_code == 401:
                 raise AuthFailed(f"Swoogo refused the token: {_message(response)}")

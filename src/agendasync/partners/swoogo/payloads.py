@@ -10,15 +10,12 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterable
-from dataclasses import replace
 from datetime import datetime, tzinfo
-
-from pydantic import BaseModel
 
 from agendasync.domain.integrations import FieldSpec
 from agendasync.domain.models import EventContent, Session, Speaker, Sponsor, TaxonomyItem
 from agendasync.partners.transforms import first_by_name, one_day
-from agendasync.sync.fields import FieldMaps, apply_field_map
+from agendasync.sync.fields import FieldMaps, mapped_item
 from agendasync.sync.model import Item, Ref
 from agendasync.sync.partner import Transformed
 from agendasync.sync.select import Selection, session_label, speaker_label
@@ -77,13 +74,6 @@ SPEAKER_FIELDS = (
     FieldSpec("mobile_phone", "mobile_phone"),
     FieldSpec("twitter_url", "twitter_handle"),
 )
-
-
-def _mapped(
-    item: Item, record: BaseModel, defaults: tuple[FieldSpec, ...], maps: FieldMaps
-) -> Item:
-    payload, notes = apply_field_map(item.payload, record, item.kind, defaults, maps)
-    return replace(item, payload=payload, notes=(*item.notes, *notes))
 
 
 def session_item(session: Session, content: EventContent) -> Item:
@@ -170,7 +160,7 @@ def content_items(
     out.items += [_taxonomy_item("rooms", item) for item in rooms.values()]
     out.items += [_taxonomy_item("tracks", item) for item in tracks.values()]
     out.items += [
-        _mapped(session_item(session, content), session, SESSION_FIELDS, maps)
+        mapped_item(session_item(session, content), session, SESSION_FIELDS, maps)
         for session in selection.sessions
     ]
 
@@ -181,7 +171,7 @@ def content_items(
             if session.id not in sessions_of[person.speaker_id]:
                 sessions_of[person.speaker_id].append(session.id)
     for speaker in selection.speakers:
-        out.items.append(_mapped(speaker_item(speaker), speaker, SPEAKER_FIELDS, maps))
+        out.items.append(mapped_item(speaker_item(speaker), speaker, SPEAKER_FIELDS, maps))
         links = {
             "speaker": Ref("speakers", speaker.id),
             "sessions": [Ref("sessions", sid, optional=True) for sid in sessions_of[speaker.id]],
