@@ -7,7 +7,6 @@ typed (strings) and shown again on a refusal; only a valid whole is written, by 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -15,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from agendasync.domain.wording import plain
 from agendasync.web.forms import FormField
 
 InputKind = Literal["text", "email", "url", "textarea", "select", "list"]
@@ -201,19 +201,9 @@ def _labels(form: RecordForm) -> dict[str, Input]:
     return found
 
 
-_TOO_LONG = re.compile(r"at most (\d+) characters")
-
-
 def in_words(message: str, item: Input) -> str:
     """A validation message as a person reads it, next to the field labelled `item.label`."""
-    text = message.removeprefix("Value error, ")
-    label = item.label[0].lower() + item.label[1:]
-    if text in ("Field required", "String should have at least 1 character"):
-        return f"Enter the {label}."
-    if too_long := _TOO_LONG.search(text):
-        return f"Too long: at most {too_long[1]} characters."
-    if text.startswith("Input should be"):
-        return "Choose one of the values offered."
+    text = plain(message, item.label[0].lower() + item.label[1:])
     if item.kind == "email" and text.endswith("is not an email address"):
         return f"{text}: write it as name@example.com."
     return text[0].upper() + text[1:] if text else text
