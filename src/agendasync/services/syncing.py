@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import httpx
+from sqlalchemy import Connection
 
 from agendasync.domain.integrations import Integration, RunStatus, SyncRun
 from agendasync.domain.integrations import Mapping as EventMapping
@@ -24,7 +25,12 @@ from agendasync.partners.registry import get_partner
 from agendasync.services.integrations import IntegrationError, check_base_url, http_client
 from agendasync.store import Store
 from agendasync.store import integrations as repo
-from agendasync.store.content import load_event_content, paused_garbage_collector
+from agendasync.store.content import (
+    ChangedContent,
+    load_changed_content,
+    load_event_content,
+    paused_garbage_collector,
+)
 from agendasync.store.events import content_version
 from agendasync.store.exceptions import NotFound
 from agendasync.store.locks import mapping_lock
@@ -34,7 +40,7 @@ from agendasync.sync.budget import BudgetExhausted, Budgets, BudgetSource, RateB
 from agendasync.sync.engine import Engine, Progress
 from agendasync.sync.errors import AuthFailed, PartnerError
 from agendasync.sync.fields import FIELD_KINDS, FieldMaps
-from agendasync.sync.model import Action, LedgerEntry, Op, ShareLink, SyncReport
+from agendasync.sync.model import Action, LedgerEntry, LedgerState, Op, ShareLink, SyncReport
 from agendasync.sync.partner import (
     Adopt,
     Budget,
@@ -133,24 +139,76 @@ class Loaded:
     scope: repo.LedgerScope
     ledger: dict[tuple[str, uuid.UUID], LedgerEntry]
     content_version: int  # the event's, when it was read
+    read_at: datetime  # sessions that start or end later are judged by the next check
+    # Set when only what changed since the last complete run was loaded (`content` holds it).
+    changed: ChangedContent | None = None
 
 
-def load(store: Store, box: SecretBox, mapping: EventMapping, action: str) -> Loaded:
+def _settled(ledger: Mapping[tuple[str, uuid.UUID], LedgerEntry]) -> bool:
+    """Every record the partner holds got its whole payload: nothing to retry or complete."""
+    return all(
+        entry.state is LedgerState.DELETED_BY_PARTNER
+        or (entry.state is LedgerState.SYNCED and entry.content_hash is not None)
+        for entry in ledger.values()
+    )
+
+
+def _changed_since_sent(
+    connection: Connection,
+    mapping: EventMapping,
+    ledger: Mapping[tuple[str, uuid.UUID], LedgerEntry],
+    now: datetime,
+) -> ChangedContent | None:
+    """What changed since the mapping's last complete content run, or None when the whole
+    event must be planned: no such run, a change that can touch many records since (taxonomy,
+    a deleted record, the event's fields), or records of the ledger left to retry."""
+    sent = repo.sent_version(connection, mapping.id, SyncAction.CONTENT)
+    if sent is None or sent.at is None or sent.structure_version > sent.version:
+        return None
+    if not _settled(ledger):
+        return None
+    return load_changed_content(
+        connection, mapping.event_id, since=sent.version, window=(sent.at, now)
+    )
+
+
+def load(
+    store: Store,
+    box: SecretBox,
+    mapping: EventMapping,
+    action: str,
+    *,
+    now: datetime,
+    changes_only: bool = False,
+) -> Loaded:
+    """What a run needs. `changes_only` (a scheduled check of content): only the records that
+    changed since the last complete run, when that plans the same as the whole event."""
     with store.transaction() as connection:
+        # Read first: a change committed while the rest is read moves the version past it, so
+        # the next check sees it (PostgreSQL reads each statement as of its own start).
+        version = content_version(connection, mapping.event_id)
         integration, sealed = repo.integration_with_credentials(connection, mapping.integration_id)
-        content = load_event_content(
-            connection,
-            mapping.event_id,
-            sponsors=action == SyncAction.SPONSORS,
-            exhibitors=action == SyncAction.EXHIBITORS,
-        )
         scope = repo.LedgerScope.of(integration, mapping)
         ledger = repo.load_ledger(connection, scope)
-        version = content_version(connection, mapping.event_id)
+        changed = None
+        if changes_only and action == SyncAction.CONTENT:
+            changed = _changed_since_sent(connection, mapping, ledger, now)
+        content = (
+            changed.content
+            if changed
+            else load_event_content(
+                connection,
+                mapping.event_id,
+                sponsors=action == SyncAction.SPONSORS,
+                exhibitors=action == SyncAction.EXHIBITORS,
+            )
+        )
     partner = get_partner(integration.partner)
     partner.spec.action(action)  # an action the partner does not offer is refused here
     credentials = box.open(sealed)
-    return Loaded(mapping, integration, credentials, partner, content, scope, ledger, version)
+    return Loaded(
+        mapping, integration, credentials, partner, content, scope, ledger, version, now, changed
+    )
 
 
 class MappingRunner:
@@ -235,6 +293,10 @@ def _plan(
         covered = focus(content, scope)
         items = [item for item in items if item.record_id in covered]
         skipped = [skip for skip in skipped if skip.record_id in covered]
+    changed = loaded.changed
+    if changed:  # records loaded only for what the changed ones depend on are not planned
+        items = [item for item in items if item.record_id not in changed.context]
+        skipped = [skip for skip in skipped if skip.record_id not in changed.context]
     report = SyncReport()
     for skip in skipped:
         report.skip(skip)
@@ -243,8 +305,23 @@ def _plan(
         loaded.ledger,
         deletes_propagate=partner.spec.deletes_propagate and scope is None,
         kinds=[kind.name for kind in partner.spec.kinds(action)],
+        within=changed.targets if changed else None,
     )
+    if changed:
+        _count_unplanned(ops, loaded.ledger, report)
     return ops, report
+
+
+def _count_unplanned(
+    ops: list[Op], ledger: Mapping[tuple[str, uuid.UUID], LedgerEntry], report: SyncReport
+) -> None:
+    """A plan of the changed records only: what the partner holds of the others is unchanged."""
+    planned = {op.key for op in ops}
+    for key, entry in ledger.items():
+        if key not in planned and entry.state is LedgerState.SYNCED:
+            counts = report.kind(entry.kind)
+            counts.attempted += 1
+            counts.unchanged += 1
 
 
 async def _time_zone_problem(
@@ -333,7 +410,9 @@ def _finish(
     with store.transaction() as connection:
         (repo.update_run if started else repo.insert_run)(connection, run)
         if complete:
-            repo.record_sent_version(connection, mapping_id, run.action, loaded.content_version)
+            repo.record_sent_version(
+                connection, mapping_id, run.action, loaded.content_version, loaded.read_at
+            )
         if reconciled:
             repo.record_reconciled(connection, mapping_id, run.started_at)
         repo.prune_runs(
@@ -388,7 +467,10 @@ async def run_sync(
     the partner's declared one (benchmarks compress its window).
     """
     async with mapping_lock(store, mapping.id):
-        loaded = load(store, box, mapping, action)
+        # A scheduled check plans only what changed since the last complete run; any other
+        # run (manual, reconciling, dry, of one record) plans the whole event.
+        changes_only = trigger == SCHEDULE_TRIGGER and not (reconcile or dry_run or scope)
+        loaded = load(store, box, mapping, action, now=now(), changes_only=changes_only)
         run = await execute(
             store,
             loaded,

@@ -52,8 +52,10 @@ _TAXONOMY_FIELDS = {
 _SESSION_STATUS = {status.value: status for status in SessionStatus}
 _SPEAKER_STATUS = {status.value: status for status in SpeakerStatus}
 _ROLE = {role.value: role for role in Role}
-_SPEAKER_COLUMNS = [c.name for c in t.speakers.c if c.name != "event_id"]
-_SPONSOR_COLUMNS = [c.name for c in t.sponsors.c if c.name != "event_id"]
+# Columns the store keeps for itself, not part of the records.
+_STORE_ONLY = {"event_id", "changed_version"}
+_SPEAKER_COLUMNS = [c.name for c in t.speakers.c if c.name not in _STORE_ONLY]
+_SPONSOR_COLUMNS = [c.name for c in t.sponsors.c if c.name not in _STORE_ONLY]
 
 
 # --- loading -------------------------------------------------------------------------------
@@ -86,8 +88,9 @@ def _owner_column(owner: Table) -> str:
 def _rows(
     connection: Connection, table: Table, event_id: uuid.UUID, ids: Ids = None
 ) -> list[dict[str, Any]]:
-    """The event's rows of `table` (only those of `ids` if given), without `event_id`."""
-    columns = [column for column in table.c if column.name != "event_id"]
+    """The event's rows of `table` (only those of `ids` if given), without the store's own
+    columns."""
+    columns = [column for column in table.c if column.name not in _STORE_ONLY]
     query = select(*columns).where(table.c.event_id == event_id)
     if ids is not None:
         query = query.where(table.c.id.in_(ids))
@@ -164,6 +167,78 @@ def _load_event_content(
         sponsors=_sponsors(connection, event_id) if with_sponsors else [],
         exhibitors=_exhibitors(connection, event_id) if with_exhibitors else [],
     )
+
+
+@dataclass(frozen=True)
+class ChangedContent:
+    """The sessions and speakers written since a content version, and what their payloads and
+    eligibility depend on. `targets` are the records to plan again: the changed ones, the
+    speakers of changed sessions and the sessions of changed speakers. The others loaded are
+    there only for what the targets depend on (every session of a target speaker, every speaker
+    of a target session)."""
+
+    content: EventContent
+    targets: frozenset[uuid.UUID]
+    context: frozenset[uuid.UUID]
+
+
+def load_changed_content(
+    connection: Connection, event_id: uuid.UUID, *, since: int, window: tuple[datetime, datetime]
+) -> ChangedContent | None:
+    """The records written after content version `since`, and the sessions that started or
+    ended within `window` (their eligibility may have changed with time), with what they
+    depend on; None when so many are involved that loading the whole event costs less."""
+    event_row = connection.execute(select(t.events).where(t.events.c.id == event_id)).first()
+    if event_row is None:
+        raise NotFound(f"no event with id {event_id}")
+    s, p, links = t.sessions.c, t.speakers.c, t.session_people.c
+    after, until = window
+    sessions = set(
+        connection.execute(
+            select(s.id).where(
+                s.event_id == event_id,
+                (s.changed_version > since)
+                | ((s.starts_at > after) & (s.starts_at <= until))
+                | ((s.ends_at > after) & (s.ends_at <= until)),
+            )
+        ).scalars()
+    )
+    speakers = set(
+        connection.execute(
+            select(p.id).where(p.event_id == event_id, p.changed_version > since)
+        ).scalars()
+    )
+    pairs = connection.execute(
+        select(links.session_id, links.speaker_id)
+        .join(t.sessions, s.id == links.session_id)
+        .where(s.event_id == event_id)
+    ).all()
+    speakers_of, sessions_of = defaultdict(set), defaultdict(set)
+    for session_id, speaker_id in pairs:
+        speakers_of[session_id].add(speaker_id)
+        sessions_of[speaker_id].add(session_id)
+
+    def linked(ids: set[uuid.UUID], to: dict[uuid.UUID, set[uuid.UUID]]) -> set[uuid.UUID]:
+        return {other for one in ids for other in to.get(one, ())}
+
+    target_sessions = sessions | linked(speakers, sessions_of)
+    target_speakers = speakers | linked(sessions, speakers_of)
+    needed_sessions = target_sessions | linked(target_speakers, sessions_of)
+    needed_speakers = target_speakers | linked(target_sessions, speakers_of)
+    if max(len(needed_sessions), len(needed_speakers)) > _BATCH:
+        return None
+    with paused_garbage_collector():
+        taxonomy = _taxonomy(connection, event_id)
+        content = EventContent.model_construct(
+            event=event_from_row(event_row._asdict()),
+            taxonomy=sorted(taxonomy.values(), key=lambda item: (item.kind, item.name)),
+            sessions=_sessions(connection, event_id, taxonomy, sorted(needed_sessions)),
+            speakers=_speakers(connection, event_id, taxonomy, sorted(needed_speakers)),
+            sponsors=[],
+            exhibitors=[],
+        )
+    targets = frozenset(target_sessions | target_speakers)
+    return ChangedContent(content, targets, frozenset(needed_sessions | needed_speakers) - targets)
 
 
 def _taxonomy(connection: Connection, event_id: uuid.UUID) -> dict[uuid.UUID, TaxonomyItem]:
@@ -435,7 +510,10 @@ def _upsert(
     event_id: uuid.UUID,
     records: Sequence[Record],
     now: datetime,
+    stamps: dict[Table, set[uuid.UUID]],
 ) -> SaveCounts:
+    """Insert or update `records`; the ids of the rows to stamp with the new content version
+    are added to `stamps` (the record's own, and speakers taken off a session)."""
     table = entity.table
     owner_column = _owner_column(table)
     # Only the rows (and links) of the records given: saving a few changes to a large event
@@ -479,10 +557,15 @@ def _upsert(
                 declined.append(record.id)
             if links_changed:
                 relinked.append(record)
+                if entity.table is t.sessions:
+                    assert isinstance(record, Session)
+                    stamps[t.speakers] |= _unlinked_speakers(existing_links, record)
             counts.updated += 1
         else:
             counts.unchanged += 1
 
+    if table in stamps:
+        stamps[table] |= {row["id"] for row in inserts} | {row["_id"] for row in updates}
     _refuse_foreign_ids(connection, entity, [row["id"] for row in inserts])
     if inserts:
         connection.execute(insert(table), inserts)
@@ -497,6 +580,23 @@ def _upsert(
         # A declined speaker's portal links stop working; a new one is made if need be.
         bump_portal_links(connection, chunk)
     return counts
+
+
+def _unlinked_speakers(
+    existing_links: list[dict[uuid.UUID, list[Row[Any]]]], session: Session
+) -> set[uuid.UUID]:
+    """The speakers a session's update takes off it: their session links change too."""
+    position = [link.table for link in SESSIONS.links].index(t.session_people)
+    before = {row.speaker_id for row in existing_links[position].get(session.id, ())}
+    return before - {person.speaker_id for person in session.people}
+
+
+def _stamp(connection: Connection, stamps: dict[Table, set[uuid.UUID]], version: int) -> None:
+    for table, ids in stamps.items():
+        for chunk in _chunks(sorted(ids)):
+            connection.execute(
+                update(table).where(table.c.id.in_(chunk)).values(changed_version=version)
+            )
 
 
 def _newly_declined(old: Any, row: dict[str, Any]) -> bool:
@@ -564,6 +664,7 @@ def save_event_content(
     event_id = content.event.id
     _check_speaker_emails(connection, event_id, content.speakers)
     summary = SaveSummary()
+    stamps: dict[Table, set[uuid.UUID]] = {t.sessions: set(), t.speakers: set()}
     # Taxonomy and speakers first: sessions point at both.
     for entity, records in (
         (TAXONOMY, content.taxonomy),
@@ -572,7 +673,10 @@ def save_event_content(
         (SPONSORS, content.sponsors),
         (EXHIBITORS, content.exhibitors),
     ):
-        summary.counts[entity.name] = _upsert(connection, entity, event_id, records, now)
+        summary.counts[entity.name] = _upsert(connection, entity, event_id, records, now, stamps)
     if summary.total("created") or summary.total("updated"):
-        touch_content(connection, event_id)
+        taxonomy = summary.counts[TAXONOMY.name]
+        # A taxonomy item is part of every record that uses it: the next check plans them all.
+        structure = bool(taxonomy.created or taxonomy.updated)
+        _stamp(connection, stamps, touch_content(connection, event_id, structure=structure))
     return summary

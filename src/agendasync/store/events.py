@@ -139,13 +139,15 @@ def list_events(connection: Connection, *, org_id: uuid.UUID | None = None) -> l
     return [event_from_row(row._asdict()) for row in connection.execute(query)]
 
 
-def touch_content(connection: Connection, event_id: uuid.UUID) -> None:
-    """Move the event's content version: what partners receive may have changed."""
-    connection.execute(
-        update(t.events)
-        .where(t.events.c.id == event_id)
-        .values(content_version=t.events.c.content_version + 1)
-    )
+def touch_content(connection: Connection, event_id: uuid.UUID, *, structure: bool = False) -> int:
+    """Move the event's content version (what partners receive may have changed) and return
+    it. `structure`: the change can alter many records at once, so the next check of every
+    mapping plans the whole event. The update locks the event's row until the transaction ends:
+    concurrent writers of one event get versions in the order they commit."""
+    version = t.events.c.content_version + 1
+    values = {"content_version": version, **({"structure_version": version} if structure else {})}
+    connection.execute(update(t.events).where(t.events.c.id == event_id).values(values))
+    return content_version(connection, event_id)
 
 
 def content_version(connection: Connection, event_id: uuid.UUID) -> int:
@@ -175,7 +177,6 @@ def save_event(connection: Connection, event: Event, *, now: datetime | None = N
         raise Conflict(f"event {event.id} belongs to another organisation")
     elif any(getattr(old, k) != v for k, v in values.items()):
         connection.execute(
-            update(t.events)
-            .where(t.events.c.id == event.id)
-            .values(updated_at=now, content_version=t.events.c.content_version + 1, **values)
+            update(t.events).where(t.events.c.id == event.id).values(updated_at=now, **values)
         )
+        touch_content(connection, event.id, structure=True)  # time zone, dates: every record

@@ -548,26 +548,38 @@ def prune_runs(
 # --- change stamps and reconciliation ----------------------------------------------------------
 
 
-def sent_version(connection: Connection, mapping_id: uuid.UUID, action: str) -> int | None:
+@dataclass(frozen=True)
+class Sent:
+    """What a mapping's last complete run of an action sent, and where the event stands now."""
+
+    version: int  # the event's content version that run sent
+    at: datetime | None  # when it started (unknown for runs before it was kept)
+    structure_version: int  # the event's last change that can alter many records at once
+
+
+def sent_version(connection: Connection, mapping_id: uuid.UUID, action: str) -> Sent | None:
     versions = t.mapping_versions.c
-    found: int | None = connection.execute(
-        select(versions.content_version).where(
-            versions.mapping_id == mapping_id, versions.action == action
-        )
-    ).scalar()
-    return found
+    found = connection.execute(
+        select(versions.content_version, versions.sent_at, t.events.c.structure_version)
+        .join(t.mappings, t.mappings.c.id == versions.mapping_id)
+        .join(t.events, t.events.c.id == t.mappings.c.event_id)
+        .where(versions.mapping_id == mapping_id, versions.action == action)
+    ).first()
+    return Sent(*found) if found else None
 
 
 def record_sent_version(
-    connection: Connection, mapping_id: uuid.UUID, action: str, version: int
+    connection: Connection, mapping_id: uuid.UUID, action: str, version: int, at: datetime
 ) -> None:
-    """The event's content version a complete run of `action` sent."""
+    """The event's content version a complete run of `action` sent, and when it started."""
     versions = t.mapping_versions
     connection.execute(
         delete(versions).where(versions.c.mapping_id == mapping_id, versions.c.action == action)
     )
     connection.execute(
-        insert(versions).values(mapping_id=mapping_id, action=action, content_version=version)
+        insert(versions).values(
+            mapping_id=mapping_id, action=action, content_version=version, sent_at=at
+        )
     )
 
 

@@ -396,7 +396,8 @@ def delete_record(
     )
     if deleted.rowcount == 0:
         raise NotFound(f"no {what} with id {record_id} in this event")
-    touch_content(connection, event_id)
+    # Where deletes propagate, the whole event is planned to find what is gone.
+    touch_content(connection, event_id, structure=True)
 
 
 # --- sync runs and share links ---------------------------------------------------------------

@@ -129,6 +129,13 @@ organisations = Table(
     *_timestamps(),
 )
 
+
+def _changed_version() -> Column[int]:
+    """The event's content version that last wrote the record (or unlinked a speaker from a
+    session): a check loads only the records written since its last complete run."""
+    return Column("changed_version", Integer(), nullable=False, server_default="0")
+
+
 events = Table(
     "events",
     metadata,
@@ -144,6 +151,9 @@ events = Table(
     # Moves in the same transaction as any change that can alter what a partner receives:
     # a continuous sync of an event that has not moved since its last complete run is skipped.
     Column("content_version", Integer(), nullable=False, server_default="0"),
+    # The content version of the last change that can alter many records at once (taxonomy,
+    # a deleted record, the event's own fields): a check plans the whole event after it.
+    Column("structure_version", Integer(), nullable=False, server_default="0"),
     Column("public_feeds", Boolean(), nullable=False, server_default=false()),
     *_timestamps(),
     Index("ix_events_org_id", "org_id"),
@@ -178,6 +188,7 @@ sessions = Table(
     Column("is_service", Boolean(), nullable=False),
     Column("withdrawn", Boolean(), nullable=False),
     Column("placeholder", Boolean(), nullable=False),
+    _changed_version(),
     *_timestamps(),
     UniqueConstraint("event_id", "sessionize_id"),
 )
@@ -235,6 +246,7 @@ speakers = Table(
     Column("sessionize_id", String(500)),
     Column("withdrawn", Boolean(), nullable=False),
     Column("placeholder", Boolean(), nullable=False),
+    _changed_version(),
     *_timestamps(),
     UniqueConstraint("event_id", "sessionize_id"),
 )
@@ -369,6 +381,8 @@ mapping_versions = Table(
     _owner("mapping"),
     Column("action", String(32), nullable=False),
     Column("content_version", Integer(), nullable=False),
+    # When that run started: sessions that started or ended since may have changed eligibility.
+    Column("sent_at", UTCDateTime()),
     UniqueConstraint("mapping_id", "action"),
 )
 

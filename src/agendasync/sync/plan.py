@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 from agendasync.sync.model import Action, Item, LedgerEntry, LedgerState, Op
 
@@ -14,8 +14,10 @@ def plan(
     *,
     deletes_propagate: bool = False,
     kinds: Iterable[str] = (),
+    within: Collection[uuid.UUID] | None = None,
 ) -> list[Op]:
-    """One op per item, plus deletes for ledger records of `kinds` no longer among the items.
+    """One op per item, plus deletes for ledger records of `kinds` no longer among the items
+    (only records of `within` when the items are some of the event's, not all).
 
     - no ledger entry, or a create that never got its answer: create (the engine first looks
       for it on the partner, so nothing is created twice, R-SYNC-7)
@@ -40,6 +42,7 @@ def plan(
         delete_kinds = set(kinds)
         for key, entry in ledger.items():
             gone = key not in wanted and entry.kind in delete_kinds
+            gone = gone and (within is None or entry.record_id in within)
             if gone and entry.partner_id and entry.state is not LedgerState.DELETED_BY_PARTNER:
                 ops.append(Op(Action.DELETE, entry.kind, entry.record_id, entry=entry))
     return ops

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from agendasync.domain.models import Event, EventContent
@@ -15,6 +16,7 @@ from agendasync.services import records
 from agendasync.sources.demo_data import demo_event
 from agendasync.sources.eventfile import import_document
 from agendasync.store import Store
+from agendasync.store import tables as t
 from agendasync.store.content import load_event_content, save_event_content
 from agendasync.store.events import content_version, create_organisation, find_event
 
@@ -106,3 +108,72 @@ def test_saving_what_is_already_there_leaves_the_stamp(store: Store, event: Even
         before = content_version(connection, event.id)
         save_event_content(connection, _content(connection, event))
         assert content_version(connection, event.id) == before
+
+
+# --- record stamps: what a check of changes only loads ----------------------------------------
+
+
+def _stamps(connection: Connection, event: Event) -> dict[str, Any]:
+    """The sessions and speakers written after the event's version of now, and whether its
+    structure moved with it."""
+    version = content_version(connection, event.id)
+    stamped = {
+        table.name: {
+            row.id
+            for row in connection.execute(
+                sa.select(table.c.id).where(
+                    table.c.event_id == event.id, table.c.changed_version == version
+                )
+            )
+        }
+        for table in (t.sessions, t.speakers)
+    }
+    structure = connection.execute(
+        sa.select(t.events.c.structure_version).where(t.events.c.id == event.id)
+    ).scalar_one()
+    return {**stamped, "structure moved": structure == version}
+
+
+@pytest.mark.parametrize(
+    ("change", "structure"),
+    [
+        ("session edited", False),
+        ("speaker edited", False),
+        ("sponsor edited", False),
+        ("exhibitor edited", False),
+        ("taxonomy renamed", True),
+        ("session deleted", True),
+        ("taxonomy deleted", True),
+        ("event edited", True),
+    ],
+)
+def test_a_change_stamps_its_records_or_the_events_structure(
+    store: Store, event: Event, change: str, structure: bool
+) -> None:
+    with store.transaction() as connection:
+        content = _content(connection, event)
+        CHANGES[change](connection, event)
+        stamps = _stamps(connection, event)
+
+    edited = {
+        "session edited": ({content.sessions[0].id}, set()),
+        "speaker edited": (set(), {content.speakers[0].id}),
+    }.get(change, (set(), set()))
+    assert (stamps["sessions"], stamps["speakers"]) == edited
+    assert stamps["structure moved"] is structure
+
+
+def test_a_speaker_taken_off_a_session_is_stamped_with_it(store: Store, event: Event) -> None:
+    with store.transaction() as connection:
+        content = _content(connection, event)
+        session = next(s for s in content.sessions if len(s.people) >= 2)
+        kept, gone = session.people[0], session.people[1]
+        session.people = [kept]
+        save_event_content(connection, content.model_copy(update={"sessions": [session]}))
+        stamps = _stamps(connection, event)
+
+    assert stamps == {
+        "sessions": {session.id},
+        "speakers": {gone.speaker_id},
+        "structure moved": False,
+    }

@@ -164,17 +164,17 @@ def content_items(
         for session in selection.sessions
     ]
 
-    sessions_of: dict[uuid.UUID, list[uuid.UUID]] = {}
+    sessions_of: dict[uuid.UUID, set[uuid.UUID]] = {}
     for session in selection.sessions:
         for person in session.people:  # every role speaks on Swoogo, which has no roles
-            sessions_of.setdefault(person.speaker_id, [])
-            if session.id not in sessions_of[person.speaker_id]:
-                sessions_of[person.speaker_id].append(session.id)
+            sessions_of.setdefault(person.speaker_id, set()).add(session.id)
     for speaker in selection.speakers:
         out.items.append(mapped_item(speaker_item(speaker), speaker, SPEAKER_FIELDS, maps))
+        # In id order: the same links hash alike whatever order the sessions were loaded in.
+        ids = sorted(sessions_of[speaker.id])
         links = {
             "speaker": Ref("speakers", speaker.id),
-            "sessions": [Ref("sessions", sid, optional=True) for sid in sessions_of[speaker.id]],
+            "sessions": [Ref("sessions", sid, optional=True) for sid in ids],
         }
         out.items.append(Item("speaker_sessions", speaker.id, speaker_label(speaker), links))
         if speaker.headshot_url:
