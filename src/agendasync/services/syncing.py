@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -317,11 +318,15 @@ def _count_unplanned(
 ) -> None:
     """A plan of the changed records only: what the partner holds of the others is unchanged."""
     planned = {op.key for op in ops}
-    for key, entry in ledger.items():
-        if key not in planned and entry.state is LedgerState.SYNCED:
-            counts = report.kind(entry.kind)
-            counts.attempted += 1
-            counts.unchanged += 1
+    unplanned = Counter(
+        entry.kind
+        for key, entry in ledger.items()
+        if key not in planned and entry.state is LedgerState.SYNCED
+    )
+    for kind, count in unplanned.items():
+        counts = report.kind(kind)
+        counts.attempted += count
+        counts.unchanged += count
 
 
 async def _time_zone_problem(
