@@ -129,6 +129,22 @@ def test_no_deletes_where_deletes_do_not_propagate_r_elig_5() -> None:
     assert ops == []
 
 
+def test_a_plan_of_some_records_deletes_only_among_them_r_elig_5() -> None:
+    declined = _synced("sessions", uuid.UUID(int=10))
+    not_loaded = _synced("sessions", uuid.UUID(int=12))
+    ledger = _ledger(_synced("sessions", SESSION_ID), declined, not_loaded)
+
+    ops = plan(
+        [_item("sessions", SESSION_ID)],
+        ledger,
+        deletes_propagate=True,
+        kinds=("sessions",),
+        within={SESSION_ID, uuid.UUID(int=10)},
+    )
+
+    assert ops[1:] == [Op(Action.DELETE, "sessions", uuid.UUID(int=10), entry=declined)]
+
+
 @pytest.mark.parametrize(
     "entry",
     [
