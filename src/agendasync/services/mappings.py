@@ -12,7 +12,7 @@ from agendasync.domain.integrations import FieldSpec
 from agendasync.domain.integrations import Mapping as EventMapping
 from agendasync.partners.registry import get_partner
 from agendasync.services.integrations import IntegrationError, check_base_url, http_client
-from agendasync.services.syncing import StoreLedger
+from agendasync.services.sync_loading import StoreLedger
 from agendasync.store import Store
 from agendasync.store import integrations as repo
 from agendasync.store.locks import mapping_lock

@@ -16,32 +16,26 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import httpx
-from sqlalchemy import Connection
 
-from agendasync.domain.integrations import Integration, RunStatus, SyncRun
 from agendasync.domain.integrations import Mapping as EventMapping
+from agendasync.domain.integrations import RunStatus, SyncRun
 from agendasync.domain.models import EventContent
 from agendasync.domain.run_summary import PICTURE_KINDS, pictures_apart
-from agendasync.partners.registry import get_partner
 from agendasync.services.integrations import IntegrationError, check_base_url, http_client
+from agendasync.services.sync_loading import Loaded, StoreLedger, load
 from agendasync.store import Store
 from agendasync.store import integrations as repo
 from agendasync.store.content import (
-    ChangedContent,
-    load_changed_content,
-    load_event_content,
     paused_garbage_collector,
 )
-from agendasync.store.events import content_version
 from agendasync.store.exceptions import NotFound
 from agendasync.store.locks import mapping_lock
-from agendasync.store.records import save_share_links
 from agendasync.store.secrets import SecretBox
 from agendasync.sync.budget import BudgetExhausted, Budgets, BudgetSource, RateBudget
 from agendasync.sync.engine import Engine, Progress
 from agendasync.sync.errors import AuthFailed, PartnerError
 from agendasync.sync.fields import FIELD_KINDS, FieldMaps
-from agendasync.sync.model import Action, LedgerEntry, LedgerState, Op, ShareLink, SyncReport
+from agendasync.sync.model import Action, LedgerEntry, LedgerState, Op, SyncReport
 from agendasync.sync.partner import (
     Adopt,
     Budget,
@@ -101,115 +95,6 @@ def budget_overrides(environ: Mapping[str, str]) -> dict[str, Budget]:
             credits, _, seconds = value.partition("/")
             found[name.removeprefix(prefix).lower()] = Budget(int(credits), float(seconds))
     return found
-
-
-@dataclass
-class StoreLedger:
-    """Writes each outcome in its own transaction, as it lands."""
-
-    store: Store
-    scope: repo.LedgerScope
-    mapping_id: uuid.UUID
-
-    def save(self, entries: list[LedgerEntry]) -> None:
-        with self.store.transaction() as connection:
-            repo.save_ledger_entries(connection, self.scope, entries)
-
-    def forget(self, entries: list[LedgerEntry]) -> None:
-        with self.store.transaction() as connection:
-            repo.delete_ledger_entries(connection, self.scope, entries)
-            for entry in entries:  # share links die with their owner on the partner (R-SPK-2)
-                save_share_links(connection, self.mapping_id, entry.record_id, [])
-
-    def share_links(self, record_id: uuid.UUID, links: tuple[ShareLink, ...]) -> None:
-        with self.store.transaction() as connection:
-            save_share_links(
-                connection, self.mapping_id, record_id, [(link.title, link.url) for link in links]
-            )
-
-
-@dataclass
-class Loaded:
-    """What one run works on, read in one transaction."""
-
-    mapping: EventMapping
-    integration: Integration
-    credentials: dict[str, str]
-    partner: Partner
-    content: EventContent
-    scope: repo.LedgerScope
-    ledger: dict[tuple[str, uuid.UUID], LedgerEntry]
-    content_version: int  # the event's, when it was read
-    read_at: datetime  # sessions that start or end later are judged by the next check
-    # Set when only what changed since the last complete run was loaded (`content` holds it).
-    changed: ChangedContent | None = None
-
-
-def _settled(ledger: Mapping[tuple[str, uuid.UUID], LedgerEntry]) -> bool:
-    """Every record the partner holds got its whole payload: nothing to retry or complete."""
-    return all(
-        entry.state is LedgerState.DELETED_BY_PARTNER
-        or (entry.state is LedgerState.SYNCED and entry.content_hash is not None)
-        for entry in ledger.values()
-    )
-
-
-def _changed_since_sent(
-    connection: Connection,
-    mapping: EventMapping,
-    ledger: Mapping[tuple[str, uuid.UUID], LedgerEntry],
-    now: datetime,
-) -> ChangedContent | None:
-    """What changed since the mapping's last complete content run, or None when the whole
-    event must be planned: no such run, a change that can touch many records since (taxonomy,
-    a deleted record, the event's fields), or records of the ledger left to retry."""
-    sent = repo.sent_version(connection, mapping.id, SyncAction.CONTENT)
-    if sent is None or sent.at is None or sent.structure_version > sent.version:
-        return None
-    if not _settled(ledger):
-        return None
-    return load_changed_content(
-        connection, mapping.event_id, since=sent.version, window=(sent.at, now)
-    )
-
-
-def load(
-    store: Store,
-    box: SecretBox,
-    mapping: EventMapping,
-    action: str,
-    *,
-    now: datetime,
-    changes_only: bool = False,
-) -> Loaded:
-    """What a run needs. `changes_only` (a scheduled check of content): only the records that
-    changed since the last complete run, when that plans the same as the whole event."""
-    with store.transaction() as connection:
-        # Read first: a change committed while the rest is read moves the version past it, so
-        # the next check sees it (PostgreSQL reads each statement as of its own start).
-        version = content_version(connection, mapping.event_id)
-        integration, sealed = repo.integration_with_credentials(connection, mapping.integration_id)
-        scope = repo.LedgerScope.of(integration, mapping)
-        ledger = repo.load_ledger(connection, scope)
-        changed = None
-        if changes_only and action == SyncAction.CONTENT:
-            changed = _changed_since_sent(connection, mapping, ledger, now)
-        content = (
-            changed.content
-            if changed
-            else load_event_content(
-                connection,
-                mapping.event_id,
-                sponsors=action == SyncAction.SPONSORS,
-                exhibitors=action == SyncAction.EXHIBITORS,
-            )
-        )
-    partner = get_partner(integration.partner)
-    partner.spec.action(action)  # an action the partner does not offer is refused here
-    credentials = box.open(sealed)
-    return Loaded(
-        mapping, integration, credentials, partner, content, scope, ledger, version, now, changed
-    )
 
 
 class MappingRunner:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -36,6 +36,15 @@ from agendasync.domain.models import (
     TaxonomyKind,
 )
 from agendasync.store import tables as t
+from agendasync.store.content_rows import (
+    EXHIBITORS,
+    SESSIONS,
+    SPEAKERS,
+    SPONSORS,
+    STORE_ONLY,
+    TAXONOMY,
+    Entity,
+)
 from agendasync.store.events import event_from_row, touch_content
 from agendasync.store.exceptions import Conflict, NotFound
 from agendasync.store.portal import bump_portal_links
@@ -53,9 +62,6 @@ _SESSION_STATUS = {status.value: status for status in SessionStatus}
 _SPEAKER_STATUS = {status.value: status for status in SpeakerStatus}
 _ROLE = {role.value: role for role in Role}
 # Columns the store keeps for itself, not part of the records.
-_STORE_ONLY = {"event_id", "changed_version"}
-_SPEAKER_COLUMNS = [c.name for c in t.speakers.c if c.name not in _STORE_ONLY]
-_SPONSOR_COLUMNS = [c.name for c in t.sponsors.c if c.name not in _STORE_ONLY]
 
 
 # --- loading -------------------------------------------------------------------------------
@@ -90,7 +96,7 @@ def _rows(
 ) -> list[dict[str, Any]]:
     """The event's rows of `table` (only those of `ids` if given), without the store's own
     columns."""
-    columns = [column for column in table.c if column.name not in _STORE_ONLY]
+    columns = [column for column in table.c if column.name not in STORE_ONLY]
     query = select(*columns).where(table.c.event_id == event_id)
     if ids is not None:
         query = query.where(table.c.id.in_(ids))
@@ -383,114 +389,6 @@ class SaveSummary:
         return sum(getattr(c, attribute) for c in self.counts.values())
 
 
-@dataclass(frozen=True)
-class _Link:
-    table: Table
-    rows: Callable[[Any], list[dict[str, Any]]]
-
-
-@dataclass(frozen=True)
-class _Entity:
-    """How one record type maps onto its table and its link tables."""
-
-    name: str
-    table: Table
-    row: Callable[[Any], dict[str, Any]]
-    links: Sequence[_Link] = ()
-
-
-def _taxonomy_row(item: TaxonomyItem) -> dict[str, Any]:
-    return {"id": item.id, "kind": item.kind, "name": item.name, "colour": item.colour}
-
-
-def _session_row(session: Session) -> dict[str, Any]:
-    return {
-        "id": session.id,
-        "title": session.title,
-        "description": session.description,
-        "starts_at": session.starts_at,
-        "ends_at": session.ends_at,
-        "status": session.status,
-        "language": session.language,
-        "format_id": session.format.id if session.format else None,
-        "client_session_id": session.client_session_id,
-        "sessionize_id": session.sessionize_id,
-        "is_service": session.is_service,
-        "withdrawn": session.withdrawn,
-        "placeholder": session.placeholder,
-    }
-
-
-def _session_items(session: Session) -> list[dict[str, Any]]:
-    items = [*session.tags, *session.tracks, *session.locations, *session.levels]
-    return [{"item_id": item.id, "position": i} for i, item in enumerate(items)]
-
-
-def _session_files(session: Session) -> list[dict[str, Any]]:
-    return [
-        {"position": i, "url": f.url, "uploaded_at": f.uploaded_at}
-        for i, f in enumerate(session.files)
-    ]
-
-
-def _session_people(session: Session) -> list[dict[str, Any]]:
-    return [
-        {"speaker_id": p.speaker_id, "role": p.role, "position": i}
-        for i, p in enumerate(session.people)
-    ]
-
-
-def _own_columns(record: Record, columns: Iterable[str]) -> dict[str, Any]:
-    return {
-        name: getattr(record, name) for name in columns if name not in ("created_at", "updated_at")
-    }
-
-
-def _speaker_tags(speaker: Speaker) -> list[dict[str, Any]]:
-    return [{"item_id": item.id, "position": i} for i, item in enumerate(speaker.tags)]
-
-
-def _exhibitor_row(exhibitor: Exhibitor) -> dict[str, Any]:
-    return {
-        "id": exhibitor.id,
-        "name": exhibitor.name,
-        "description": exhibitor.description,
-        "website": exhibitor.website,
-    }
-
-
-def _exhibitor_people(exhibitor: Exhibitor) -> list[dict[str, Any]]:
-    people = [(True, exhibitor.primary_contact)] if exhibitor.primary_contact else []
-    people += [(False, person) for person in exhibitor.team]
-    return [
-        {"position": i, "is_primary": primary, **person.model_dump()}
-        for i, (primary, person) in enumerate(people)
-    ]
-
-
-TAXONOMY = _Entity("taxonomy", t.taxonomy_items, _taxonomy_row)
-SPEAKERS = _Entity(
-    "speakers",
-    t.speakers,
-    lambda s: _own_columns(s, _SPEAKER_COLUMNS),
-    [_Link(t.speaker_tags, _speaker_tags)],
-)
-SESSIONS = _Entity(
-    "sessions",
-    t.sessions,
-    _session_row,
-    [
-        _Link(t.session_taxonomy, _session_items),
-        _Link(t.session_files, _session_files),
-        _Link(t.session_people, _session_people),
-    ],
-)
-SPONSORS = _Entity("sponsors", t.sponsors, lambda s: _own_columns(s, _SPONSOR_COLUMNS))
-EXHIBITORS = _Entity(
-    "exhibitors", t.exhibitors, _exhibitor_row, [_Link(t.exhibitor_people, _exhibitor_people)]
-)
-
-
 def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
     for start in range(0, len(values), _BATCH):
         yield values[start : start + _BATCH]
@@ -506,7 +404,7 @@ def _link_values(
 
 def _upsert(
     connection: Connection,
-    entity: _Entity,
+    entity: Entity,
     event_id: uuid.UUID,
     records: Sequence[Record],
     now: datetime,
@@ -604,7 +502,7 @@ def _newly_declined(old: Any, row: dict[str, Any]) -> bool:
     return bool(row.get("status") == declined and old["status"] != declined)
 
 
-def _refuse_foreign_ids(connection: Connection, entity: _Entity, ids: list[uuid.UUID]) -> None:
+def _refuse_foreign_ids(connection: Connection, entity: Entity, ids: list[uuid.UUID]) -> None:
     """A new record's id already used by another event's record is refused, not overwritten."""
     for chunk in _chunks(ids):
         taken = connection.execute(
@@ -615,7 +513,7 @@ def _refuse_foreign_ids(connection: Connection, entity: _Entity, ids: list[uuid.
 
 
 def _replace_links(
-    connection: Connection, entity: _Entity, owner_column: str, records: list[Record]
+    connection: Connection, entity: Entity, owner_column: str, records: list[Record]
 ) -> None:
     for link in entity.links:
         owners = [record.id for record in records]

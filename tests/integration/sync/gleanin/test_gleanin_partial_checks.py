@@ -11,7 +11,7 @@ import pytest
 
 from agendasync.domain.integrations import RunStatus
 from agendasync.domain.models import SessionStatus
-from agendasync.services import records, syncing
+from agendasync.services import records, sync_loading
 from agendasync.store.events import find_event
 
 
@@ -19,13 +19,13 @@ from agendasync.store.events import find_event
 def whole_loads(monkeypatch: pytest.MonkeyPatch) -> list[uuid.UUID]:
     """The events a sync loads whole (a check of changes only loads none)."""
     loads: list[uuid.UUID] = []
-    whole = syncing.load_event_content
+    whole = sync_loading.load_event_content
 
     def counted(connection: Any, event_id: uuid.UUID, **options: Any) -> Any:
         loads.append(event_id)
         return whole(connection, event_id, **options)
 
-    monkeypatch.setattr(syncing, "load_event_content", counted)
+    monkeypatch.setattr(sync_loading, "load_event_content", counted)
     return loads
 
 
