@@ -66,10 +66,6 @@ async def fit_image(http: httpx.AsyncClient, url: str, max_bytes: int) -> Pictur
     return Picture(f"image.{extension}", data, content_type)
 
 
-def _unfetched(url: str, problem: Exception) -> Rejected:
-    return Rejected(f"could not fetch the image {url}: {problem.__class__.__name__}")
-
-
 def _open(content: bytes) -> tuple[Image.Image, str, bytes]:
     """The picture, its format and its bytes. Opening reads the header only: the pixels are
     decoded when it must shrink, or when its format is none the partners take (sent as PNG)."""
